@@ -1,0 +1,23 @@
+/* echo: copy the client's bytes back until end of file.  superd runs it with
+ * the socket on fds 0 and 1; it works as well on pipes and terminals. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hio.h"
+
+#define PROG "echo"
+
+int
+main(void)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = hio_read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		if (hio_write_all(STDOUT_FILENO, buf, (size_t)n) == -1)
+			hio_fail(PROG, "write");
+	}
+	if (n == -1)
+		hio_fail(PROG, "read");
+	return 0;
+}

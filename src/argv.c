@@ -1,0 +1,99 @@
+/* The exec argv splitter: one pass, one allocation, no expansion. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argv.h"
+
+struct split {
+	const char *in;
+	char *out;
+	char **argv;
+	size_t argc;
+};
+
+static bool
+argv_isblank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Copies one word starting at sp->in to sp->out; returns the reason it is
+ * malformed, or NULL. */
+static const char *
+argv_word(struct split *sp)
+{
+	const char *p = sp->in;
+	char quote = '\0';
+
+	sp->argv[sp->argc++] = sp->out;
+	for (; *p != '\0'; p++) {
+		if (quote == '\0' && argv_isblank(*p))
+			break;
+		if (quote == '\0' && (*p == '\'' || *p == '"')) {
+			quote = *p;
+		} else if (quote != '\0' && *p == quote) {
+			quote = '\0';
+		} else if (quote == '\0' && *p == '\\') {
+			if (*++p == '\0')
+				return "trailing backslash";
+			*sp->out++ = *p;
+		} else if (quote == '"' && *p == '\\' &&
+		    (p[1] == '"' || p[1] == '\\')) {
+			*sp->out++ = *++p;
+		} else {
+			*sp->out++ = *p;
+		}
+	}
+	*sp->out++ = '\0';
+	sp->in = p;
+	if (quote == '\'')
+		return "unterminated single quote";
+	if (quote == '"')
+		return "unterminated double quote";
+	return NULL;
+}
+
+int
+argv_split(const char *s, char ***argvp, char *err, size_t errlen)
+{
+	struct split sp;
+	size_t len = strlen(s), maxwords = len / 2 + 2;
+	const char *why;
+	char *block;
+
+	/* Words are separated by blanks, so there are at most len/2+1 of
+	 * them, and the unquoted text is never longer than the input. */
+	block = malloc(maxwords * sizeof(char *) + len + 1);
+	if (block == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	sp.in = s;
+	sp.argv = (char **)(void *)block;
+	sp.out = block + maxwords * sizeof(char *);
+	sp.argc = 0;
+	for (;;) {
+		while (argv_isblank(*sp.in))
+			sp.in++;
+		if (*sp.in == '\0')
+			break;
+		if ((why = argv_word(&sp)) != NULL) {
+			snprintf(err, errlen, "%s", why);
+			free(block);
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (sp.argc == 0) {
+		snprintf(err, errlen, "no program given");
+		free(block);
+		errno = EINVAL;
+		return -1;
+	}
+	sp.argv[sp.argc] = NULL;
+	*argvp = sp.argv;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* The table of running handlers: who they are, for which service, since
+ * when.  Sized to fit before each fork, so recording a child never fails
+ * after it exists. */
+#ifndef SUPERD_CHILDREN_H
+#define SUPERD_CHILDREN_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+struct child {
+	pid_t pid;			/* also its process group */
+	size_t service;			/* index in config.services */
+	long long start_ms;		/* clock_ms() at spawn */
+};
+
+struct children {
+	struct child *v;
+	size_t n, cap;
+};
+
+/* Makes room for one more child.  Returns 0, or -1 with errno ENOMEM. */
+int children_reserve(struct children *c);
+
+/* Records a child; children_reserve must have succeeded first. */
+void children_add(struct children *c, pid_t pid, size_t service,
+    long long start_ms);
+
+/* Removes pid and copies its entry to *out.  Returns 0, or -1 if pid is
+ * not in the table. */
+int children_remove(struct children *c, pid_t pid, struct child *out);
+
+/* Sends sig to every child's process group (to the child itself if its
+ * group does not exist yet: it may not have called setsid).  Returns the
+ * number of children signalled. */
+size_t children_signal(const struct children *c, int sig);
+
+void children_free(struct children *c);
+
+#endif

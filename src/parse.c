@@ -1,0 +1,109 @@
+/* Checked number parsing: strtoul with an end pointer, errno and a range,
+ * plus a leading-digit check because strtoul accepts signs and spaces. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+
+/* Parses the leading digits of s; *end is left after them. */
+static int
+parse_digits(const char *s, unsigned long *out, const char **end)
+{
+	char *e;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &e, 10);
+	if (errno == ERANGE)
+		return -1;
+	*out = v;
+	*end = e;
+	return 0;
+}
+
+int
+parse_ulong(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v;
+	const char *end;
+
+	if (parse_digits(s, &v, &end) == -1)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	unsigned long ms;
+} duration_units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 60 * 60 * 1000 },
+};
+
+int
+parse_duration(const char *s, unsigned long max_ms, unsigned long *out)
+{
+	unsigned long v;
+	const char *unit;
+	size_t i;
+
+	if (parse_digits(s, &v, &unit) == -1)
+		return -1;
+	if (*unit == '\0' && v == 0) {
+		*out = 0;
+		return 0;
+	}
+	for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]);
+	    i++) {
+		if (strcmp(unit, duration_units[i].name) != 0)
+			continue;
+		if (v > max_ms / duration_units[i].ms) {
+			errno = ERANGE;
+			return -1;
+		}
+		*out = v * duration_units[i].ms;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}

@@ -1,0 +1,23 @@
+/* Finding the program an `exec` names, once, at load time. */
+#ifndef SUPERD_PROGRAM_H
+#define SUPERD_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True if name is one of the handlers shipped with superd. */
+bool program_is_shipped(const char *name);
+
+/*
+ * Resolves word (exec's first word) to an absolute path of an executable
+ * regular file:
+ *   - a word with a '/' is that path (relative to the current directory);
+ *   - a shipped handler's bare name is looked up in handler_dirs only, so
+ *     `echo` never becomes /bin/echo;
+ *   - any other bare name is looked up in $PATH.
+ * Returns a malloc'd path, or NULL with the reason in why.
+ */
+char *program_resolve(const char *word, const char *const *handler_dirs,
+    char *why, size_t whylen);
+
+#endif

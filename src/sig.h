@@ -1,0 +1,25 @@
+/* Signals: the one file that owns them.  superd blocks the signals it acts
+ * on and reads them from a signalfd in its loop, so no code ever runs in
+ * signal context and nothing is lost between a check and a wait. */
+#ifndef SUPERD_SIG_H
+#define SUPERD_SIG_H
+
+/*
+ * Resets every signal disposition to its default (so an ignored signal
+ * inherited from our parent, such as nohup's SIGHUP, never reaches a
+ * handler), blocks SIGCHLD, SIGTERM, SIGINT, SIGHUP and SIGPIPE, and returns
+ * a non-blocking, close-on-exec signalfd for all but SIGPIPE (blocked so a
+ * write to a dead peer or log returns EPIPE instead of killing superd).
+ * Returns -1 with errno on failure.
+ */
+int sig_init(void);
+
+/* Reads the next signal from fd.  Returns its number, 0 when none is left,
+ * or -1 with errno. */
+int sig_next(int fd);
+
+/* In a freshly forked child: unblocks every signal.  Async-signal-safe.
+ * Returns 0 or -1 with errno. */
+int sig_child_reset(void);
+
+#endif
