@@ -1,6 +1,7 @@
 /* The children table: an array with swap-remove.  Lookups are linear; the
  * table holds only handlers alive right now. */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -71,6 +72,35 @@ children_signal(const struct children *c, int sig)
 		sent++;
 	}
 	return sent;
+}
+
+size_t
+children_reap(struct children *c, int flags, children_exit_fn *on_exit,
+    void *arg)
+{
+	struct child gone;
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, flags);
+		if (pid == 0)
+			return n;
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ECHILD)
+				log_warn("waitpid");
+			return n;
+		}
+		if (children_remove(c, pid, &gone) == -1) {
+			log_warnx("reaped unknown child %d", (int)pid);
+			continue;
+		}
+		n++;
+		on_exit(arg, &gone, status);
+	}
 }
 
 void

@@ -35,6 +35,19 @@ int children_remove(struct children *c, pid_t pid, struct child *out);
  * number of children signalled. */
 size_t children_signal(const struct children *c, int sig);
 
+/* Called for each reaped child with its wait status. */
+typedef void children_exit_fn(void *arg, const struct child *c, int status);
+
+/*
+ * Reaps children with waitpid(-1, …, flags) until none is left to reap
+ * (flags WNOHANG: none has exited; 0: none exists), calling on_exit for
+ * each one in the table and logging any other.  Signals coalesce, so one
+ * SIGCHLD may stand for many exits: this is always a loop.  Returns the
+ * number of table entries reaped.
+ */
+size_t children_reap(struct children *c, int flags, children_exit_fn *on_exit,
+    void *arg);
+
 void children_free(struct children *c);
 
 #endif

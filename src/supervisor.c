@@ -49,9 +49,9 @@ supervisor_listen(struct supervisor *sv, bool on)
 }
 
 static void
-supervisor_log_exit(const struct supervisor *sv, const struct child *c,
-    int status)
+supervisor_log_exit(void *arg, const struct child *c, int status)
 {
+	const struct supervisor *sv = arg;
 	const char *name = sv->cfg->services[c->service].name;
 	long long ms = clock_ms() - c->start_ms;
 
@@ -62,34 +62,6 @@ supervisor_log_exit(const struct supervisor *sv, const struct child *c,
 		log_info("%s[%d]: killed by signal %d (%s) after %lldms", name,
 		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
 		    ms);
-}
-
-/* Signals coalesce: one SIGCHLD may stand for many exits, so reap until
- * there is nothing left. */
-static void
-supervisor_reap(struct supervisor *sv, int flags)
-{
-	struct child c;
-	int status;
-	pid_t pid;
-
-	for (;;) {
-		pid = waitpid(-1, &status, flags);
-		if (pid == 0)
-			return;
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ECHILD)
-				log_warn("waitpid");
-			return;
-		}
-		if (children_remove(&sv->kids, pid, &c) == -1) {
-			log_warnx("reaped unknown child %d", (int)pid);
-			continue;
-		}
-		supervisor_log_exit(sv, &c, status);
-	}
 }
 
 static void
@@ -137,7 +109,7 @@ supervisor_signals(struct supervisor *sv)
 	while ((sig = sig_next(sv->pfd[0].fd)) > 0) {
 		switch (sig) {
 		case SIGCHLD:
-			supervisor_reap(sv, WNOHANG);
+			children_reap(&sv->kids, WNOHANG, supervisor_log_exit, sv);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -279,7 +251,7 @@ supervisor_abort(struct supervisor *sv)
 	if (!sv->stopping)
 		supervisor_stop(sv, SIGTERM);
 	supervisor_kill(sv, "supervisor failure");
-	supervisor_reap(sv, 0);
+	children_reap(&sv->kids, 0, supervisor_log_exit, sv);
 }
 
 static void

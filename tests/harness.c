@@ -1,0 +1,489 @@
+/* The test harness: real processes, real sockets, bounded waits. */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+
+static char harness_dir[PATH_MAX / 2];
+
+static const char *
+harness_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (harness_dir[0] != '\0')
+		return harness_dir;
+	snprintf(harness_dir, sizeof(harness_dir), "%s/superd-test.XXXXXX",
+	    base != NULL ? base : "/tmp");
+	ck_assert_msg(mkdtemp(harness_dir) != NULL, "mkdtemp: %s",
+	    strerror(errno));
+	return harness_dir;
+}
+
+static const char *
+harness_write(const char *name, const char *text, mode_t mode)
+{
+	static char path[PATH_MAX];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", harness_tmpdir(), name);
+	(void)unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	ck_assert_msg(fd != -1, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+	return path;
+}
+
+const char *
+harness_file(const char *name, const char *text)
+{
+	return harness_write(name, text, 0644);
+}
+
+const char *
+harness_script(const char *name, const char *text)
+{
+	return harness_write(name, text, 0755);
+}
+
+void
+harness_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+bool
+harness_until(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+
+	for (;;) {
+		if (cond(arg))
+			return true;
+		if (clock_ms() >= end)
+			return cond(arg);
+		harness_sleep_ms(10);
+	}
+}
+
+/* ---- superd under test ---- */
+
+/* execv wants char *const[]; our vectors hold string literals. */
+static void
+harness_execv(const char *path, const char *const *argv)
+{
+	char *const *args;
+
+	memcpy(&args, &argv, sizeof(args));
+	execv(path, args);
+}
+
+static void __attribute__((noreturn))
+harness_exec_superd(int errw, const char *const *argv)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	/* If the test dies, superd dies with it: no stray daemons. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    dup2(errw, 2) == -1)
+		_exit(126);
+	harness_execv(SUPERD_BIN, argv);
+	_exit(127);
+}
+
+void
+superd_start_file(struct superd *sd, const char *file,
+    const char *const *extra)
+{
+	const char *argv[16] = { SUPERD_BIN, "-c", file };
+	int p[2];
+	size_t n = 3;
+
+	memset(sd, 0, sizeof(*sd));
+	while (extra != NULL && *extra != NULL && n < 15)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	sd->log = calloc(1, HARNESS_LOG_MAX + 1);
+	ck_assert_ptr_nonnull(sd->log);
+	sd->pid = fork();
+	ck_assert_int_ne(sd->pid, -1);
+	if (sd->pid == 0)
+		harness_exec_superd(p[1], argv);
+	close(p[1]);
+	sd->errfd = p[0];
+}
+
+void
+superd_start(struct superd *sd, const char *config, ...)
+{
+	const char *extra[12];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, config);
+	while (n < 11 && (extra[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	extra[n] = NULL;
+	superd_start_file(sd, harness_file("superd.ini", config), extra);
+}
+
+/* Reads what superd has written, waiting at most timeout_ms.  Returns
+ * false at EOF. */
+static bool
+superd_read_log(struct superd *sd, int timeout_ms)
+{
+	struct pollfd pfd = { sd->errfd, POLLIN, 0 };
+	ssize_t n;
+
+	if (sd->errfd == -1)
+		return false;
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return true;
+	if (sd->loglen >= HARNESS_LOG_MAX) {
+		/* Keep reading so superd never blocks on a full pipe. */
+		char sink[4096];
+		return read(sd->errfd, sink, sizeof(sink)) > 0;
+	}
+	n = read(sd->errfd, sd->log + sd->loglen, HARNESS_LOG_MAX - sd->loglen);
+	if (n <= 0) {
+		close(sd->errfd);
+		sd->errfd = -1;
+		return false;
+	}
+	sd->loglen += (size_t)n;
+	sd->log[sd->loglen] = '\0';
+	return true;
+}
+
+const char *
+superd_wait_log(struct superd *sd, const char *needle, int timeout_ms,
+    size_t *from)
+{
+	long long end = clock_ms() + timeout_ms;
+	size_t start = from != NULL ? *from : 0;
+	const char *hit;
+	long long left;
+
+	for (;;) {
+		hit = start <= sd->loglen ? strstr(sd->log + start, needle) :
+					    NULL;
+		if (hit != NULL) {
+			if (from != NULL)
+				*from = (size_t)(hit - sd->log) + strlen(needle);
+			return hit;
+		}
+		left = end - clock_ms();
+		if (left <= 0 || !superd_read_log(sd, (int)left))
+			return NULL;
+	}
+}
+
+size_t
+superd_log_count(const struct superd *sd, const char *needle)
+{
+	const char *p = sd->log;
+	size_t n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+int
+superd_port(struct superd *sd, const char *service)
+{
+	char needle[128];
+	const char *hit;
+	unsigned long port;
+
+	snprintf(needle, sizeof(needle), " %s: listening on 127.0.0.1:",
+	    service);
+	hit = superd_wait_log(sd, needle, 5000, NULL);
+	ck_assert_msg(hit != NULL, "no listening line for %s; log:\n%s",
+	    service, sd->log);
+	port = strtoul(hit + strlen(needle), NULL, 10);
+	ck_assert(port > 0 && port < 65536);
+	return (int)port;
+}
+
+bool
+superd_wait_exit(struct superd *sd, int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+	pid_t r;
+
+	if (sd->reaped)
+		return true;
+	for (;;) {
+		/* Drain the log so superd cannot block writing to it. */
+		superd_read_log(sd, 0);
+		r = waitpid(sd->pid, &sd->status, WNOHANG);
+		if (r == sd->pid) {
+			sd->reaped = true;
+			while (superd_read_log(sd, 100))
+				;
+			return true;
+		}
+		if (clock_ms() >= end)
+			return false;
+		harness_sleep_ms(5);
+	}
+}
+
+void
+superd_cleanup(struct superd *sd)
+{
+	if (sd->pid > 0 && !sd->reaped) {
+		kill(sd->pid, SIGKILL);
+		waitpid(sd->pid, &sd->status, 0);
+		sd->reaped = true;
+	}
+	if (sd->errfd != -1)
+		close(sd->errfd);
+	sd->errfd = -1;
+	free(sd->log);
+	sd->log = NULL;
+}
+
+/* Reads fd to EOF into buf (NUL-terminated). */
+static void
+harness_slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+}
+
+int
+superd_run(char *out, size_t outlen, char *err, size_t errlen, ...)
+{
+	const char *argv[16] = { SUPERD_BIN };
+	int po[2], pe[2], status;
+	size_t n = 1;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, errlen);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dup2(po[1], 1) == -1 || dup2(pe[1], 2) == -1)
+			_exit(126);
+		harness_execv(SUPERD_BIN, argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	/* -t output is small: reading one pipe then the other is safe. */
+	harness_slurp(po[0], out, outlen);
+	harness_slurp(pe[0], err, errlen);
+	close(po[0]);
+	close(pe[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* ---- clients ---- */
+
+int
+tcp_connect(const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct timeval tv = { 5, 0 };
+	socklen_t len;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)port);
+		len = sizeof(*sin);
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr),
+		    1);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)port);
+		len = sizeof(*sin6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)), 0);
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+void
+tcp_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		ck_assert_msg(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+size_t
+tcp_read_all(int fd, char *buf, size_t len, int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t got = 0;
+	long long left;
+	ssize_t n;
+
+	while (got < len) {
+		left = end - clock_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/* ---- /proc ---- */
+
+int
+proc_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	ck_assert_msg(d != NULL, "opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Reads state and ppid from /proc/PID/stat; returns false if gone. */
+static bool
+proc_stat(pid_t pid, char *state, pid_t *ppid)
+{
+	char path[64], buf[512], *p;
+	FILE *fp;
+	int pp;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return false;
+	ok = fgets(buf, sizeof(buf), fp) != NULL;
+	fclose(fp);
+	/* The command name may hold spaces and parentheses: skip to the
+	 * last ')'. */
+	if (!ok || (p = strrchr(buf, ')')) == NULL)
+		return false;
+	if (sscanf(p + 1, " %c %d", state, &pp) != 2)
+		return false;
+	*ppid = pp;
+	return true;
+}
+
+static size_t
+proc_scan(pid_t parent, bool zombies_only, pid_t *out, size_t max)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	size_t n = 0;
+	char state;
+	pid_t pid, ppid;
+	char *end;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		pid = (pid_t)strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		if (!proc_stat(pid, &state, &ppid) || ppid != parent)
+			continue;
+		if (zombies_only && state != 'Z')
+			continue;
+		if (out != NULL && n < max)
+			out[n] = pid;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+proc_zombie_children(pid_t pid)
+{
+	return (int)proc_scan(pid, true, NULL, 0);
+}
+
+size_t
+proc_children(pid_t pid, pid_t *out, size_t max)
+{
+	return proc_scan(pid, false, out, max);
+}
+
+bool
+proc_alive(pid_t pid)
+{
+	char state;
+	pid_t ppid;
+
+	return proc_stat(pid, &state, &ppid) && state != 'Z';
+}

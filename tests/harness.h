@@ -1,0 +1,85 @@
+/* Test harness: temporary files, the real superd binary under test, TCP
+ * clients on 127.0.0.1, and /proc inspection.  Every helper is bounded in
+ * time; every process it starts is tracked by PID and killed by PID. */
+#ifndef SUPERD_HARNESS_H
+#define SUPERD_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HARNESS_LOG_MAX (1024 * 1024)
+
+/* Writes text to a new file in a private temporary directory and returns
+ * its path (static storage, valid until the next call). */
+const char *harness_file(const char *name, const char *text);
+
+/* Same, and makes it executable: for shell-script handlers. */
+const char *harness_script(const char *name, const char *text);
+
+struct superd {
+	pid_t pid;
+	int errfd;			/* read end of superd's stderr */
+	char *log;			/* everything read so far, NUL-ended */
+	size_t loglen;
+	int status;			/* wait status once reaped */
+	bool reaped;
+};
+
+/* Starts superd -c FILE with the given config text and extra arguments
+ * (NULL-terminated), stderr captured.  superd dies with the test process. */
+void superd_start(struct superd *sd, const char *config, ...);
+
+/* Same, with a config file already written. */
+void superd_start_file(struct superd *sd, const char *file,
+    const char *const *extra);
+
+/* Waits up to timeout_ms for needle to appear in the log (at or after
+ * offset *from, if from is not NULL; *from is then moved past it).
+ * Returns a pointer into sd->log or NULL on timeout or EOF. */
+const char *superd_wait_log(struct superd *sd, const char *needle,
+    int timeout_ms, size_t *from);
+
+/* Counts occurrences of needle in the log read so far. */
+size_t superd_log_count(const struct superd *sd, const char *needle);
+
+/* Waits for "<service>: listening on 127.0.0.1:PORT" and returns PORT,
+ * failing the test if it does not come within 5 s. */
+int superd_port(struct superd *sd, const char *service);
+
+/* Waits up to timeout_ms for superd to exit.  Returns true if it did. */
+bool superd_wait_exit(struct superd *sd, int timeout_ms);
+
+/* SIGKILLs superd if still running, reaps it, frees the log. */
+void superd_cleanup(struct superd *sd);
+
+/* Runs superd to completion with argv (NULL-terminated, without argv[0])
+ * and returns its wait status; stdout and stderr go to out/err. */
+int superd_run(char *out, size_t outlen, char *err, size_t errlen, ...);
+
+/* A blocking TCP client connected to host:port, with 5 s I/O timeouts. */
+int tcp_connect(const char *host, int port);
+
+/* Writes all of buf; fails the test on error. */
+void tcp_send(int fd, const void *buf, size_t len);
+
+/* Reads until EOF, len bytes, or timeout.  Returns bytes read. */
+size_t tcp_read_all(int fd, char *buf, size_t len, int timeout_ms);
+
+/* /proc views of a process: open fds, children that are zombies, and
+ * the PIDs of its children. */
+int proc_fd_count(pid_t pid);
+int proc_zombie_children(pid_t pid);
+size_t proc_children(pid_t pid, pid_t *out, size_t max);
+
+/* True while pid exists (and is not a zombie). */
+bool proc_alive(pid_t pid);
+
+/* Waits up to timeout_ms until cond(arg) is true; returns the last value. */
+bool harness_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/* Sleeps ms milliseconds. */
+void harness_sleep_ms(int ms);
+
+#endif
