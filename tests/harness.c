@@ -182,6 +182,16 @@ superd_read_log(struct superd *sd, int timeout_ms)
 	return true;
 }
 
+void
+superd_drain(struct superd *sd)
+{
+	struct pollfd pfd = { sd->errfd, POLLIN, 0 };
+
+	while (sd->errfd != -1 && poll(&pfd, 1, 0) == 1 &&
+	    superd_read_log(sd, 0))
+		;
+}
+
 const char *
 superd_wait_log(struct superd *sd, const char *needle, int timeout_ms,
     size_t *from)
@@ -396,6 +406,21 @@ tcp_read_all(int fd, char *buf, size_t len, int timeout_ms)
 	return got;
 }
 
+size_t
+tcp_exchange(int port, const char *msg, char *buf, size_t len)
+{
+	int fd = tcp_connect("127.0.0.1", port);
+	size_t n;
+
+	ck_assert_msg(fd != -1, "connect to %d: %s", port, strerror(errno));
+	tcp_send(fd, msg, strlen(msg));
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	n = tcp_read_all(fd, buf, len - 1, 5000);
+	buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
 /* ---- /proc ---- */
 
 int
@@ -414,6 +439,20 @@ proc_fd_count(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int
+proc_lowest_free_fd(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	/* The kernel hands out the lowest free number: find the first gap. */
+	for (fd = 0;; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		if (access(path, F_OK) == -1)
+			return fd;
+	}
 }
 
 /* Reads state and ppid from /proc/PID/stat; returns false if gone. */
@@ -477,6 +516,27 @@ size_t
 proc_children(pid_t pid, pid_t *out, size_t max)
 {
 	return proc_scan(pid, false, out, max);
+}
+
+long
+proc_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "re");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	p = strrchr(buf, ')');
+	ck_assert_ptr_nonnull(p);
+	/* Fields 14 and 15: after ")" come state (3) … utime (14). */
+	ck_assert_int_eq(sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+	    &stime), 2);
+	return (long)(utime + stime);
 }
 
 bool

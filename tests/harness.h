@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HARNESS_LOG_MAX (1024 * 1024)
+#define HARNESS_LOG_MAX (4 * 1024 * 1024)
 
 /* Writes text to a new file in a private temporary directory and returns
  * its path (static storage, valid until the next call). */
@@ -41,6 +41,10 @@ void superd_start_file(struct superd *sd, const char *file,
 const char *superd_wait_log(struct superd *sd, const char *needle,
     int timeout_ms, size_t *from);
 
+/* Reads whatever superd has logged so far without waiting, so a long
+ * test never lets superd block on a full stderr pipe. */
+void superd_drain(struct superd *sd);
+
 /* Counts occurrences of needle in the log read so far. */
 size_t superd_log_count(const struct superd *sd, const char *needle);
 
@@ -61,6 +65,10 @@ int superd_run(char *out, size_t outlen, char *err, size_t errlen, ...);
 /* A blocking TCP client connected to host:port, with 5 s I/O timeouts. */
 int tcp_connect(const char *host, int port);
 
+/* Connects, sends msg, half-closes, and reads the reply to EOF into buf
+ * (NUL-terminated).  Returns the reply length. */
+size_t tcp_exchange(int port, const char *msg, char *buf, size_t len);
+
 /* Writes all of buf; fails the test on error. */
 void tcp_send(int fd, const void *buf, size_t len);
 
@@ -70,8 +78,12 @@ size_t tcp_read_all(int fd, char *buf, size_t len, int timeout_ms);
 /* /proc views of a process: open fds, children that are zombies, and
  * the PIDs of its children. */
 int proc_fd_count(pid_t pid);
+int proc_lowest_free_fd(pid_t pid);
 int proc_zombie_children(pid_t pid);
 size_t proc_children(pid_t pid, pid_t *out, size_t max);
+
+/* CPU time (user + system) of pid so far, in clock ticks. */
+long proc_cpu_ticks(pid_t pid);
 
 /* True while pid exists (and is not a zombie). */
 bool proc_alive(pid_t pid);

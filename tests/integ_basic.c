@@ -1,0 +1,365 @@
+/* Integration tests: the real superd binary serving real clients on
+ * 127.0.0.1, ports chosen by the kernel (port = 0) and read from the log. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+
+#define HANDLERS_CONF(extra) \
+	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n" \
+	"[upper]\nport = 0\nbind = 127.0.0.1\nexec = upper\n" \
+	"[time]\nport = 0\nbind = 127.0.0.1\nexec = time\n" extra
+
+static struct superd sd;
+
+static void
+teardown(void)
+{
+	superd_cleanup(&sd);
+}
+
+START_TEST(echo_round_trips_through_superd)
+{
+	char buf[256];
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	tcp_exchange(superd_port(&sd, "echo"), "hello, superd\n", buf,
+	    sizeof(buf));
+	ck_assert_str_eq(buf, "hello, superd\n");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "]: exited 0 after", 5000,
+	    NULL));
+}
+END_TEST
+
+START_TEST(upper_round_trips_and_stops_at_quit)
+{
+	char buf[256];
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	tcp_exchange(superd_port(&sd, "upper"), "abc\nquit\nxyz\n", buf,
+	    sizeof(buf));
+	ck_assert_str_eq(buf, "ABC\n");
+}
+END_TEST
+
+START_TEST(time_answers_with_an_rfc3339_utc_line)
+{
+	char buf[256];
+	int y, mo, d, h, mi, s;
+	char z;
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	tcp_exchange(superd_port(&sd, "time"), "", buf, sizeof(buf));
+	ck_assert_msg(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h,
+	    &mi, &s, &z) == 7 && z == 'Z', "%s", buf);
+	ck_assert_int_eq(strlen(buf), 21);
+}
+END_TEST
+
+START_TEST(shell_script_handler_sees_ucspi_environment)
+{
+	const char *script = harness_script("env.sh",
+	    "#!/bin/sh\n"
+	    "read line\n"
+	    "echo \"$line $SUPERD_SERVICE $PROTO $TCPREMOTEIP "
+	    "$TCPLOCALIP $TCPLOCALPORT\"\n");
+	char conf[1024], buf[256], want[256];
+	int port;
+
+	snprintf(conf, sizeof(conf), "[shell]\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s\n", script);
+	superd_start(&sd, conf, NULL);
+	port = superd_port(&sd, "shell");
+	tcp_exchange(port, "hi\n", buf, sizeof(buf));
+	snprintf(want, sizeof(want), "hi shell TCP 127.0.0.1 127.0.0.1 %d\n",
+	    port);
+	ck_assert_str_eq(buf, want);
+}
+END_TEST
+
+START_TEST(wildcard_listener_reports_the_local_address)
+{
+	const char *script = harness_script("local.sh",
+	    "#!/bin/sh\necho \"$TCPLOCALIP\"\n");
+	char conf[1024], buf[256], needle[64];
+	const char *hit;
+	int port;
+
+	snprintf(conf, sizeof(conf), "[any]\nport = 0\nbind = 0.0.0.0\n"
+	    "exec = %s\n", script);
+	superd_start(&sd, conf, NULL);
+	hit = superd_wait_log(&sd, "any: listening on 0.0.0.0:", 5000, NULL);
+	ck_assert_ptr_nonnull(hit);
+	port = (int)strtol(hit + strlen("any: listening on 0.0.0.0:"), NULL, 10);
+	snprintf(needle, sizeof(needle), "127.0.0.1\n");
+	tcp_exchange(port, "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, needle);
+}
+END_TEST
+
+START_TEST(ipv6_loopback_listener_serves_clients)
+{
+	char buf[64];
+	const char *hit;
+	int port, fd;
+
+	superd_start(&sd, "[echo6]\nport = 0\nbind = ::1\nexec = echo\n",
+	    NULL);
+	hit = superd_wait_log(&sd, "echo6: listening on [::1]:", 5000, NULL);
+	if (hit == NULL && superd_wait_log(&sd, "cannot listen", 100, NULL))
+		return; /* no IPv6 on this host */
+	ck_assert_ptr_nonnull(hit);
+	port = (int)strtol(hit + strlen("echo6: listening on [::1]:"), NULL, 10);
+	fd = tcp_connect("::1", port);
+	ck_assert_int_ne(fd, -1);
+	tcp_send(fd, "six\n", 4);
+	shutdown(fd, SHUT_WR);
+	ck_assert_int_eq(tcp_read_all(fd, buf, sizeof(buf), 5000), 4);
+	close(fd);
+}
+END_TEST
+
+#define CONCURRENT 64
+
+START_TEST(sixty_four_concurrent_clients_are_all_served)
+{
+	int fds[CONCURRENT], port, i;
+	char msg[32], buf[64];
+	size_t n;
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	port = superd_port(&sd, "echo");
+	for (i = 0; i < CONCURRENT; i++) {
+		fds[i] = tcp_connect("127.0.0.1", port);
+		ck_assert_int_ne(fds[i], -1);
+	}
+	/* All 64 connected before any speaks: 64 handlers at once. */
+	for (i = 0; i < CONCURRENT; i++) {
+		snprintf(msg, sizeof(msg), "client %d\n", i);
+		tcp_send(fds[i], msg, strlen(msg));
+		shutdown(fds[i], SHUT_WR);
+	}
+	for (i = 0; i < CONCURRENT; i++) {
+		snprintf(msg, sizeof(msg), "client %d\n", i);
+		n = tcp_read_all(fds[i], buf, sizeof(buf) - 1, 5000);
+		buf[n] = '\0';
+		ck_assert_str_eq(buf, msg);
+		close(fds[i]);
+	}
+	for (i = 0; i < 500 && superd_log_count(&sd, "exited 0") <
+	    CONCURRENT; i++)
+		superd_wait_log(&sd, "\n", 10, NULL), superd_drain(&sd);
+	ck_assert_int_eq(superd_log_count(&sd, "exited 0"), CONCURRENT);
+}
+END_TEST
+
+#define SHORT_CONNECTIONS 5000
+
+static bool
+no_zombies(void *arg)
+{
+	return proc_zombie_children(*(pid_t *)arg) == 0;
+}
+
+START_TEST(five_thousand_connections_leave_no_zombie_and_no_fd)
+{
+	int port, fds_before, i, max_zombies = 0, z;
+	char buf[64];
+	long long t0, ms;
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	port = superd_port(&sd, "echo");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	fds_before = proc_fd_count(sd.pid);
+	t0 = clock_ms();
+	for (i = 0; i < SHORT_CONNECTIONS; i++) {
+		tcp_exchange(port, "x\n", buf, sizeof(buf));
+		ck_assert_str_eq(buf, "x\n");
+		superd_drain(&sd);
+		if (i % 500 == 0 && (z = proc_zombie_children(sd.pid)) >
+		    max_zombies)
+			max_zombies = z;
+	}
+	ms = clock_ms() - t0;
+	fprintf(stderr, "%d connections in %lldms: %.0f connections/s, "
+	    "at most %d unreaped at a sample\n", SHORT_CONNECTIONS, ms,
+	    SHORT_CONNECTIONS * 1000.0 / (double)(ms ? ms : 1), max_zombies);
+	ck_assert(harness_until(no_zombies, &sd.pid, 5000));
+	ck_assert_int_eq(proc_fd_count(sd.pid), fds_before);
+	kill(sd.pid, SIGTERM);
+	ck_assert(superd_wait_exit(&sd, 10000));
+	ck_assert_int_eq(superd_log_count(&sd, "]: exited 0 after"),
+	    SHORT_CONNECTIONS);
+}
+END_TEST
+
+START_TEST(port_in_use_is_an_error_naming_service_and_address)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t len = sizeof(sin);
+	char conf[512], needle[128];
+	const char *hit;
+	int blocker, first, port;
+
+	blocker = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(blocker, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	ck_assert_int_eq(listen(blocker, 1), 0);
+	ck_assert_int_eq(getsockname(blocker, (struct sockaddr *)&sin, &len),
+	    0);
+	port = ntohs(sin.sin_port);
+	snprintf(conf, sizeof(conf),
+	    "[first]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
+	    "[busy]\nport = %d\nbind = 127.0.0.1\nexec = echo\n", port);
+	superd_start(&sd, conf, NULL);
+	first = superd_port(&sd, "first");
+	ck_assert(superd_wait_exit(&sd, 5000));
+	ck_assert(WIFEXITED(sd.status));
+	ck_assert_int_eq(WEXITSTATUS(sd.status), 3);
+	snprintf(needle, sizeof(needle),
+	    "busy: cannot listen on 127.0.0.1:%d: Address already in use",
+	    port);
+	hit = strstr(sd.log, needle);
+	ck_assert_msg(hit != NULL, "%s", sd.log);
+	/* Nothing is left listening: the first service's port is closed. */
+	ck_assert_int_eq(tcp_connect("127.0.0.1", first), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	close(blocker);
+}
+END_TEST
+
+START_TEST(deleted_handler_fails_that_client_promptly_and_superd_serves_on)
+{
+	const char *script = harness_script("doomed.sh", "#!/bin/sh\necho ok\n");
+	char conf[2048], path[512], buf[64];
+	int port, fd;
+	long long t0;
+
+	snprintf(path, sizeof(path), "%s", script);
+	snprintf(conf, sizeof(conf), "[doomed]\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s\n"
+	    "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n", path);
+	superd_start(&sd, conf, NULL);
+	port = superd_port(&sd, "doomed");
+	tcp_exchange(port, "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "ok\n");
+	ck_assert_int_eq(unlink(path), 0);
+	fd = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(fd, -1);
+	t0 = clock_ms();
+	/* EOF, not a hang: superd closed its copy of the connection. */
+	ck_assert_int_eq(tcp_read_all(fd, buf, sizeof(buf), 5000), 0);
+	ck_assert_int_lt(clock_ms() - t0, 5000);
+	close(fd);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "cannot run", 5000, NULL));
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "No such file or directory",
+	    5000, NULL));
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "exited 127", 5000, NULL));
+	tcp_exchange(superd_port(&sd, "echo"), "still here\n", buf,
+	    sizeof(buf));
+	ck_assert_str_eq(buf, "still here\n");
+}
+END_TEST
+
+START_TEST(sighup_is_logged_and_does_not_stop_superd)
+{
+	char buf[64];
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "SIGHUP", 5000, NULL));
+	tcp_exchange(superd_port(&sd, "echo"), "up\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "up\n");
+	ck_assert(proc_alive(sd.pid));
+}
+END_TEST
+
+START_TEST(fd_exhaustion_pauses_accepts_without_spinning_and_recovers)
+{
+	struct rlimit low, orig;
+	long cpu0, cpu1;
+	int port, fd;
+	char buf[64];
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	port = superd_port(&sd, "echo");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, NULL, &orig), 0);
+	low = orig;
+	low.rlim_cur = (rlim_t)proc_lowest_free_fd(sd.pid);
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	fd = tcp_connect("127.0.0.1", port); /* waits in the backlog */
+	ck_assert_int_ne(fd, -1);
+	tcp_send(fd, "later\n", 6);
+	shutdown(fd, SHUT_WR);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "Too many open files",
+	    5000, NULL));
+	cpu0 = proc_cpu_ticks(sd.pid);
+	harness_sleep_ms(1000);
+	cpu1 = proc_cpu_ticks(sd.pid);
+	/* A spinning accept loop burns ~100 ticks a second; a paused one a
+	 * handful of wakeups. */
+	ck_assert_msg(cpu1 - cpu0 < 30, "superd used %ld ticks in 1s",
+	    cpu1 - cpu0);
+	superd_drain(&sd);
+	ck_assert_int_eq(superd_log_count(&sd, "Too many open files"), 1);
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, &orig, NULL), 0);
+	ck_assert_int_eq(tcp_read_all(fd, buf, sizeof(buf) - 1, 5000), 6);
+	close(fd);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd,
+	    "accepting connections again", 5000, NULL));
+}
+END_TEST
+
+static Suite *
+make_basic_suite(void)
+{
+	Suite *s = suite_create("integration");
+	TCase *tc = tcase_create("basic");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, echo_round_trips_through_superd);
+	tcase_add_test(tc, upper_round_trips_and_stops_at_quit);
+	tcase_add_test(tc, time_answers_with_an_rfc3339_utc_line);
+	tcase_add_test(tc, shell_script_handler_sees_ucspi_environment);
+	tcase_add_test(tc, wildcard_listener_reports_the_local_address);
+	tcase_add_test(tc, ipv6_loopback_listener_serves_clients);
+	tcase_add_test(tc, sixty_four_concurrent_clients_are_all_served);
+	tcase_add_test(tc, five_thousand_connections_leave_no_zombie_and_no_fd);
+	tcase_add_test(tc, port_in_use_is_an_error_naming_service_and_address);
+	tcase_add_test(tc,
+	    deleted_handler_fails_that_client_promptly_and_superd_serves_on);
+	tcase_add_test(tc, sighup_is_logged_and_does_not_stop_superd);
+	tcase_add_test(tc,
+	    fd_exhaustion_pauses_accepts_without_spinning_and_recovers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(make_basic_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
