@@ -1,0 +1,237 @@
+/* Integration tests of the init-style shutdown: close listeners, TERM and
+ * CONT the handlers' groups, KILL at the deadline or on a second signal,
+ * reap everything, leave nothing running. */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "harness.h"
+
+static struct superd sd;
+
+static void
+teardown(void)
+{
+	superd_cleanup(&sd);
+}
+
+/* Starts superd with one service running script, on port 0. */
+static int
+start_with_script(const char *script_text, const char *timeout)
+{
+	const char *script = harness_script("handler.sh", script_text);
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf),
+	    "[supervisor]\nshutdown_timeout = %s\n"
+	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = %s\n", timeout, script);
+	superd_start(&sd, conf, NULL);
+	return superd_port(&sd, "svc");
+}
+
+/* Connects and waits for the handler's "ready" line; returns the fd and
+ * the handler's pid from the log. */
+static int
+connect_ready(int port, pid_t *pid, size_t *logpos)
+{
+	char buf[16], *end;
+	const char *hit;
+	int fd = tcp_connect("127.0.0.1", port);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(tcp_read_all(fd, buf, 6, 5000), 6);
+	ck_assert(strncmp(buf, "ready\n", 6) == 0);
+	hit = superd_wait_log(&sd, "svc[", 5000, logpos);
+	ck_assert_ptr_nonnull(hit);
+	*pid = (pid_t)strtol(hit + 4, &end, 10);
+	ck_assert(*end == ']' && *pid > 0);
+	return fd;
+}
+
+static void
+assert_clean_exit(void)
+{
+	ck_assert_msg(superd_wait_exit(&sd, 10000), "superd did not exit");
+	ck_assert_msg(WIFEXITED(sd.status) && WEXITSTATUS(sd.status) == 0,
+	    "status %d; log:\n%s", sd.status, sd.log);
+	ck_assert_ptr_nonnull(strstr(sd.log, "superd: stopped\n"));
+}
+
+START_TEST(sigterm_when_idle_exits_0_and_closes_listeners)
+{
+	int port;
+
+	superd_start(&sd, "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n",
+	    NULL);
+	port = superd_port(&sd, "echo");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ck_assert_int_eq(tcp_connect("127.0.0.1", port), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+}
+END_TEST
+
+START_TEST(sigint_stops_superd_like_sigterm)
+{
+	superd_start(&sd, "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n",
+	    NULL);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(kill(sd.pid, SIGINT), 0);
+	assert_clean_exit();
+}
+END_TEST
+
+#define LIVE 3
+
+START_TEST(sigterm_with_live_connections_terminates_every_handler)
+{
+	pid_t pids[LIVE];
+	int fds[LIVE], port, i;
+	size_t pos = 0;
+
+	port = start_with_script("#!/bin/sh\n"
+	    "trap 'echo \"handler $$ got SIGTERM\" >&2; exit 0' TERM\n"
+	    "echo ready\n"
+	    "while :; do sleep 0.05; done\n", "10s");
+	for (i = 0; i < LIVE; i++)
+		fds[i] = connect_ready(port, &pids[i], &pos);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	/* New connections are refused at once. */
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
+	ck_assert_int_eq(tcp_connect("127.0.0.1", port), -1);
+	assert_clean_exit();
+	ck_assert_int_eq(superd_log_count(&sd, "got SIGTERM"), LIVE);
+	ck_assert_ptr_null(strstr(sd.log, "killing"));
+	for (i = 0; i < LIVE; i++) {
+		ck_assert(!proc_alive(pids[i]));
+		close(fds[i]);
+	}
+}
+END_TEST
+
+START_TEST(handler_ignoring_sigterm_is_killed_after_shutdown_timeout)
+{
+	long long t0, ms;
+	pid_t pid;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(start_with_script("#!/bin/sh\n"
+	    "trap '' TERM\necho ready\nread line\n", "300ms"), &pid, &pos);
+	t0 = clock_ms();
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ms = clock_ms() - t0;
+	ck_assert_ptr_nonnull(strstr(sd.log,
+	    "shutdown_timeout expired: killing 1 handlers"));
+	ck_assert_ptr_nonnull(strstr(sd.log, "killed by signal 9"));
+	/* It waited for the grace period rather than killing at once. */
+	ck_assert_int_ge(ms, 300);
+	ck_assert(!proc_alive(pid));
+	close(fd);
+}
+END_TEST
+
+START_TEST(second_sigterm_kills_at_once)
+{
+	pid_t pid;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(start_with_script("#!/bin/sh\n"
+	    "trap '' TERM\necho ready\nread line\n", "1h"), &pid, &pos);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
+	ck_assert(proc_alive(pid));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	/* Well under the hour of shutdown_timeout. */
+	assert_clean_exit();
+	ck_assert_ptr_nonnull(strstr(sd.log,
+	    "second stop signal: killing 1 handlers"));
+	ck_assert(!proc_alive(pid));
+	close(fd);
+}
+END_TEST
+
+START_TEST(stopped_handler_is_continued_so_it_can_terminate)
+{
+	pid_t pid;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(start_with_script("#!/bin/sh\n"
+	    "echo ready\nread line\n", "1h"), &pid, &pos);
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	/* Without SIGCONT the TERM would wait behind the stop for an hour. */
+	assert_clean_exit();
+	ck_assert_ptr_null(strstr(sd.log, "killing"));
+	ck_assert(!proc_alive(pid));
+	close(fd);
+}
+END_TEST
+
+START_TEST(shutdown_kills_a_handlers_own_children_too)
+{
+	char buf[32], *end;
+	pid_t pid, grandchild;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(start_with_script("#!/bin/sh\n"
+	    "trap '' TERM\nsleep 30 &\necho ready\necho $!\nwait\n", "200ms"),
+	    &pid, &pos);
+	ck_assert_int_gt(tcp_read_all(fd, buf, sizeof(buf) - 1, 2000), 0);
+	grandchild = (pid_t)strtol(buf, &end, 10);
+	ck_assert_int_gt(grandchild, 0);
+	ck_assert(proc_alive(grandchild));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	/* The sleep ignores TERM too, but shares the handler's group: the
+	 * KILL at the deadline reaches it. */
+	harness_sleep_ms(100);
+	ck_assert(!proc_alive(grandchild));
+	close(fd);
+}
+END_TEST
+
+static Suite *
+make_shutdown_suite(void)
+{
+	Suite *s = suite_create("shutdown");
+	TCase *tc = tcase_create("shutdown");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, sigterm_when_idle_exits_0_and_closes_listeners);
+	tcase_add_test(tc, sigint_stops_superd_like_sigterm);
+	tcase_add_test(tc, sigterm_with_live_connections_terminates_every_handler);
+	tcase_add_test(tc,
+	    handler_ignoring_sigterm_is_killed_after_shutdown_timeout);
+	tcase_add_test(tc, second_sigterm_kills_at_once);
+	tcase_add_test(tc, stopped_handler_is_continued_so_it_can_terminate);
+	tcase_add_test(tc, shutdown_kills_a_handlers_own_children_too);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(make_shutdown_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
