@@ -56,7 +56,7 @@ upper_is_quit(const struct upper_state *st)
  */
 static int
 upper_feed(struct upper_state *st, const char *in, size_t len, char *out,
-        size_t *outlen)
+    size_t *outlen)
 {
 	size_t i, o = 0;
 	char c;
@@ -65,7 +65,7 @@ upper_feed(struct upper_state *st, const char *in, size_t len, char *out,
 		c = in[i];
 		if (st->held != NOT_MATCHING) {
 			if ((size_t)st->held < QUIT_HELD_MAX &&
-			        c == QUIT_LINE[st->held]) {
+			    c == QUIT_LINE[st->held]) {
 				st->held++;
 				continue;
 			}
@@ -86,7 +86,7 @@ upper_feed(struct upper_state *st, const char *in, size_t len, char *out,
 int
 main(void)
 {
-	struct upper_state st = {.held = 0}; /* sessions start a line */
+	struct upper_state st = { .held = 0 }; /* sessions start a line */
 	char in[BUF_SIZE], out[BUF_SIZE + QUIT_HELD_MAX];
 	size_t outlen;
 	ssize_t n;
@@ -95,7 +95,7 @@ main(void)
 	while ((n = hio_read(STDIN_FILENO, in, sizeof(in))) > 0) {
 		quit = upper_feed(&st, in, (size_t)n, out, &outlen);
 		if (outlen > 0 &&
-		        hio_write_all(STDOUT_FILENO, out, outlen) == -1)
+		    hio_write_all(STDOUT_FILENO, out, outlen) == -1)
 			hio_fail(PROG, "write");
 		if (quit)
 			return 0;

@@ -28,8 +28,7 @@ children_reserve(struct children *c)
 }
 
 void
-children_add(struct children *c, pid_t pid, size_t service,
-    long long start_ms)
+children_add(struct children *c, pid_t pid, size_t service, long long start_ms)
 {
 	c->v[c->n].pid = pid;
 	c->v[c->n].service = service;
@@ -63,8 +62,8 @@ children_signal(const struct children *c, int sig)
 		/* The group exists once the child has called setsid; the
 		 * child itself is in our table until reaped, so its pid (and
 		 * so its group id) cannot be reused meanwhile. */
-		if (kill(-pid, sig) == -1 && (errno != ESRCH ||
-		    kill(pid, sig) == -1)) {
+		if (kill(-pid, sig) == -1 &&
+		    (errno != ESRCH || kill(pid, sig) == -1)) {
 			if (errno != ESRCH)
 				log_warn("kill %d", (int)pid);
 			continue;

@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 struct child {
-	pid_t pid;			/* also its process group */
-	size_t service;			/* index in config.services */
-	long long start_ms;		/* clock_ms() at spawn */
+	pid_t pid;          /* also its process group */
+	size_t service;     /* index in config.services */
+	long long start_ms; /* clock_ms() at spawn */
 };
 
 struct children {

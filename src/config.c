@@ -20,21 +20,25 @@
 #include "parse.h"
 #include "program.h"
 
-enum section_kind { SECTION_NONE, SECTION_SUPERVISOR, SECTION_DEFAULTS,
-	SECTION_SERVICE };
+enum section_kind {
+	SECTION_NONE,
+	SECTION_SUPERVISOR,
+	SECTION_DEFAULTS,
+	SECTION_SERVICE
+};
 
 struct load {
 	struct config *cfg;
 	const char *const *handler_dirs;
 	FILE *fp;
-	char *line;			/* getline buffer */
+	char *line; /* getline buffer */
 	size_t linecap;
 	int lineno;
 	enum section_kind kind;
 	char section[SERVICE_NAME_MAX + 1];
 	int section_line;
 	bool section_has_keys;
-	struct service defaults;	/* [defaults]: keys to inherit */
+	struct service defaults; /* [defaults]: keys to inherit */
 	bool have_defaults;
 	int supervisor_line, timeout_line;
 	bool failed;
@@ -64,8 +68,8 @@ config_fail(struct load *ld, int line, const char *key, const char *fmt, ...)
 		len += (size_t)snprintf(ld->err + len, ld->errlen - len,
 		    key ? "[%s] " : "[%s]: ", ld->section);
 	if (key != NULL && len < ld->errlen)
-		len += (size_t)snprintf(ld->err + len, ld->errlen - len, "%s: ",
-		    key);
+		len += (size_t)snprintf(ld->err + len, ld->errlen - len,
+		    "%s: ", key);
 	if (len < ld->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(ld->err + len, ld->errlen - len, fmt, ap);
@@ -94,9 +98,10 @@ config_set_port(struct load *ld, struct service *svc, const char *v)
 		return -1;
 	}
 	if (parse_ulong(v, 0, 65535, &port) == -1) {
-		config_fail(ld, ld->lineno, "port", errno == ERANGE ?
-		    "\"%s\" is out of range (0-65535)" :
-		    "\"%s\" is not a port number (0-65535)", v);
+		config_fail(ld, ld->lineno, "port",
+		    errno == ERANGE ? "\"%s\" is out of range (0-65535)"
+		                    : "\"%s\" is not a port number (0-65535)",
+		    v);
 		return -1;
 	}
 	svc->port = (unsigned short)port;
@@ -178,7 +183,7 @@ config_set_bind(struct load *ld, struct service *svc, const char *v)
 		return -1;
 	}
 	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save))
+	     tok = strtok_r(NULL, ", \t", &save))
 		if (config_add_bind(ld, svc, tok) == -1)
 			return -1;
 	if (svc->nbinds == 0) {
@@ -272,10 +277,12 @@ config_supervisor_key(struct load *ld, const char *name, const char *value)
 	}
 	ld->timeout_line = ld->lineno;
 	if (parse_duration(value, SHUTDOWN_TIMEOUT_MAX_MS, &ms) == -1) {
-		config_fail(ld, ld->lineno, name, errno == ERANGE ?
-		    "\"%s\" is too long (at most 1h)" :
-		    "\"%s\" is not a duration (a number and a unit: ms, s, m "
-		    "or h, e.g. 10s)", value);
+		config_fail(ld, ld->lineno, name,
+		    errno == ERANGE ? "\"%s\" is too long (at most 1h)"
+		                    : "\"%s\" is not a duration (a number and "
+		                      "a unit: ms, s, m "
+		                      "or h, e.g. 10s)",
+		    value);
 		return -1;
 	}
 	ld->cfg->shutdown_timeout_ms = ms;
@@ -317,8 +324,9 @@ config_valid_name(const char *name)
 
 	if (len == 0 || len > SERVICE_NAME_MAX)
 		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.-") == len;
+	return strspn(name,
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	           "0123456789_.-") == len;
 }
 
 static bool
@@ -378,7 +386,8 @@ config_begin_section(struct load *ld, const char *name)
 		ld->section[0] = '\0';
 		config_fail(ld, ld->lineno, NULL,
 		    "[%s]: invalid section name (use 1 to %d letters, digits, "
-		    "'_', '.' or '-')", name, SERVICE_NAME_MAX);
+		    "'_', '.' or '-')",
+		    name, SERVICE_NAME_MAX);
 		return;
 	}
 	if (config_section_seen(ld, name)) {
@@ -561,7 +570,7 @@ config_check_clash(struct load *ld, size_t later)
 		for (j = 0; j < a->nbinds; j++) {
 			for (k = 0; k < b->nbinds; k++) {
 				if (!config_binds_clash(&a->binds[j],
-				    &b->binds[k]))
+				        &b->binds[k]))
 					continue;
 				config_format_bind(&b->binds[k], b->port, addr,
 				    sizeof(addr));
@@ -595,8 +604,8 @@ config_check_service(struct load *ld, size_t idx)
 	}
 	if (config_default_binds(ld, svc) == -1 || !svc->enabled)
 		return;
-	svc->path = program_resolve(svc->argv[0], ld->handler_dirs, why,
-	    sizeof(why));
+	svc->path =
+	    program_resolve(svc->argv[0], ld->handler_dirs, why, sizeof(why));
 	if (svc->path == NULL) {
 		config_fail(ld, svc->exec_line, "exec", "%s", why);
 		return;
@@ -633,7 +642,8 @@ config_parse(struct load *ld)
 
 	rc = ini_parse_stream(config_read_line, ld, config_on_key, ld);
 	if (rc > 0 && !ld->failed)
-		config_fail(ld, rc, NULL, "syntax error (expected "
+		config_fail(ld, rc, NULL,
+		    "syntax error (expected "
 		    "\"key = value\", \"[section]\" or a comment)");
 	else if (rc < 0 && !ld->failed)
 		config_fail(ld, 0, NULL, "parser error %d", rc);

@@ -13,21 +13,21 @@
 
 /* One address a service listens on. */
 struct bind_addr {
-	struct sockaddr_storage ss;	/* family and address; port is 0 */
+	struct sockaddr_storage ss; /* family and address; port is 0 */
 	socklen_t len;
 };
 
 struct service {
 	char name[SERVICE_NAME_MAX + 1];
-	int line;			/* of the [name] header */
-	unsigned short port;		/* 0: the kernel picks one */
-	struct bind_addr *binds;	/* never empty after config_load */
+	int line;                /* of the [name] header */
+	unsigned short port;     /* 0: the kernel picks one */
+	struct bind_addr *binds; /* never empty after config_load */
 	size_t nbinds;
-	bool bind_default;		/* no `bind`: 0.0.0.0 and :: */
-	char **argv;			/* exec words, argv[0] is the name */
-	char *exec;			/* exec as written */
-	char *path;			/* program resolved at load; NULL if
-					 * the service is disabled */
+	bool bind_default; /* no `bind`: 0.0.0.0 and :: */
+	char **argv;       /* exec words, argv[0] is the name */
+	char *exec;        /* exec as written */
+	char *path;        /* program resolved at load; NULL if
+	                    * the service is disabled */
 	bool enabled;
 	/* Where each key was set, 0 if it was not: for messages. */
 	int port_line, bind_line, exec_line, enabled_line;

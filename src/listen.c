@@ -25,14 +25,14 @@ listen_socket(const struct bind_addr *ba, unsigned short port)
 		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = htons(port);
 	else
 		((struct sockaddr_in *)(void *)&ss)->sin_port = htons(port);
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
-	if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, ba->len) == -1)
 		goto fail;
@@ -77,8 +77,7 @@ listen_describe(struct listener *l)
 /* A host without IPv6 must not stop a service that merely defaulted to
  * "every address". */
 static bool
-listen_skippable(const struct service *svc, const struct bind_addr *ba,
-    int err)
+listen_skippable(const struct service *svc, const struct bind_addr *ba, int err)
 {
 	return svc->bind_default && ba->ss.ss_family == AF_INET6 &&
 	    (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
@@ -124,8 +123,8 @@ listen_service(const struct config *cfg, size_t idx, struct listener *ls,
 }
 
 int
-listen_open_all(const struct config *cfg, struct listener **out,
-    size_t *nout, char *err, size_t errlen)
+listen_open_all(const struct config *cfg, struct listener **out, size_t *nout,
+    char *err, size_t errlen)
 {
 	struct listener *ls;
 	size_t i, total = 0, n = 0;

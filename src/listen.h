@@ -13,14 +13,14 @@
 #define LISTEN_BACKLOG 128
 
 struct listener {
-	int fd;				/* non-blocking, close-on-exec */
-	size_t service;			/* index in config.services */
-	struct sockaddr_storage local;	/* bound address, real port */
+	int fd;                        /* non-blocking, close-on-exec */
+	size_t service;                /* index in config.services */
+	struct sockaddr_storage local; /* bound address, real port */
 	socklen_t locallen;
-	bool wildcard;			/* bound to 0.0.0.0 or :: */
-	char ip[INET6_ADDRSTRLEN];	/* local address, when not wildcard */
+	bool wildcard;             /* bound to 0.0.0.0 or :: */
+	char ip[INET6_ADDRSTRLEN]; /* local address, when not wildcard */
 	unsigned short portnum;
-	char port[6];			/* local port, as text */
+	char port[6];                     /* local port, as text */
 	char label[INET6_ADDRSTRLEN + 8]; /* "127.0.0.1:7007" for logs */
 };
 

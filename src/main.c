@@ -26,12 +26,14 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: superd [-c FILE] [-t] [-v] [-h] [-V]\n"
+	fprintf(fp,
+	    "usage: superd [-c FILE] [-t] [-v] [-h] [-V]\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -t       check the configuration, print the services, exit\n"
 	    "  -v       log more (debug)\n"
 	    "  -h       this help\n"
-	    "  -V       print the version\n", SUPERD_CONFIG_FILE);
+	    "  -V       print the version\n",
+	    SUPERD_CONFIG_FILE);
 }
 
 /* A closed fd 0, 1 or 2 would be handed out to the first socket, which
@@ -57,7 +59,7 @@ main_stdio_open(void)
 static void
 main_handler_dirs(char dirs[HANDLER_DIRS][PATH_MAX], const char *ptrs[])
 {
-	char exe[PATH_MAX - 64], *slash;	/* room for the suffixes */
+	char exe[PATH_MAX - 64], *slash; /* room for the suffixes */
 	ssize_t n;
 	size_t k = 0;
 
@@ -116,8 +118,8 @@ main_serve(const struct config *cfg, int sigfd)
 		log_warnx("%s", err);
 		return EXIT_RUNTIME;
 	}
-	return supervisor_run(cfg, ls, nls, sigfd) == 0 ? EXIT_OK :
-							  EXIT_RUNTIME;
+	return supervisor_run(cfg, ls, nls, sigfd) == 0 ? EXIT_OK
+	                                                : EXIT_RUNTIME;
 }
 
 int

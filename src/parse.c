@@ -73,7 +73,7 @@ parse_duration(const char *s, unsigned long max_ms, unsigned long *out)
 		return 0;
 	}
 	for (i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]);
-	    i++) {
+	     i++) {
 		if (strcmp(unit, duration_units[i].name) != 0)
 			continue;
 		if (v > max_ms / duration_units[i].ms) {

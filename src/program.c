@@ -22,7 +22,7 @@ program_is_shipped(const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(shipped_handlers) / sizeof(shipped_handlers[0]);
-	    i++)
+	     i++)
 		if (strcmp(name, shipped_handlers[i]) == 0)
 			return true;
 	return false;
@@ -86,8 +86,8 @@ program_from_path(const char *word, const char *path)
 		if (colon == NULL)
 			colon = p + strlen(p);
 		/* An empty PATH entry means the current directory. */
-		found = colon == p ? program_try(".", 1, word) :
-				     program_try(p, (size_t)(colon - p), word);
+		found = colon == p ? program_try(".", 1, word)
+		                   : program_try(p, (size_t)(colon - p), word);
 		if (found != NULL)
 			return found;
 		if (errno != ENOENT && firsterr == ENOENT)
@@ -121,7 +121,8 @@ program_not_shipped(const char *word, const char *const *handler_dirs,
 
 	n = snprintf(why, whylen,
 	    "shipped handler \"%s\" not found in superd's handler directories"
-	    " (", word);
+	    " (",
+	    word);
 	for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL; i++) {
 		len = strlen(why);
 		n = snprintf(why + len, whylen - len, "%s%s", i ? ", " : "",
@@ -134,8 +135,8 @@ program_not_shipped(const char *word, const char *const *handler_dirs,
 }
 
 char *
-program_resolve(const char *word, const char *const *handler_dirs,
-    char *why, size_t whylen)
+program_resolve(const char *word, const char *const *handler_dirs, char *why,
+    size_t whylen)
 {
 	const char *path;
 	char *found;
@@ -149,7 +150,7 @@ program_resolve(const char *word, const char *const *handler_dirs,
 	}
 	if (program_is_shipped(word)) {
 		for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL;
-		    i++) {
+		     i++) {
 			found = program_try(handler_dirs[i],
 			    strlen(handler_dirs[i]), word);
 			if (found != NULL)

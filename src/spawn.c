@@ -100,7 +100,8 @@ spawn_die(const struct service *svc, const char *what)
 	    svc->name, (int)getpid(), what, svc->path, strerror(err));
 	if (len > 0)
 		(void)!write(STDERR_FILENO, line,
-		    (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+		    (size_t)len < sizeof(line) ? (size_t)len
+		                               : sizeof(line) - 1);
 	_exit(err == ENOENT ? 127 : 126);
 }
 

@@ -22,7 +22,7 @@
  * The caller still owns fd and closes it.  Returns the child's pid, or -1
  * with errno if the environment could not be built or fork failed.
  */
-pid_t spawn_handler(const struct service *svc, const struct listener *l,
-    int fd, const struct sockaddr *peer);
+pid_t spawn_handler(const struct service *svc, const struct listener *l, int fd,
+    const struct sockaddr *peer);
 
 #endif

@@ -29,14 +29,14 @@ struct supervisor {
 	const struct config *cfg;
 	struct listener *ls;
 	size_t nls;
-	struct pollfd *pfd;		/* [0]: signals, [1 + i]: ls[i] */
+	struct pollfd *pfd; /* [0]: signals, [1 + i]: ls[i] */
 	struct children kids;
-	bool stopping;			/* SIGTERM/SIGINT seen */
-	bool killed;			/* SIGKILL sent */
-	long long kill_at;		/* when stopping: the deadline */
-	long long resume_at;		/* accepts paused until; 0: not */
-	bool starved;			/* in an EMFILE-like episode */
-	bool failed;			/* the loop itself broke */
+	bool stopping;       /* SIGTERM/SIGINT seen */
+	bool killed;         /* SIGKILL sent */
+	long long kill_at;   /* when stopping: the deadline */
+	long long resume_at; /* accepts paused until; 0: not */
+	bool starved;        /* in an EMFILE-like episode */
+	bool failed;         /* the loop itself broke */
 };
 
 static void
@@ -109,14 +109,16 @@ supervisor_signals(struct supervisor *sv)
 	while ((sig = sig_next(sv->pfd[0].fd)) > 0) {
 		switch (sig) {
 		case SIGCHLD:
-			children_reap(&sv->kids, WNOHANG, supervisor_log_exit, sv);
+			children_reap(&sv->kids, WNOHANG, supervisor_log_exit,
+			    sv);
 			break;
 		case SIGTERM:
 		case SIGINT:
 			supervisor_stop(sv, sig);
 			break;
 		case SIGHUP:
-			log_info("SIGHUP: reload is not supported yet; ignored");
+			log_info(
+			    "SIGHUP: reload is not supported yet; ignored");
 			break;
 		}
 	}
@@ -157,8 +159,10 @@ static void
 supervisor_starve(struct supervisor *sv, const struct listener *l)
 {
 	if (!sv->starved)
-		log_warn("%s: accept on %s (pausing all accepts, retrying every "
-		    "%dms)", sv->cfg->services[l->service].name, l->label,
+		log_warn("%s: accept on %s (pausing all accepts, retrying "
+		         "every "
+		         "%dms)",
+		    sv->cfg->services[l->service].name, l->label,
 		    ACCEPT_PAUSE_MS);
 	sv->starved = true;
 	sv->resume_at = clock_ms() + ACCEPT_PAUSE_MS;

@@ -117,8 +117,7 @@ harness_exec_superd(int errw, const char *const *argv)
 }
 
 void
-superd_start_file(struct superd *sd, const char *file,
-    const char *const *extra)
+superd_start_file(struct superd *sd, const char *file, const char *const *extra)
 {
 	const char *argv[16] = { SUPERD_BIN, "-c", file };
 	int p[2];
@@ -187,8 +186,8 @@ superd_drain(struct superd *sd)
 {
 	struct pollfd pfd = { sd->errfd, POLLIN, 0 };
 
-	while (sd->errfd != -1 && poll(&pfd, 1, 0) == 1 &&
-	    superd_read_log(sd, 0))
+	while (
+	    sd->errfd != -1 && poll(&pfd, 1, 0) == 1 && superd_read_log(sd, 0))
 		;
 }
 
@@ -202,11 +201,12 @@ superd_wait_log(struct superd *sd, const char *needle, int timeout_ms,
 	long long left;
 
 	for (;;) {
-		hit = start <= sd->loglen ? strstr(sd->log + start, needle) :
-					    NULL;
+		hit = start <= sd->loglen ? strstr(sd->log + start, needle)
+		                          : NULL;
 		if (hit != NULL) {
 			if (from != NULL)
-				*from = (size_t)(hit - sd->log) + strlen(needle);
+				*from =
+				    (size_t)(hit - sd->log) + strlen(needle);
 			return hit;
 		}
 		left = end - clock_ms();
@@ -235,8 +235,8 @@ superd_port(struct superd *sd, const char *service)
 	const char *hit;
 	unsigned long port;
 
-	snprintf(needle, sizeof(needle), " %s: listening on 127.0.0.1:",
-	    service);
+	snprintf(needle, sizeof(needle),
+	    " %s: listening on 127.0.0.1:", service);
 	hit = superd_wait_log(sd, needle, 5000, NULL);
 	ck_assert_msg(hit != NULL, "no listening line for %s; log:\n%s",
 	    service, sd->log);
@@ -359,9 +359,11 @@ tcp_connect(const char *host, int port)
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)), 0);
+	                     sizeof(tv)),
+	    0);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-	    sizeof(tv)), 0);
+	                     sizeof(tv)),
+	    0);
 	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
 		int saved = errno;
 		close(fd);
@@ -533,9 +535,10 @@ proc_cpu_ticks(pid_t pid)
 	p = strrchr(buf, ')');
 	ck_assert_ptr_nonnull(p);
 	/* Fields 14 and 15: after ")" come state (3) … utime (14). */
-	ck_assert_int_eq(sscanf(p + 2,
-	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-	    &stime), 2);
+	ck_assert_int_eq(
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	        &utime, &stime),
+	    2);
 	return (long)(utime + stime);
 }
 

@@ -20,10 +20,10 @@ const char *harness_script(const char *name, const char *text);
 
 struct superd {
 	pid_t pid;
-	int errfd;			/* read end of superd's stderr */
-	char *log;			/* everything read so far, NUL-ended */
+	int errfd; /* read end of superd's stderr */
+	char *log; /* everything read so far, NUL-ended */
 	size_t loglen;
-	int status;			/* wait status once reaped */
+	int status; /* wait status once reaped */
 	bool reaped;
 };
 

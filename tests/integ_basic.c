@@ -17,9 +17,9 @@
 #include "clock.h"
 #include "harness.h"
 
-#define HANDLERS_CONF(extra) \
-	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n" \
-	"[upper]\nport = 0\nbind = 127.0.0.1\nexec = upper\n" \
+#define HANDLERS_CONF(extra)                                                   \
+	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"                    \
+	"[upper]\nport = 0\nbind = 127.0.0.1\nexec = upper\n"                  \
 	"[time]\nport = 0\nbind = 127.0.0.1\nexec = time\n" extra
 
 static struct superd sd;
@@ -38,8 +38,8 @@ START_TEST(echo_round_trips_through_superd)
 	tcp_exchange(superd_port(&sd, "echo"), "hello, superd\n", buf,
 	    sizeof(buf));
 	ck_assert_str_eq(buf, "hello, superd\n");
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "]: exited 0 after", 5000,
-	    NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "]: exited 0 after", 5000, NULL));
 }
 END_TEST
 
@@ -63,7 +63,9 @@ START_TEST(time_answers_with_an_rfc3339_utc_line)
 	superd_start(&sd, HANDLERS_CONF(""), NULL);
 	tcp_exchange(superd_port(&sd, "time"), "", buf, sizeof(buf));
 	ck_assert_msg(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h,
-	    &mi, &s, &z) == 7 && z == 'Z', "%s", buf);
+	                  &mi, &s, &z) == 7 &&
+	        z == 'Z',
+	    "%s", buf);
 	ck_assert_int_eq(strlen(buf), 21);
 }
 END_TEST
@@ -78,8 +80,10 @@ START_TEST(shell_script_handler_sees_ucspi_environment)
 	char conf[1024], buf[256], want[256];
 	int port;
 
-	snprintf(conf, sizeof(conf), "[shell]\nport = 0\nbind = 127.0.0.1\n"
-	    "exec = %s\n", script);
+	snprintf(conf, sizeof(conf),
+	    "[shell]\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s\n",
+	    script);
 	superd_start(&sd, conf, NULL);
 	port = superd_port(&sd, "shell");
 	tcp_exchange(port, "hi\n", buf, sizeof(buf));
@@ -91,18 +95,21 @@ END_TEST
 
 START_TEST(wildcard_listener_reports_the_local_address)
 {
-	const char *script = harness_script("local.sh",
-	    "#!/bin/sh\necho \"$TCPLOCALIP\"\n");
+	const char *script =
+	    harness_script("local.sh", "#!/bin/sh\necho \"$TCPLOCALIP\"\n");
 	char conf[1024], buf[256], needle[64];
 	const char *hit;
 	int port;
 
-	snprintf(conf, sizeof(conf), "[any]\nport = 0\nbind = 0.0.0.0\n"
-	    "exec = %s\n", script);
+	snprintf(conf, sizeof(conf),
+	    "[any]\nport = 0\nbind = 0.0.0.0\n"
+	    "exec = %s\n",
+	    script);
 	superd_start(&sd, conf, NULL);
 	hit = superd_wait_log(&sd, "any: listening on 0.0.0.0:", 5000, NULL);
 	ck_assert_ptr_nonnull(hit);
-	port = (int)strtol(hit + strlen("any: listening on 0.0.0.0:"), NULL, 10);
+	port =
+	    (int)strtol(hit + strlen("any: listening on 0.0.0.0:"), NULL, 10);
 	snprintf(needle, sizeof(needle), "127.0.0.1\n");
 	tcp_exchange(port, "", buf, sizeof(buf));
 	ck_assert_str_eq(buf, needle);
@@ -115,13 +122,13 @@ START_TEST(ipv6_loopback_listener_serves_clients)
 	const char *hit;
 	int port, fd;
 
-	superd_start(&sd, "[echo6]\nport = 0\nbind = ::1\nexec = echo\n",
-	    NULL);
+	superd_start(&sd, "[echo6]\nport = 0\nbind = ::1\nexec = echo\n", NULL);
 	hit = superd_wait_log(&sd, "echo6: listening on [::1]:", 5000, NULL);
 	if (hit == NULL && superd_wait_log(&sd, "cannot listen", 100, NULL))
 		return; /* no IPv6 on this host */
 	ck_assert_ptr_nonnull(hit);
-	port = (int)strtol(hit + strlen("echo6: listening on [::1]:"), NULL, 10);
+	port =
+	    (int)strtol(hit + strlen("echo6: listening on [::1]:"), NULL, 10);
 	fd = tcp_connect("::1", port);
 	ck_assert_int_ne(fd, -1);
 	tcp_send(fd, "six\n", 4);
@@ -158,8 +165,8 @@ START_TEST(sixty_four_concurrent_clients_are_all_served)
 		ck_assert_str_eq(buf, msg);
 		close(fds[i]);
 	}
-	for (i = 0; i < 500 && superd_log_count(&sd, "exited 0") <
-	    CONCURRENT; i++)
+	for (i = 0; i < 500 && superd_log_count(&sd, "exited 0") < CONCURRENT;
+	     i++)
 		superd_wait_log(&sd, "\n", 10, NULL), superd_drain(&sd);
 	ck_assert_int_eq(superd_log_count(&sd, "exited 0"), CONCURRENT);
 }
@@ -188,13 +195,15 @@ START_TEST(five_thousand_connections_leave_no_zombie_and_no_fd)
 		tcp_exchange(port, "x\n", buf, sizeof(buf));
 		ck_assert_str_eq(buf, "x\n");
 		superd_drain(&sd);
-		if (i % 500 == 0 && (z = proc_zombie_children(sd.pid)) >
-		    max_zombies)
+		if (i % 500 == 0 &&
+		    (z = proc_zombie_children(sd.pid)) > max_zombies)
 			max_zombies = z;
 	}
 	ms = clock_ms() - t0;
-	fprintf(stderr, "%d connections in %lldms: %.0f connections/s, "
-	    "at most %d unreaped at a sample\n", SHORT_CONNECTIONS, ms,
+	fprintf(stderr,
+	    "%d connections in %lldms: %.0f connections/s, "
+	    "at most %d unreaped at a sample\n",
+	    SHORT_CONNECTIONS, ms,
 	    SHORT_CONNECTIONS * 1000.0 / (double)(ms ? ms : 1), max_zombies);
 	ck_assert(harness_until(no_zombies, &sd.pid, 5000));
 	ck_assert_int_eq(proc_fd_count(sd.pid), fds_before);
@@ -224,7 +233,8 @@ START_TEST(port_in_use_is_an_error_naming_service_and_address)
 	port = ntohs(sin.sin_port);
 	snprintf(conf, sizeof(conf),
 	    "[first]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
-	    "[busy]\nport = %d\nbind = 127.0.0.1\nexec = echo\n", port);
+	    "[busy]\nport = %d\nbind = 127.0.0.1\nexec = echo\n",
+	    port);
 	superd_start(&sd, conf, NULL);
 	first = superd_port(&sd, "first");
 	ck_assert(superd_wait_exit(&sd, 5000));
@@ -244,15 +254,18 @@ END_TEST
 
 START_TEST(deleted_handler_fails_that_client_promptly_and_superd_serves_on)
 {
-	const char *script = harness_script("doomed.sh", "#!/bin/sh\necho ok\n");
+	const char *script =
+	    harness_script("doomed.sh", "#!/bin/sh\necho ok\n");
 	char conf[2048], path[512], buf[64];
 	int port, fd;
 	long long t0;
 
 	snprintf(path, sizeof(path), "%s", script);
-	snprintf(conf, sizeof(conf), "[doomed]\nport = 0\nbind = 127.0.0.1\n"
+	snprintf(conf, sizeof(conf),
+	    "[doomed]\nport = 0\nbind = 127.0.0.1\n"
 	    "exec = %s\n"
-	    "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n", path);
+	    "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n",
+	    path);
 	superd_start(&sd, conf, NULL);
 	port = superd_port(&sd, "doomed");
 	tcp_exchange(port, "", buf, sizeof(buf));
@@ -266,8 +279,8 @@ START_TEST(deleted_handler_fails_that_client_promptly_and_superd_serves_on)
 	ck_assert_int_lt(clock_ms() - t0, 5000);
 	close(fd);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "cannot run", 5000, NULL));
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "No such file or directory",
-	    5000, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "No such file or directory", 5000, NULL));
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "exited 127", 5000, NULL));
 	tcp_exchange(superd_port(&sd, "echo"), "still here\n", buf,
 	    sizeof(buf));
@@ -307,8 +320,8 @@ START_TEST(fd_exhaustion_pauses_accepts_without_spinning_and_recovers)
 	ck_assert_int_ne(fd, -1);
 	tcp_send(fd, "later\n", 6);
 	shutdown(fd, SHUT_WR);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "Too many open files",
-	    5000, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "Too many open files", 5000, NULL));
 	cpu0 = proc_cpu_ticks(sd.pid);
 	harness_sleep_ms(1000);
 	cpu1 = proc_cpu_ticks(sd.pid);
@@ -321,8 +334,8 @@ START_TEST(fd_exhaustion_pauses_accepts_without_spinning_and_recovers)
 	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, &orig, NULL), 0);
 	ck_assert_int_eq(tcp_read_all(fd, buf, sizeof(buf) - 1, 5000), 6);
 	close(fd);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd,
-	    "accepting connections again", 5000, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "accepting connections again", 5000, NULL));
 }
 END_TEST
 

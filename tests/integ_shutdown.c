@@ -32,7 +32,8 @@ start_with_script(const char *script_text, const char *timeout)
 
 	snprintf(conf, sizeof(conf),
 	    "[supervisor]\nshutdown_timeout = %s\n"
-	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = %s\n", timeout, script);
+	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = %s\n",
+	    timeout, script);
 	superd_start(&sd, conf, NULL);
 	return superd_port(&sd, "svc");
 }
@@ -99,9 +100,11 @@ START_TEST(sigterm_with_live_connections_terminates_every_handler)
 	size_t pos = 0;
 
 	port = start_with_script("#!/bin/sh\n"
-	    "trap 'echo \"handler $$ got SIGTERM\" >&2; exit 0' TERM\n"
-	    "echo ready\n"
-	    "while :; do sleep 0.05; done\n", "10s");
+	                         "trap 'echo \"handler $$ got SIGTERM\" >&2; "
+	                         "exit 0' TERM\n"
+	                         "echo ready\n"
+	                         "while :; do sleep 0.05; done\n",
+	    "10s");
 	for (i = 0; i < LIVE; i++)
 		fds[i] = connect_ready(port, &pids[i], &pos);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
@@ -126,13 +129,16 @@ START_TEST(handler_ignoring_sigterm_is_killed_after_shutdown_timeout)
 	int fd;
 
 	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	    "trap '' TERM\necho ready\nread line\n", "300ms"), &pid, &pos);
+	                                     "trap '' TERM\necho ready\nread "
+	                                     "line\n",
+	                       "300ms"),
+	    &pid, &pos);
 	t0 = clock_ms();
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	assert_clean_exit();
 	ms = clock_ms() - t0;
-	ck_assert_ptr_nonnull(strstr(sd.log,
-	    "shutdown_timeout expired: killing 1 handlers"));
+	ck_assert_ptr_nonnull(
+	    strstr(sd.log, "shutdown_timeout expired: killing 1 handlers"));
 	ck_assert_ptr_nonnull(strstr(sd.log, "killed by signal 9"));
 	/* It waited for the grace period rather than killing at once. */
 	ck_assert_int_ge(ms, 300);
@@ -148,15 +154,18 @@ START_TEST(second_sigterm_kills_at_once)
 	int fd;
 
 	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	    "trap '' TERM\necho ready\nread line\n", "1h"), &pid, &pos);
+	                                     "trap '' TERM\necho ready\nread "
+	                                     "line\n",
+	                       "1h"),
+	    &pid, &pos);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
 	ck_assert(proc_alive(pid));
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	/* Well under the hour of shutdown_timeout. */
 	assert_clean_exit();
-	ck_assert_ptr_nonnull(strstr(sd.log,
-	    "second stop signal: killing 1 handlers"));
+	ck_assert_ptr_nonnull(
+	    strstr(sd.log, "second stop signal: killing 1 handlers"));
 	ck_assert(!proc_alive(pid));
 	close(fd);
 }
@@ -169,7 +178,9 @@ START_TEST(stopped_handler_is_continued_so_it_can_terminate)
 	int fd;
 
 	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	    "echo ready\nread line\n", "1h"), &pid, &pos);
+	                                     "echo ready\nread line\n",
+	                       "1h"),
+	    &pid, &pos);
 	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	/* Without SIGCONT the TERM would wait behind the stop for an hour. */
@@ -188,7 +199,9 @@ START_TEST(shutdown_kills_a_handlers_own_children_too)
 	int fd;
 
 	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	    "trap '' TERM\nsleep 30 &\necho ready\necho $!\nwait\n", "200ms"),
+	                                     "trap '' TERM\nsleep 30 &\necho "
+	                                     "ready\necho $!\nwait\n",
+	                       "200ms"),
 	    &pid, &pos);
 	ck_assert_int_gt(tcp_read_all(fd, buf, sizeof(buf) - 1, 2000), 0);
 	grandchild = (pid_t)strtol(buf, &end, 10);
@@ -214,7 +227,8 @@ make_shutdown_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, sigterm_when_idle_exits_0_and_closes_listeners);
 	tcase_add_test(tc, sigint_stops_superd_like_sigterm);
-	tcase_add_test(tc, sigterm_with_live_connections_terminates_every_handler);
+	tcase_add_test(tc,
+	    sigterm_with_live_connections_terminates_every_handler);
 	tcase_add_test(tc,
 	    handler_ignoring_sigterm_is_killed_after_shutdown_timeout);
 	tcase_add_test(tc, second_sigterm_kills_at_once);

@@ -22,7 +22,8 @@ probe_fds(void)
 		exit(1);
 	printf("fds:");
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strtol(de->d_name, NULL, 10) == dirfd(d))
+		if (de->d_name[0] == '.' ||
+		    strtol(de->d_name, NULL, 10) == dirfd(d))
 			continue;
 		printf(" %s", de->d_name);
 	}

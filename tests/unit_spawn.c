@@ -47,8 +47,8 @@ spawn_probe(char **argv, const char *path)
 	peer.sin_port = htons(4242);
 	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	pid = spawn_handler(&svc, &l, sv[0], (struct sockaddr *)&peer);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
@@ -93,11 +93,14 @@ START_TEST(spawn_clears_signal_mask_and_ignored_set)
 	spawn_setup_like_superd();
 	spawn_probe(argv, PROBE_BIN);
 	ck_assert_msg(strstr(probe_report, "SigBlk:\t0000000000000000\n") !=
-	    NULL, "%s", probe_report);
+	        NULL,
+	    "%s", probe_report);
 	ck_assert_msg(strstr(probe_report, "SigIgn:\t0000000000000000\n") !=
-	    NULL, "%s", probe_report);
+	        NULL,
+	    "%s", probe_report);
 	ck_assert_msg(strstr(probe_report, "SigCgt:\t0000000000000000\n") !=
-	    NULL, "%s", probe_report);
+	        NULL,
+	    "%s", probe_report);
 }
 END_TEST
 
@@ -131,8 +134,8 @@ START_TEST(spawn_starts_handler_in_its_own_session)
 	spawn_probe(argv, PROBE_BIN);
 	ck_assert_msg(strstr(probe_report, "session_leader: yes\n") != NULL,
 	    "%s", probe_report);
-	ck_assert_msg(strstr(probe_report, "pgrp_is_pid: yes\n") != NULL,
-	    "%s", probe_report);
+	ck_assert_msg(strstr(probe_report, "pgrp_is_pid: yes\n") != NULL, "%s",
+	    probe_report);
 }
 END_TEST
 
@@ -261,7 +264,8 @@ make_spawn_suite(void)
 	tcase_add_test(tc, spawn_puts_socket_on_stdin_stdout_only);
 	tcase_add_test(tc, spawn_starts_handler_in_its_own_session);
 	tcase_add_test(tc, spawn_gives_exactly_the_documented_environment);
-	tcase_add_test(tc, spawn_exits_127_with_one_line_when_program_is_missing);
+	tcase_add_test(tc,
+	    spawn_exits_127_with_one_line_when_program_is_missing);
 	tcase_add_test(tc, spawn_exits_126_when_program_is_not_executable);
 	tcase_add_test(tc, reap_collects_many_children_exiting_at_once);
 	suite_add_tcase(s, tc);
