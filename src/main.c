@@ -21,7 +21,7 @@
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
 
-#define HANDLER_DIRS 3
+#define HANDLER_DIRS 2
 
 static void
 usage(FILE *fp)
@@ -53,9 +53,22 @@ main_stdio_open(void)
 	return 0;
 }
 
-/* Shipped handlers live in <superd's dir>/handlers in the build tree and
- * in ../libexec/superd relative to an installed superd; the configured
- * install path is the last resort. */
+/* "/usr/sbin/../libexec/superd" reads better as "/usr/libexec/superd"
+ * in -t output and logs; a directory that does not exist stays as it is. */
+static void
+main_tidy_path(char path[PATH_MAX])
+{
+	char real[PATH_MAX];
+
+	if (realpath(path, real) != NULL)
+		memcpy(path, real, PATH_MAX);
+}
+
+/* Shipped handlers: the build tree's handlers/ directory when this is the
+ * superd built there (the README's run command), else ../libexec/superd
+ * relative to superd (so a DESTDIR or relocated install works), then the
+ * configured install path.  An installed superd never looks in a build
+ * tree, and no other directory is searched. */
 static void
 main_handler_dirs(char dirs[HANDLER_DIRS][PATH_MAX], const char *ptrs[])
 {
@@ -68,16 +81,42 @@ main_handler_dirs(char dirs[HANDLER_DIRS][PATH_MAX], const char *ptrs[])
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL)
 			*slash = '\0';
-		snprintf(dirs[k], PATH_MAX, "%s/handlers", exe);
-		ptrs[k] = dirs[k];
-		k++;
-		snprintf(dirs[k], PATH_MAX, "%s/%s", exe, SUPERD_HANDLER_REL);
+		if (strcmp(exe, SUPERD_BUILD_DIR) == 0)
+			snprintf(dirs[k], PATH_MAX, "%s/handlers", exe);
+		else
+			snprintf(dirs[k], PATH_MAX, "%s/%s", exe,
+			    SUPERD_HANDLER_REL);
+		main_tidy_path(dirs[k]);
 		ptrs[k] = dirs[k];
 		k++;
 	}
 	snprintf(dirs[k], PATH_MAX, "%s", SUPERD_HANDLER_DIR);
 	ptrs[k] = dirs[k];
 	ptrs[k + 1] = NULL;
+}
+
+/* Prints " word", single-quoted when it holds anything but plain
+ * characters, so what -t shows can be pasted back into exec. */
+static void
+main_print_word(const char *w)
+{
+	const char *p;
+
+	if (*w != '\0' &&
+	    strspn(w,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	        "nopqrstuvwxyz0123456789/._-+=:,@%") == strlen(w)) {
+		printf(" %s", w);
+		return;
+	}
+	printf(" '");
+	for (p = w; *p != '\0'; p++) {
+		if (*p == '\'')
+			printf("'\\''");
+		else
+			putchar(*p);
+	}
+	printf("'");
 }
 
 /* -t: one line per service on stdout. */
@@ -100,11 +139,24 @@ main_print(const struct config *cfg)
 			printf(" disabled\n");
 			continue;
 		}
-		printf(" %s", svc->path);
+		main_print_word(svc->path);
 		for (j = 1; svc->argv[j] != NULL; j++)
-			printf(" %s", svc->argv[j]);
+			main_print_word(svc->argv[j]);
 		printf("\n");
 	}
+}
+
+/* -v: where each service's program resolved, before anything starts. */
+static void
+main_log_services(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nservices; i++)
+		log_debug("%s: exec %s (%s)", cfg->services[i].name,
+		    cfg->services[i].enabled ? cfg->services[i].path
+		                             : "disabled",
+		    cfg->services[i].exec);
 }
 
 static int
@@ -130,7 +182,8 @@ main(int argc, char *argv[])
 	int ch, test = 0, verbose = 0, sigfd, rc;
 	struct config cfg;
 
-	while ((ch = getopt(argc, argv, "c:tvhV")) != -1) {
+	opterr = 0; /* our own message, with our own prefix */
+	while ((ch = getopt(argc, argv, ":c:tvhV")) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -147,7 +200,13 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("superd %s\n", SUPERD_VERSION);
 			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "superd: option -%c needs a value\n",
+			    optopt);
+			usage(stderr);
+			return EXIT_USAGE;
 		default:
+			fprintf(stderr, "superd: unknown option -%c\n", optopt);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -171,6 +230,7 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		return EXIT_CONFIG;
 	}
+	main_log_services(&cfg);
 	if (test) {
 		main_print(&cfg);
 		log_info("%s: configuration OK", file);

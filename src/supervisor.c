@@ -107,6 +107,7 @@ supervisor_signals(struct supervisor *sv)
 	int sig;
 
 	while ((sig = sig_next(sv->pfd[0].fd)) > 0) {
+		log_debug("signal %d (%s)", sig, strsignal(sig));
 		switch (sig) {
 		case SIGCHLD:
 			children_reap(&sv->kids, WNOHANG, supervisor_log_exit,
@@ -240,6 +241,7 @@ supervisor_timers(struct supervisor *sv)
 	long long now = clock_ms();
 
 	if (sv->resume_at != 0 && now >= sv->resume_at) {
+		log_debug("retrying accepts");
 		sv->resume_at = 0;
 		if (!sv->stopping)
 			supervisor_listen(sv, true);

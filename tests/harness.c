@@ -296,20 +296,13 @@ harness_slurp(int fd, char *buf, size_t len)
 	buf[got] = '\0';
 }
 
-int
-superd_run(char *out, size_t outlen, char *err, size_t errlen, ...)
+static int
+superd_run_argv(const char *const *argv, char *out, size_t outlen, char *err,
+    size_t errlen)
 {
-	const char *argv[16] = { SUPERD_BIN };
 	int po[2], pe[2], status;
-	size_t n = 1;
-	va_list ap;
 	pid_t pid;
 
-	va_start(ap, errlen);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
 	pid = fork();
@@ -318,18 +311,50 @@ superd_run(char *out, size_t outlen, char *err, size_t errlen, ...)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (dup2(po[1], 1) == -1 || dup2(pe[1], 2) == -1)
 			_exit(126);
-		harness_execv(SUPERD_BIN, argv);
+		harness_execv(argv[0], argv);
 		_exit(127);
 	}
 	close(po[1]);
 	close(pe[1]);
-	/* -t output is small: reading one pipe then the other is safe. */
+	/* Output here is small: reading one pipe then the other is safe. */
 	harness_slurp(po[0], out, outlen);
 	harness_slurp(pe[0], err, errlen);
 	close(po[0]);
 	close(pe[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+/* Collects the NULL-terminated arguments after bin into argv. */
+#define HARNESS_ARGV(argv, bin, last)                                          \
+	do {                                                                   \
+		va_list ap;                                                    \
+		size_t n = 1;                                                  \
+		argv[0] = bin;                                                 \
+		va_start(ap, last);                                            \
+		while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL) \
+			n++;                                                   \
+		va_end(ap);                                                    \
+		argv[n] = NULL;                                                \
+	} while (0)
+
+int
+superd_run(char *out, size_t outlen, char *err, size_t errlen, ...)
+{
+	const char *argv[16];
+
+	HARNESS_ARGV(argv, SUPERD_BIN, errlen);
+	return superd_run_argv(argv, out, outlen, err, errlen);
+}
+
+int
+superd_run_bin(const char *bin, char *out, size_t outlen, char *err,
+    size_t errlen, ...)
+{
+	const char *argv[16];
+
+	HARNESS_ARGV(argv, bin, errlen);
+	return superd_run_argv(argv, out, outlen, err, errlen);
 }
 
 /* ---- clients ---- */

@@ -62,6 +62,10 @@ void superd_cleanup(struct superd *sd);
  * and returns its wait status; stdout and stderr go to out/err. */
 int superd_run(char *out, size_t outlen, char *err, size_t errlen, ...);
 
+/* The same with another superd binary (e.g. an installed one). */
+int superd_run_bin(const char *bin, char *out, size_t outlen, char *err,
+    size_t errlen, ...);
+
 /* A blocking TCP client connected to host:port, with 5 s I/O timeouts. */
 int tcp_connect(const char *host, int port);
 

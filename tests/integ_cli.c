@@ -1,0 +1,173 @@
+/* The command line of the real binary: -t, -h, -V, usage and config
+ * errors with their exit codes, and an installed tree that finds its own
+ * handlers. */
+#include <sys/wait.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char out[65536], err[65536];
+
+static void
+assert_exit(int status, int code)
+{
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == code,
+	    "status %d, want exit %d; stderr:\n%s", status, code, err);
+}
+
+START_TEST(check_mode_prints_each_service_with_its_resolved_program)
+{
+	const char *conf = harness_file("t.ini",
+	    "[supervisor]\nshutdown_timeout = 2s\n"
+	    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
+	    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
+	    "exec = sh -c 'echo \"it'\\''s\"'\n"
+	    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n");
+
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	                conf, NULL),
+	    0);
+	ck_assert_msg(strstr(out,
+	                  "echo 127.0.0.1:7007 " HANDLER_DIR "/echo\n") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "shell 127.0.0.1:7010,[::1]:7010 /") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "/sh -c 'echo \"it'\\''s\"'\n") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out, "off 0.0.0.0:7011,[::]:7011 disabled\n") !=
+	        NULL,
+	    "%s", out);
+	ck_assert_ptr_nonnull(strstr(err, "configuration OK"));
+}
+END_TEST
+
+START_TEST(config_error_exits_1_with_file_line_and_key)
+{
+	const char *conf = harness_file("bad.ini",
+	    "[echo]\nport = 7007\nexec = echo\nport = 7008\n");
+
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	                conf, NULL),
+	    1);
+	ck_assert_msg(strstr(err,
+	                  "bad.ini:4: [echo] port: duplicate key "
+	                  "(first set on line 2)") != NULL,
+	    "%s", err);
+	/* The same error stops a real start before anything listens. */
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-c", conf,
+	                NULL),
+	    1);
+	ck_assert_ptr_null(strstr(err, "listening"));
+}
+END_TEST
+
+START_TEST(missing_config_file_exits_1_naming_it)
+{
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-c",
+	                "/nonexistent/superd.ini", NULL),
+	    1);
+	ck_assert_msg(strstr(err,
+	                  "/nonexistent/superd.ini: cannot open: No "
+	                  "such file or directory") != NULL,
+	    "%s", err);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-x", NULL),
+	    2);
+	ck_assert_ptr_nonnull(strstr(err, "superd: unknown option -x"));
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-c", NULL),
+	    2);
+	ck_assert_ptr_nonnull(strstr(err, "option -c needs a value"));
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "stray",
+	                NULL),
+	    2);
+	ck_assert_ptr_nonnull(strstr(err, "unexpected argument: stray"));
+}
+END_TEST
+
+START_TEST(help_and_version_exit_0_on_stdout)
+{
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-h", NULL),
+	    0);
+	ck_assert_ptr_nonnull(strstr(out, "usage: superd"));
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-V", NULL),
+	    0);
+	ck_assert(strncmp(out, "superd ", 7) == 0);
+}
+END_TEST
+
+/* Runs `cmake --install BUILD_DIR` into DESTDIR=dest. */
+static void
+install_into(const char *dest)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (setenv("DESTDIR", dest, 1) == -1 ||
+		    freopen("/dev/null", "w", stdout) == NULL)
+			_exit(126);
+		execlp("cmake", "cmake", "--install", BUILD_DIR, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "cmake --install failed: %d", status);
+}
+
+START_TEST(installed_superd_finds_its_installed_handlers)
+{
+	char dest[512], bin[1024], conf[1024], want[1200];
+
+	snprintf(dest, sizeof(dest), "%s.d", harness_file("dest", ""));
+	install_into(dest);
+	snprintf(bin, sizeof(bin), "%s%s", dest, INSTALL_SBINDIR "/superd");
+	snprintf(conf, sizeof(conf), "%s%s", dest, INSTALL_CONFIG);
+	ck_assert_int_eq(access(bin, X_OK), 0);
+	assert_exit(superd_run_bin(bin, out, sizeof(out), err, sizeof(err),
+	                "-t", "-c", conf, NULL),
+	    0);
+	snprintf(want, sizeof(want), " %s%s/echo\n", dest, INSTALL_HANDLERDIR);
+	ck_assert_msg(strstr(out, want) != NULL, "want%s in:\n%s", want, out);
+	ck_assert_ptr_null(strstr(out, BUILD_DIR));
+}
+END_TEST
+
+static Suite *
+make_cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc,
+	    check_mode_prints_each_service_with_its_resolved_program);
+	tcase_add_test(tc, config_error_exits_1_with_file_line_and_key);
+	tcase_add_test(tc, missing_config_file_exits_1_naming_it);
+	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, help_and_version_exit_0_on_stdout);
+	tcase_add_test(tc, installed_superd_finds_its_installed_handlers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(make_cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
