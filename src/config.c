@@ -129,12 +129,18 @@ config_parse_addr(const char *tok, struct bind_addr *ba)
 		buf[len - 2] = '\0';
 		tok = buf;
 	}
-	if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		ba->len = sizeof(*sin6);
-		return 0;
+	if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) != 1) {
+		errno = EINVAL;
+		return -1;
 	}
-	return -1;
+	/* A v6-only socket cannot bind one; say so now, not at start. */
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	sin6->sin6_family = AF_INET6;
+	ba->len = sizeof(*sin6);
+	return 0;
 }
 
 static bool
@@ -151,7 +157,11 @@ config_add_bind(struct load *ld, struct service *svc, const char *tok)
 
 	if (config_parse_addr(tok, &ba) == -1) {
 		config_fail(ld, ld->lineno, "bind",
-		    "\"%s\" is not an IPv4 or IPv6 address", tok);
+		    errno == EAFNOSUPPORT
+		        ? "\"%s\" is an IPv4-mapped address: write the IPv4 "
+		          "address instead"
+		        : "\"%s\" is not an IPv4 or IPv6 address",
+		    tok);
 		return -1;
 	}
 	for (i = 0; i < svc->nbinds; i++) {
@@ -200,6 +210,11 @@ config_set_exec(struct load *ld, struct service *svc, const char *v)
 
 	if (argv_split(v, &svc->argv, why, sizeof(why)) == -1) {
 		config_fail(ld, ld->lineno, "exec", "%s", why);
+		return -1;
+	}
+	if (svc->argv[0][0] == '\0') {
+		config_fail(ld, ld->lineno, "exec",
+		    "the program name is empty");
 		return -1;
 	}
 	if ((svc->exec = strdup(v)) == NULL) {
@@ -324,6 +339,9 @@ config_valid_name(const char *name)
 
 	if (len == 0 || len > SERVICE_NAME_MAX)
 		return false;
+	/* Not ".", "..", "-x": names may become file names and arguments. */
+	if (name[0] == '.' || name[0] == '-')
+		return false;
 	return strspn(name,
 	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	           "0123456789_.-") == len;
@@ -408,6 +426,14 @@ config_begin_section(struct load *ld, const char *name)
 	}
 }
 
+/* A bad header line is not about the section before it. */
+static void
+config_header_fail(struct load *ld, const char *what)
+{
+	ld->section[0] = '\0';
+	config_fail(ld, ld->lineno, NULL, "%s", what);
+}
+
 /* A "[name]" line: the name runs to the first ']'; after it only blanks
  * and a comment may follow. */
 static void
@@ -416,18 +442,44 @@ config_header(struct load *ld, char *p)
 	char *close = strchr(p, ']'), *rest;
 
 	if (close == NULL) {
-		config_fail(ld, ld->lineno, NULL, "section header without ']'");
+		config_header_fail(ld, "section header without ']'");
 		return;
 	}
 	rest = close + 1 + strspn(close + 1, " \t\r\n");
 	if (*rest != '\0' && *rest != ';' && *rest != '#') {
-		config_fail(ld, ld->lineno, NULL,
+		config_header_fail(ld,
 		    "unexpected text after the section header");
 		return;
 	}
 	*close = '\0';
 	config_begin_section(ld, p + 1);
 	*close = ']';
+}
+
+/* A key line needs "=" (or inih's ":") before any inline comment, and a
+ * name before it.  inih would report a bad line only at the very end,
+ * after going on with the lines below; checking here keeps the first
+ * error first. */
+static void
+config_check_pair(struct load *ld, const char *p)
+{
+	const char *s = p;
+	bool after_blank = false;
+
+	while (*s != '\0' && *s != '=' && *s != ':' &&
+	    !(after_blank && *s == ';')) {
+		after_blank = *s == ' ' || *s == '\t';
+		s++;
+	}
+	if (*s != '=' && *s != ':') {
+		config_fail(ld, ld->lineno, NULL,
+		    "syntax error (expected \"key = value\", \"[section]\" or "
+		    "a comment)");
+		return;
+	}
+	if (s == p)
+		config_fail(ld, ld->lineno, NULL,
+		    "missing key name before '%c'", *s);
 }
 
 /* Checks one raw line before inih sees it. */
@@ -463,6 +515,8 @@ config_check_line(struct load *ld, char *line, size_t len, int max)
 	}
 	if (*p == '[')
 		config_header(ld, p);
+	else
+		config_check_pair(ld, p);
 }
 
 /* inih's line reader: one line per call, NULL at the end or after the

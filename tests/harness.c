@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +25,26 @@
 #include "harness.h"
 
 static char harness_dir[PATH_MAX / 2];
+static pid_t harness_dir_owner;
+
+static int
+harness_rm(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	(void)remove(path); /* best effort: go on with the rest */
+	return 0;
+}
+
+/* Check runs each test in a child that exits normally, pass or fail:
+ * the directory goes with the process that made it. */
+static void
+harness_rmdir(void)
+{
+	if (harness_dir_owner == getpid())
+		nftw(harness_dir, harness_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static const char *
 harness_tmpdir(void)
@@ -36,6 +57,8 @@ harness_tmpdir(void)
 	    base != NULL ? base : "/tmp");
 	ck_assert_msg(mkdtemp(harness_dir) != NULL, "mkdtemp: %s",
 	    strerror(errno));
+	harness_dir_owner = getpid();
+	atexit(harness_rmdir);
 	return harness_dir;
 }
 
@@ -225,6 +248,19 @@ superd_log_count(const struct superd *sd, const char *needle)
 		n++;
 		p += strlen(needle);
 	}
+	return n;
+}
+
+size_t
+superd_wait_count(struct superd *sd, const char *needle, size_t count,
+    int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+	size_t n;
+
+	while ((n = superd_log_count(sd, needle)) < count && clock_ms() < end &&
+	    superd_read_log(sd, 10))
+		;
 	return n;
 }
 

@@ -48,6 +48,11 @@ void superd_drain(struct superd *sd);
 /* Counts occurrences of needle in the log read so far. */
 size_t superd_log_count(const struct superd *sd, const char *needle);
 
+/* Waits up to timeout_ms until needle occurs at least count times in the
+ * log.  Returns the count then. */
+size_t superd_wait_count(struct superd *sd, const char *needle, size_t count,
+    int timeout_ms);
+
 /* Waits for "<service>: listening on 127.0.0.1:PORT" and returns PORT,
  * failing the test if it does not come within 5 s. */
 int superd_port(struct superd *sd, const char *service);

@@ -165,10 +165,8 @@ START_TEST(sixty_four_concurrent_clients_are_all_served)
 		ck_assert_str_eq(buf, msg);
 		close(fds[i]);
 	}
-	for (i = 0; i < 500 && superd_log_count(&sd, "exited 0") < CONCURRENT;
-	     i++)
-		superd_wait_log(&sd, "\n", 10, NULL), superd_drain(&sd);
-	ck_assert_int_eq(superd_log_count(&sd, "exited 0"), CONCURRENT);
+	ck_assert_int_eq(superd_wait_count(&sd, "exited 0", CONCURRENT, 5000),
+	    CONCURRENT);
 }
 END_TEST
 

@@ -132,9 +132,9 @@ END_TEST
 
 START_TEST(argv_expands_nothing)
 {
-	expect_words("prog $HOME * ~ | ; > < & `id` $(id) ~/x a=b",
-	    "prog", "$HOME", "*", "~", "|", ";", ">", "<", "&", "`id`",
-	    "$(id)", "~/x", "a=b", NULL);
+	expect_words("prog $HOME * ~ | ; > < & `id` $(id) ~/x a=b", "prog",
+	    "$HOME", "*", "~", "|", ";", ">", "<", "&", "`id`", "$(id)", "~/x",
+	    "a=b", NULL);
 	expect_words("prog \"$HOME\" '*'", "prog", "$HOME", "*", NULL);
 }
 END_TEST

@@ -60,8 +60,7 @@ expect_duration_error(const char *s, unsigned long max_ms, int want_errno)
 	    "parse_duration(\"%s\", %lu) accepted it as %lu ms", s, max_ms, v);
 	ck_assert_msg(errno == want_errno,
 	    "parse_duration(\"%s\"): errno %d, not %d", s, errno, want_errno);
-	ck_assert_msg(v == UNTOUCHED, "parse_duration(\"%s\") changed *out",
-	    s);
+	ck_assert_msg(v == UNTOUCHED, "parse_duration(\"%s\") changed *out", s);
 }
 
 static void
@@ -301,7 +300,8 @@ make_parse_suite(void)
 	tc = tcase_create("ulong");
 	tcase_add_test(tc, parse_ulong_accepts_numbers_within_range);
 	tcase_add_test(tc, parse_ulong_accepts_the_largest_unsigned_long);
-	tcase_add_test(tc, parse_ulong_rejects_numbers_out_of_range_with_erange);
+	tcase_add_test(tc,
+	    parse_ulong_rejects_numbers_out_of_range_with_erange);
 	tcase_add_test(tc, parse_ulong_rejects_overflow_with_erange);
 	tcase_add_test(tc, parse_ulong_rejects_signs);
 	tcase_add_test(tc, parse_ulong_rejects_spaces);
