@@ -28,13 +28,13 @@
 
 /* Ways to start a handler beyond plain pipes. */
 #define RUN_IGNORE_SIGPIPE 0x1 /* SIG_IGN for SIGPIPE across the exec */
-#define RUN_NO_READER 0x2 /* nobody reads the handler's stdout */
+#define RUN_NO_READER 0x2      /* nobody reads the handler's stdout */
 
 struct handler {
 	pid_t pid; /* -1 once reaped */
-	int to; /* write end of its stdin, -1 once closed */
-	int from; /* read end of its stdout, -1 once at EOF */
-	int err; /* read end of its stderr, -1 once at EOF */
+	int to;    /* write end of its stdin, -1 once closed */
+	int from;  /* read end of its stdout, -1 once at EOF */
+	int err;   /* read end of its stderr, -1 once at EOF */
 };
 
 struct buf {
@@ -55,7 +55,7 @@ now_ms(void)
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) == -1)
 		ck_assert_int_eq(errno, EINTR);
@@ -93,11 +93,11 @@ buf_free(struct buf *b)
 /* Only async-signal-safe calls between fork and exec. */
 _Noreturn static void
 handler_exec(const char *name, const char *arg, int in[2], int out[2],
-        int err[2], int flags)
+    int err[2], int flags)
 {
 	static const char msg[] = "handlers_test: cannot start handler\n";
 	char path[512];
-	char *argv[3] = {NULL, NULL, NULL};
+	char *argv[3] = { NULL, NULL, NULL };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -106,11 +106,11 @@ handler_exec(const char *name, const char *arg, int in[2], int out[2],
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		goto fail;
 	if (dup2(in[0], STDIN_FILENO) == -1 ||
-	        dup2(out[1], STDOUT_FILENO) == -1 ||
-	        dup2(err[1], STDERR_FILENO) == -1)
+	    dup2(out[1], STDOUT_FILENO) == -1 ||
+	    dup2(err[1], STDERR_FILENO) == -1)
 		goto fail;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", HANDLER_DIR, name) >=
-	        sizeof(path))
+	    sizeof(path))
 		goto fail;
 	argv[0] = path;
 	argv[1] = (char *)(uintptr_t)arg;
@@ -237,7 +237,7 @@ feed_ready(struct handler *h, const char **in, size_t *len)
  */
 static void
 handler_exchange(struct handler *h, const void *in, size_t len, struct buf *out,
-        struct buf *err)
+    struct buf *err)
 {
 	const char *p = in;
 	long deadline = now_ms() + DEADLINE_MS;
@@ -248,9 +248,9 @@ handler_exchange(struct handler *h, const void *in, size_t len, struct buf *out,
 	if (h->to != -1)
 		ck_assert_int_ne(fcntl(h->to, F_SETFL, O_NONBLOCK), -1);
 	while (h->from != -1 || h->err != -1) {
-		fds[0] = (struct pollfd){.fd = h->to, .events = POLLOUT};
-		fds[1] = (struct pollfd){.fd = h->from, .events = POLLIN};
-		fds[2] = (struct pollfd){.fd = h->err, .events = POLLIN};
+		fds[0] = (struct pollfd){ .fd = h->to, .events = POLLOUT };
+		fds[1] = (struct pollfd){ .fd = h->from, .events = POLLIN };
+		fds[2] = (struct pollfd){ .fd = h->err, .events = POLLIN };
 		handler_poll(h, fds, 3, deadline);
 		if (fds[0].revents != 0)
 			feed_ready(h, &p, &len);
@@ -266,13 +266,13 @@ handler_exchange(struct handler *h, const void *in, size_t len, struct buf *out,
 static void
 handler_expect(struct handler *h, const char *want)
 {
-	struct buf got = {0};
+	struct buf got = { 0 };
 	size_t len = strlen(want);
 	long deadline = now_ms() + DEADLINE_MS;
 	struct pollfd fd;
 
 	while (got.len < len && h->from != -1) {
-		fd = (struct pollfd){.fd = h->from, .events = POLLIN};
+		fd = (struct pollfd){ .fd = h->from, .events = POLLIN };
 		handler_poll(h, &fd, 1, deadline);
 		drain_ready(&h->from, &got);
 	}
@@ -290,8 +290,8 @@ handler_wait(struct handler *h)
 	pid_t r;
 
 	close_fd(&h->to);
-	while ((r = waitpid(h->pid, &status, WNOHANG)) == 0 &&
-	        now_ms() < deadline)
+	while (
+	    (r = waitpid(h->pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
 		sleep_ms(5);
 	if (r == 0)
 		handler_abort(h, "handler did not exit in time");
@@ -310,8 +310,8 @@ assert_exited(int status, int code, const struct buf *err)
 	const char *said = len > 0 ? err->data : "";
 
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == code,
-	        "handler ended with status 0x%x, not exit %d; stderr: %.*s",
-	        (unsigned)status, code, len, said);
+	    "handler ended with status 0x%x, not exit %d; stderr: %.*s",
+	    (unsigned)status, code, len, said);
 }
 
 /*
@@ -320,16 +320,16 @@ assert_exited(int status, int code, const struct buf *err)
  */
 static void
 check_run(const char *name, const char *arg, const void *in, size_t inlen,
-        const void *want, size_t wantlen, int code)
+    const void *want, size_t wantlen, int code)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 
 	handler_start(&h, name, arg, 0);
 	handler_exchange(&h, in, inlen, &out, &err);
 	assert_exited(handler_wait(&h), code, &err);
 	ck_assert_msg(err.len == 0, "unexpected stderr: %.*s", (int)err.len,
-	        err.data);
+	    err.data);
 	ck_assert_uint_eq(out.len, wantlen);
 	if (wantlen > 0)
 		ck_assert_mem_eq(out.data, want, wantlen);
@@ -384,8 +384,8 @@ START_TEST(upper_uppercases_ascii_letters_only)
 
 	for (i = 0; i < sizeof(in); i++) {
 		in[i] = (char)i;
-		want[i] = (i >= 'a' && i <= 'z') ? (char)(i - 'a' + 'A')
-		                                 : (char)i;
+		want[i] =
+		    (i >= 'a' && i <= 'z') ? (char)(i - 'a' + 'A') : (char)i;
 	}
 	check_run("upper", NULL, in, sizeof(in), want, sizeof(want), 0);
 	check_text("upper", "caf\xc3\xa9 0123 xyz\n", "CAF\xc3\xa9 0123 XYZ\n");
@@ -414,7 +414,7 @@ END_TEST
 START_TEST(upper_does_not_stop_on_lines_that_only_contain_quit)
 {
 	check_text("upper", "quitx\n quit\nquit \nqui\nQUIT\nquit\r\r\nend\n",
-	        "QUITX\n QUIT\nQUIT \nQUI\nQUIT\nQUIT\r\r\nEND\n");
+	    "QUITX\n QUIT\nQUIT \nQUI\nQUIT\nQUIT\r\r\nEND\n");
 }
 END_TEST
 
@@ -427,7 +427,7 @@ END_TEST
 START_TEST(upper_handles_quit_split_across_two_writes)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 	static const char rest[] = "it\nafter\n";
 
 	handler_start(&h, "upper", NULL, 0);
@@ -447,7 +447,7 @@ END_TEST
 START_TEST(upper_releases_a_split_prefix_when_the_line_is_not_quit)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 	static const char rest[] = "ick\n";
 
 	handler_start(&h, "upper", NULL, 0);
@@ -466,7 +466,7 @@ END_TEST
 START_TEST(upper_answers_each_line_before_eof)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 	static const char last[] = "quit\n";
 
 	handler_start(&h, "upper", NULL, 0);
@@ -491,7 +491,7 @@ static struct buf
 run_time(const char *arg)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 
 	ck_assert_int_ne(setenv("TZ", "XST+5", 1), -1);
 	handler_start(&h, "time", arg, 0);
@@ -515,7 +515,7 @@ START_TEST(time_prints_one_rfc3339_utc_line_near_now)
 	for (i = 0; i < out.len; i++) {
 		if (shape[i] == 'd')
 			ck_assert_msg(out.data[i] >= '0' && out.data[i] <= '9',
-			        "not a digit at %zu", i);
+			    "not a digit at %zu", i);
 		else
 			ck_assert_int_eq(out.data[i], shape[i]);
 	}
@@ -539,7 +539,7 @@ START_TEST(time_rfc868_prints_four_big_endian_bytes_near_now)
 	ck_assert_uint_eq(out.len, 4);
 	b = (const unsigned char *)out.data;
 	got = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	        (uint32_t)b[2] << 8 | b[3];
+	    (uint32_t)b[2] << 8 | b[3];
 	want = (uint32_t)((uint64_t)time(NULL) + UINT64_C(2208988800));
 	/* Signed difference, so the 2036 wrap of the count does not matter. */
 	ck_assert_int_le(labs((long)(int32_t)(got - want)), 5);
@@ -550,7 +550,7 @@ END_TEST
 START_TEST(time_rejects_an_unknown_argument_with_exit_2)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 
 	handler_start(&h, "time", "--bogus", 0);
 	handler_exchange(&h, "", 0, &out, &err);
@@ -563,7 +563,7 @@ START_TEST(time_rejects_an_unknown_argument_with_exit_2)
 }
 END_TEST
 
-static const char *const all_handlers[] = {"echo", "upper", "time"};
+static const char *const all_handlers[] = { "echo", "upper", "time" };
 
 /*
  * With SIGPIPE ignored a write to a reader-less pipe is EPIPE; each handler
@@ -572,19 +572,19 @@ static const char *const all_handlers[] = {"echo", "upper", "time"};
 START_TEST(handler_exits_1_with_one_error_line_when_its_reader_is_gone)
 {
 	struct handler h;
-	struct buf out = {0}, err = {0};
+	struct buf out = { 0 }, err = { 0 };
 	static const char in[] = "hello\n";
 
-	handler_start(
-	        &h, all_handlers[_i], NULL, RUN_IGNORE_SIGPIPE | RUN_NO_READER);
+	handler_start(&h, all_handlers[_i], NULL,
+	    RUN_IGNORE_SIGPIPE | RUN_NO_READER);
 	handler_exchange(&h, in, sizeof(in) - 1, &out, &err);
 	assert_exited(handler_wait(&h), 1, &err);
 	ck_assert_uint_gt(err.len, 1);
 	ck_assert_int_eq(err.data[err.len - 1], '\n');
-	ck_assert_ptr_eq(
-	        memchr(err.data, '\n', err.len), err.data + err.len - 1);
+	ck_assert_ptr_eq(memchr(err.data, '\n', err.len),
+	    err.data + err.len - 1);
 	ck_assert_msg(memmem(err.data, err.len, ": write: ", 9) != NULL,
-	        "stderr does not name the write: %.*s", (int)err.len, err.data);
+	    "stderr does not name the write: %.*s", (int)err.len, err.data);
 	buf_free(&out);
 	buf_free(&err);
 }
@@ -605,28 +605,28 @@ make_handlers_suite(void)
 	suite_add_tcase(s, echo);
 
 	tcase_add_test(upper, upper_uppercases_ascii_letters_only);
-	tcase_add_test(
-	        upper, upper_stops_at_quit_line_after_echoing_earlier_text);
+	tcase_add_test(upper,
+	    upper_stops_at_quit_line_after_echoing_earlier_text);
 	tcase_add_test(upper, upper_stops_at_quit_line_ending_in_crlf);
 	tcase_add_test(upper, upper_stops_at_quit_without_newline_at_eof);
-	tcase_add_test(
-	        upper, upper_does_not_stop_on_lines_that_only_contain_quit);
+	tcase_add_test(upper,
+	    upper_does_not_stop_on_lines_that_only_contain_quit);
 	tcase_add_test(upper, upper_writes_a_held_back_prefix_at_eof);
 	tcase_add_test(upper, upper_handles_quit_split_across_two_writes);
-	tcase_add_test(
-	        upper, upper_releases_a_split_prefix_when_the_line_is_not_quit);
+	tcase_add_test(upper,
+	    upper_releases_a_split_prefix_when_the_line_is_not_quit);
 	tcase_add_test(upper, upper_answers_each_line_before_eof);
 	suite_add_tcase(s, upper);
 
 	tcase_add_test(time_tc, time_prints_one_rfc3339_utc_line_near_now);
-	tcase_add_test(
-	        time_tc, time_rfc868_prints_four_big_endian_bytes_near_now);
+	tcase_add_test(time_tc,
+	    time_rfc868_prints_four_big_endian_bytes_near_now);
 	tcase_add_test(time_tc, time_rejects_an_unknown_argument_with_exit_2);
 	suite_add_tcase(s, time_tc);
 
 	tcase_add_loop_test(errors,
-	        handler_exits_1_with_one_error_line_when_its_reader_is_gone, 0,
-	        (int)(sizeof(all_handlers) / sizeof(all_handlers[0])));
+	    handler_exits_1_with_one_error_line_when_its_reader_is_gone, 0,
+	    (int)(sizeof(all_handlers) / sizeof(all_handlers[0])));
 	suite_add_tcase(s, errors);
 	return s;
 }
