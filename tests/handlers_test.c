@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 #ifndef HANDLER_DIR
 #error "HANDLER_DIR must name the directory holding the built handlers"
 #endif
@@ -634,11 +636,5 @@ make_handlers_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(make_handlers_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(make_handlers_suite());
 }

@@ -90,6 +90,18 @@ harness_script(const char *name, const char *text)
 	return harness_write(name, text, 0755);
 }
 
+int
+harness_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 void
 harness_sleep_ms(int ms)
 {

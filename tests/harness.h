@@ -9,7 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <check.h>
+
 #define HARNESS_LOG_MAX (4 * 1024 * 1024)
+
+/* Runs every test of s (each in its own process) and returns the exit
+ * status for main: EXIT_SUCCESS only if none failed. */
+int harness_main(Suite *s);
 
 /* Writes text to a new file in a private temporary directory and returns
  * its path (static storage, valid until the next call). */

@@ -163,11 +163,5 @@ make_cli_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(make_cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(make_cli_suite());
 }

@@ -8,6 +8,8 @@
 
 #include "argv.h"
 
+#include "harness.h"
+
 #define MAX_WORDS 16
 
 /* Splits s and checks the words against the NULL-terminated list that
@@ -212,11 +214,5 @@ make_argv_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(make_argv_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(make_argv_suite());
 }

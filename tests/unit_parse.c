@@ -10,6 +10,8 @@
 
 #include "parse.h"
 
+#include "harness.h"
+
 /* What parse_ulong and parse_duration leave in *out when they fail. */
 #define UNTOUCHED 4242UL
 
@@ -333,11 +335,5 @@ make_parse_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(make_parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(make_parse_suite());
 }
