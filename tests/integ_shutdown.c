@@ -17,6 +17,11 @@
 
 static struct superd sd;
 
+/* Handlers that say "ready" and then wait for a client that never
+ * writes; the first also ignores SIGTERM. */
+#define WAITS_FOR_INPUT "#!/bin/sh\necho ready\nread line\n"
+#define IGNORES_TERM "#!/bin/sh\ntrap '' TERM\necho ready\nread line\n"
+
 static void
 teardown(void)
 {
@@ -128,11 +133,8 @@ START_TEST(handler_ignoring_sigterm_is_killed_after_shutdown_timeout)
 	size_t pos = 0;
 	int fd;
 
-	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	                                     "trap '' TERM\necho ready\nread "
-	                                     "line\n",
-	                       "300ms"),
-	    &pid, &pos);
+	fd =
+	    connect_ready(start_with_script(IGNORES_TERM, "300ms"), &pid, &pos);
 	t0 = clock_ms();
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	assert_clean_exit();
@@ -153,11 +155,7 @@ START_TEST(second_sigterm_kills_at_once)
 	size_t pos = 0;
 	int fd;
 
-	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	                                     "trap '' TERM\necho ready\nread "
-	                                     "line\n",
-	                       "1h"),
-	    &pid, &pos);
+	fd = connect_ready(start_with_script(IGNORES_TERM, "1h"), &pid, &pos);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
 	ck_assert(proc_alive(pid));
@@ -177,10 +175,8 @@ START_TEST(stopped_handler_is_continued_so_it_can_terminate)
 	size_t pos = 0;
 	int fd;
 
-	fd = connect_ready(start_with_script("#!/bin/sh\n"
-	                                     "echo ready\nread line\n",
-	                       "1h"),
-	    &pid, &pos);
+	fd =
+	    connect_ready(start_with_script(WAITS_FOR_INPUT, "1h"), &pid, &pos);
 	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	/* Without SIGCONT the TERM would wait behind the stop for an hour. */
