@@ -3,6 +3,7 @@
  * libinih would silently misread (over-long lines, indented lines, NUL
  * bytes), and sees section headers, which inih never reports for an empty
  * section. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 
 #include "argv.h"
 #include "config.h"
+#include "config_keys.h"
 #include "parse.h"
 #include "program.h"
 
@@ -26,6 +28,8 @@ enum section_kind {
 	SECTION_DEFAULTS,
 	SECTION_SERVICE
 };
+
+struct default_entry;
 
 struct load {
 	struct config *cfg;
@@ -38,9 +42,12 @@ struct load {
 	char section[SERVICE_NAME_MAX + 1];
 	int section_line;
 	bool section_has_keys;
-	struct service defaults; /* [defaults]: keys to inherit */
+	struct service defaults;    /* scratch: checks [defaults] values */
+	struct default_entry *dflt; /* [defaults] lines, in order */
+	size_t ndflt;
 	bool have_defaults;
-	int supervisor_line, timeout_line;
+	int supervisor_line;
+	int supervisor_key_line[SKEYS];
 	bool failed;
 	char *err;
 	size_t errlen;
@@ -77,230 +84,112 @@ config_fail(struct load *ld, int line, const char *key, const char *fmt, ...)
 	}
 }
 
+/* A [defaults] line, kept as text and applied to each service that does
+ * not set the key itself. */
+struct default_entry {
+	const struct service_key_info *key;
+	char *value;
+	int line;
+};
+
 static struct service *
 config_current(struct load *ld)
 {
-	if (ld->kind == SECTION_DEFAULTS)
-		return &ld->defaults;
 	return &ld->cfg->services[ld->cfg->nservices - 1];
 }
 
-/* ---- values ---- */
+/* ---- keys ---- */
 
 static int
-config_set_port(struct load *ld, struct service *svc, const char *v)
+config_apply(struct load *ld, struct service *svc,
+    const struct service_key_info *k, const char *value, int line)
 {
-	unsigned long port;
+	char why[256];
 
-	if (ld->kind == SECTION_DEFAULTS) {
-		config_fail(ld, ld->lineno, "port",
-		    "a port cannot be shared by every service; set it in each");
+	if (!k->repeatable && svc->key_line[k->key] != 0) {
+		config_fail(ld, line, k->name,
+		    "duplicate key (first set on line %d)",
+		    svc->key_line[k->key]);
 		return -1;
 	}
-	if (parse_ulong(v, 0, 65535, &port) == -1) {
-		config_fail(ld, ld->lineno, "port",
-		    errno == ERANGE ? "\"%s\" is out of range (0-65535)"
-		                    : "\"%s\" is not a port number (0-65535)",
-		    v);
+	svc->key_line[k->key] = line;
+	if (k->set(svc, value, why, sizeof(why)) == -1) {
+		config_fail(ld, line, k->name, "%s", why);
 		return -1;
 	}
-	svc->port = (unsigned short)port;
 	return 0;
 }
 
+/* A [defaults] key is checked at once, on a scratch service, so a bad
+ * value is reported on its own line, then kept as text. */
 static int
-config_parse_addr(const char *tok, struct bind_addr *ba)
+config_default_key(struct load *ld, const struct service_key_info *k,
+    const char *value)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ba->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ba->ss;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t len = strlen(tok);
+	struct default_entry *grown, *e;
 
-	memset(ba, 0, sizeof(*ba));
-	if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		ba->len = sizeof(*sin);
-		return 0;
-	}
-	/* Accept the bracketed form too, as in URLs: [::1]. */
-	if (len > 2 && len < sizeof(buf) && tok[0] == '[' &&
-	    tok[len - 1] == ']') {
-		memcpy(buf, tok + 1, len - 2);
-		buf[len - 2] = '\0';
-		tok = buf;
-	}
-	if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) != 1) {
-		errno = EINVAL;
+	if (k->no_default) {
+		config_fail(ld, ld->lineno, k->name,
+		    "cannot be set in [defaults]; set it in each service");
 		return -1;
 	}
-	/* A v6-only socket cannot bind one; say so now, not at start. */
-	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		errno = EAFNOSUPPORT;
+	if (config_apply(ld, &ld->defaults, k, value, ld->lineno) == -1)
 		return -1;
-	}
-	sin6->sin6_family = AF_INET6;
-	ba->len = sizeof(*sin6);
-	return 0;
-}
-
-static bool
-config_same_addr(const struct bind_addr *a, const struct bind_addr *b)
-{
-	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
-}
-
-static int
-config_add_bind(struct load *ld, struct service *svc, const char *tok)
-{
-	struct bind_addr ba, *grown;
-	size_t i;
-
-	if (config_parse_addr(tok, &ba) == -1) {
-		config_fail(ld, ld->lineno, "bind",
-		    errno == EAFNOSUPPORT
-		        ? "\"%s\" is an IPv4-mapped address: write the IPv4 "
-		          "address instead"
-		        : "\"%s\" is not an IPv4 or IPv6 address",
-		    tok);
-		return -1;
-	}
-	for (i = 0; i < svc->nbinds; i++) {
-		if (config_same_addr(&svc->binds[i], &ba)) {
-			config_fail(ld, ld->lineno, "bind",
-			    "\"%s\" is listed twice", tok);
-			return -1;
-		}
-	}
-	grown = realloc(svc->binds, (svc->nbinds + 1) * sizeof(*grown));
+	grown = realloc(ld->dflt, (ld->ndflt + 1) * sizeof(*grown));
 	if (grown == NULL) {
-		config_fail(ld, ld->lineno, "bind", "%s", strerror(errno));
+		config_fail(ld, ld->lineno, k->name, "%s", strerror(errno));
 		return -1;
 	}
-	svc->binds = grown;
-	svc->binds[svc->nbinds++] = ba;
+	ld->dflt = grown;
+	e = &grown[ld->ndflt];
+	if ((e->value = strdup(value)) == NULL) {
+		config_fail(ld, ld->lineno, k->name, "%s", strerror(errno));
+		return -1;
+	}
+	e->key = k;
+	e->line = ld->lineno;
+	ld->ndflt++;
 	return 0;
 }
-
-/* bind = ADDR[, ADDR …], separated by commas and/or blanks. */
-static int
-config_set_bind(struct load *ld, struct service *svc, const char *v)
-{
-	char buf[256];
-	char *tok, *save;
-
-	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf)) {
-		config_fail(ld, ld->lineno, "bind", "value is too long");
-		return -1;
-	}
-	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", \t", &save))
-		if (config_add_bind(ld, svc, tok) == -1)
-			return -1;
-	if (svc->nbinds == 0) {
-		config_fail(ld, ld->lineno, "bind", "no address given");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-config_set_exec(struct load *ld, struct service *svc, const char *v)
-{
-	char why[128];
-
-	if (argv_split(v, &svc->argv, why, sizeof(why)) == -1) {
-		config_fail(ld, ld->lineno, "exec", "%s", why);
-		return -1;
-	}
-	if (svc->argv[0][0] == '\0') {
-		config_fail(ld, ld->lineno, "exec",
-		    "the program name is empty");
-		return -1;
-	}
-	if ((svc->exec = strdup(v)) == NULL) {
-		config_fail(ld, ld->lineno, "exec", "%s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-config_set_enabled(struct load *ld, struct service *svc, const char *v)
-{
-	if (parse_bool(v, &svc->enabled) == -1) {
-		config_fail(ld, ld->lineno, "enabled",
-		    "\"%s\" is not yes or no", v);
-		return -1;
-	}
-	return 0;
-}
-
-/* Service keys, with where each remembers its line. */
-static const struct service_key {
-	const char *name;
-	int (*set)(struct load *, struct service *, const char *);
-	size_t line_offset;
-} service_keys[] = {
-	{ "port", config_set_port, offsetof(struct service, port_line) },
-	{ "bind", config_set_bind, offsetof(struct service, bind_line) },
-	{ "exec", config_set_exec, offsetof(struct service, exec_line) },
-	{ "enabled", config_set_enabled,
-	    offsetof(struct service, enabled_line) },
-};
-
-#define KEY_LINE(svc, k) (*(int *)(void *)((char *)(svc) + (k)->line_offset))
 
 static int
 config_service_key(struct load *ld, const char *name, const char *value)
 {
-	struct service *svc = config_current(ld);
-	const struct service_key *k;
-	size_t i;
+	const struct service_key_info *k = keys_find_service(name);
 
-	for (i = 0; i < sizeof(service_keys) / sizeof(service_keys[0]); i++) {
-		k = &service_keys[i];
-		if (strcmp(name, k->name) != 0)
-			continue;
-		if (KEY_LINE(svc, k) != 0) {
-			config_fail(ld, ld->lineno, name,
-			    "duplicate key (first set on line %d)",
-			    KEY_LINE(svc, k));
-			return -1;
-		}
-		KEY_LINE(svc, k) = ld->lineno;
-		return k->set(ld, svc, value);
+	if (k == NULL) {
+		config_fail(ld, ld->lineno, name,
+		    "unknown key (service keys: %s)", keys_service_list);
+		return -1;
 	}
-	config_fail(ld, ld->lineno, name,
-	    "unknown key (service keys: port, bind, exec, enabled)");
-	return -1;
+	if (ld->kind == SECTION_DEFAULTS)
+		return config_default_key(ld, k, value);
+	return config_apply(ld, config_current(ld), k, value, ld->lineno);
 }
 
 static int
 config_supervisor_key(struct load *ld, const char *name, const char *value)
 {
-	unsigned long ms;
+	int k = keys_find_supervisor(name);
+	char why[256];
 
-	if (strcmp(name, "shutdown_timeout") != 0) {
+	if (k == -1) {
 		config_fail(ld, ld->lineno, name,
-		    "unknown key ([supervisor] keys: shutdown_timeout)");
+		    "unknown key ([supervisor] keys: %s)",
+		    keys_supervisor_list);
 		return -1;
 	}
-	if (ld->timeout_line != 0) {
+	if (ld->supervisor_key_line[k] != 0) {
 		config_fail(ld, ld->lineno, name,
-		    "duplicate key (first set on line %d)", ld->timeout_line);
+		    "duplicate key (first set on line %d)",
+		    ld->supervisor_key_line[k]);
 		return -1;
 	}
-	ld->timeout_line = ld->lineno;
-	if (parse_duration(value, SHUTDOWN_TIMEOUT_MAX_MS, &ms) == -1) {
-		config_fail(ld, ld->lineno, name,
-		    errno == ERANGE ? "\"%s\" is too long (at most 1h)"
-		                    : "\"%s\" is not a duration (a number and "
-		                      "a unit: ms, s, m "
-		                      "or h, e.g. 10s)",
-		    value);
+	ld->supervisor_key_line[k] = ld->lineno;
+	if (keys_set_supervisor(ld->cfg, k, value, why, sizeof(why)) == -1) {
+		config_fail(ld, ld->lineno, name, "%s", why);
 		return -1;
 	}
-	ld->cfg->shutdown_timeout_ms = ms;
 	return 0;
 }
 
@@ -378,7 +267,7 @@ config_new_service(struct load *ld, const char *name)
 	memset(svc, 0, sizeof(*svc));
 	snprintf(svc->name, sizeof(svc->name), "%s", name);
 	svc->line = ld->lineno;
-	svc->enabled = true;
+	keys_init_service(svc);
 	return 0;
 }
 
@@ -551,26 +440,17 @@ config_read_line(char *str, int num, void *stream)
 static int
 config_inherit(struct load *ld, struct service *svc)
 {
-	const struct service *d = &ld->defaults;
+	bool set[SERVICE_KEYS];
+	size_t i;
 
-	if (svc->bind_line == 0 && d->bind_line != 0) {
-		svc->binds = malloc(d->nbinds * sizeof(*svc->binds));
-		if (svc->binds == NULL)
+	for (i = 0; i < SERVICE_KEYS; i++)
+		set[i] = svc->key_line[i] != 0;
+	for (i = 0; i < ld->ndflt; i++) {
+		if (set[ld->dflt[i].key->key])
+			continue;
+		if (config_apply(ld, svc, ld->dflt[i].key, ld->dflt[i].value,
+		        ld->dflt[i].line) == -1)
 			return -1;
-		memcpy(svc->binds, d->binds, d->nbinds * sizeof(*svc->binds));
-		svc->nbinds = d->nbinds;
-		svc->bind_line = d->bind_line;
-	}
-	if (svc->exec_line == 0 && d->exec_line != 0) {
-		svc->exec = strdup(d->exec);
-		if (svc->exec == NULL ||
-		    argv_split(svc->exec, &svc->argv, NULL, 0) == -1)
-			return -1;
-		svc->exec_line = d->exec_line;
-	}
-	if (svc->enabled_line == 0 && d->enabled_line != 0) {
-		svc->enabled = d->enabled;
-		svc->enabled_line = d->enabled_line;
 	}
 	return 0;
 }
@@ -579,12 +459,16 @@ config_inherit(struct load *ld, struct service *svc)
 static int
 config_default_binds(struct load *ld, struct service *svc)
 {
+	char why[128];
+
 	if (svc->nbinds != 0)
 		return 0;
 	svc->bind_default = true;
-	if (config_add_bind(ld, svc, "0.0.0.0") == -1 ||
-	    config_add_bind(ld, svc, "::") == -1)
+	if (keys_add_bind(svc, "0.0.0.0", why, sizeof(why)) == -1 ||
+	    keys_add_bind(svc, "::", why, sizeof(why)) == -1) {
+		config_fail(ld, svc->line, "bind", "%s", why);
 		return -1;
+	}
 	return 0;
 }
 
@@ -607,7 +491,8 @@ config_binds_clash(const struct bind_addr *a, const struct bind_addr *b)
 {
 	if (a->ss.ss_family != b->ss.ss_family)
 		return false;
-	return config_same_addr(a, b) || config_is_any(a) || config_is_any(b);
+	return (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0) ||
+	    config_is_any(a) || config_is_any(b);
 }
 
 static void
@@ -628,9 +513,9 @@ config_check_clash(struct load *ld, size_t later)
 					continue;
 				config_format_bind(&b->binds[k], b->port, addr,
 				    sizeof(addr));
-				config_fail(ld, b->port_line, "port",
+				config_fail(ld, b->key_line[KEY_PORT], "port",
 				    "%s is also used by [%s] (line %d)", addr,
-				    a->name, a->port_line);
+				    a->name, a->key_line[KEY_PORT]);
 				return;
 			}
 		}
@@ -644,15 +529,13 @@ config_check_service(struct load *ld, size_t idx)
 	char why[512];
 
 	snprintf(ld->section, sizeof(ld->section), "%s", svc->name);
-	if (config_inherit(ld, svc) == -1) {
-		config_fail(ld, svc->line, NULL, "%s", strerror(errno));
+	if (config_inherit(ld, svc) == -1)
 		return;
-	}
-	if (svc->port_line == 0) {
+	if (svc->key_line[KEY_PORT] == 0) {
 		config_fail(ld, svc->line, NULL, "missing required key 'port'");
 		return;
 	}
-	if (svc->exec_line == 0) {
+	if (svc->key_line[KEY_EXEC] == 0) {
 		config_fail(ld, svc->line, NULL, "missing required key 'exec'");
 		return;
 	}
@@ -661,7 +544,7 @@ config_check_service(struct load *ld, size_t idx)
 	svc->path =
 	    program_resolve(svc->argv[0], ld->handler_dirs, why, sizeof(why));
 	if (svc->path == NULL) {
-		config_fail(ld, svc->exec_line, "exec", "%s", why);
+		config_fail(ld, svc->key_line[KEY_EXEC], "exec", "%s", why);
 		return;
 	}
 	if (svc->port != 0)
@@ -689,6 +572,23 @@ config_check(struct load *ld)
 
 /* ---- entry points ---- */
 
+/* Well under what the process may hold: each handler costs a process now,
+ * and later a pipe; the rest of the budget stays for superd itself. */
+static unsigned long
+config_default_max_children(void)
+{
+	unsigned long n = MAX_CHILDREN_DEFAULT;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < n)
+		n = (unsigned long)rl.rlim_cur / 4;
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < n)
+		n = (unsigned long)rl.rlim_cur / 2;
+	return n > 0 ? n : 1;
+}
+
 static void
 config_parse(struct load *ld)
 {
@@ -710,14 +610,17 @@ config_load(const char *path, const char *const *handler_dirs,
     struct config *cfg, char *err, size_t errlen)
 {
 	struct load ld;
+	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&ld, 0, sizeof(ld));
+	keys_init_service(&ld.defaults);
 	ld.cfg = cfg;
 	ld.handler_dirs = handler_dirs;
 	ld.err = err;
 	ld.errlen = errlen;
 	cfg->shutdown_timeout_ms = SHUTDOWN_TIMEOUT_DEFAULT_MS;
+	cfg->max_children = config_default_max_children();
 	if ((cfg->file = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -730,9 +633,10 @@ config_load(const char *path, const char *const *handler_dirs,
 		fclose(ld.fp);
 	}
 	free(ld.line);
-	free(ld.defaults.binds);
-	free(ld.defaults.argv);
-	free(ld.defaults.exec);
+	keys_free_service(&ld.defaults);
+	for (i = 0; i < ld.ndflt; i++)
+		free(ld.dflt[i].value);
+	free(ld.dflt);
 	if (ld.failed) {
 		config_free(cfg);
 		return -1;
@@ -745,12 +649,8 @@ config_free(struct config *cfg)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->nservices; i++) {
-		free(cfg->services[i].binds);
-		free(cfg->services[i].argv);
-		free(cfg->services[i].exec);
-		free(cfg->services[i].path);
-	}
+	for (i = 0; i < cfg->nservices; i++)
+		keys_free_service(&cfg->services[i]);
 	free(cfg->services);
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));

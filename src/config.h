@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cidr.h"
+#include "parse.h"
+
 #define SERVICE_NAME_MAX 32
 #define CONFIG_ERR_MAX 1024
 
@@ -16,6 +19,33 @@ struct bind_addr {
 	struct sockaddr_storage ss; /* family and address; port is 0 */
 	socklen_t len;
 };
+
+/* Service keys; key_line[] is indexed by these. */
+enum service_key {
+	KEY_PORT,
+	KEY_BIND,
+	KEY_EXEC,
+	KEY_ENABLED,
+	KEY_MAX_CONNECTIONS,
+	KEY_ON_MAX,
+	KEY_REJECT_MESSAGE,
+	KEY_MAX_PER_SOURCE,
+	KEY_SOURCE_PREFIX_V4,
+	KEY_SOURCE_PREFIX_V6,
+	KEY_RATE,
+	KEY_RATE_PER_SOURCE,
+	KEY_ON_RATE,
+	KEY_ALLOW,
+	KEY_DENY,
+	KEY_MAX_DURATION,
+	KEY_STOP_TIMEOUT,
+	SERVICE_KEYS
+};
+
+/* What to do with a connection over a limit. */
+enum overload { OVERLOAD_DEFER, OVERLOAD_REJECT };
+
+#define REJECT_MESSAGE_MAX 512
 
 struct service {
 	char name[SERVICE_NAME_MAX + 1];
@@ -29,17 +59,37 @@ struct service {
 	char *path;        /* program resolved at load; NULL if
 	                    * the service is disabled */
 	bool enabled;
-	/* Where each key was set, 0 if it was not: for messages. */
-	int port_line, bind_line, exec_line, enabled_line;
+
+	unsigned long max_connections; /* concurrent handlers */
+	enum overload on_max;
+	char *reject_message; /* NULL: none */
+	size_t reject_len;
+	unsigned long max_per_source; /* 0: no limit */
+	unsigned source_prefix_v4, source_prefix_v6;
+	struct rate rate, rate_per_source; /* n == 0: off */
+	enum overload on_rate;
+	struct cidr *allow, *deny;
+	size_t nallow, ndeny;
+	unsigned long max_duration_ms; /* 0: no limit */
+	unsigned long stop_timeout_ms; /* TERM -> KILL for max_duration */
+
+	/* Where each key was set (0: not set), for messages. */
+	int key_line[SERVICE_KEYS];
 };
 
 struct config {
 	char *file;
 	unsigned long shutdown_timeout_ms;
+	unsigned long max_children; /* all handlers together */
 	struct service *services;
 	size_t nservices;
 };
 
+#define MAX_CONNECTIONS_DEFAULT 64UL
+#define STOP_TIMEOUT_DEFAULT_MS 5000UL
+#define DURATION_MAX_MS (24UL * 60 * 60 * 1000)
+#define MAX_CHILDREN_DEFAULT 1024UL
+#define MAX_CHILDREN_MAX 65536UL
 #define SHUTDOWN_TIMEOUT_DEFAULT_MS 10000UL
 #define SHUTDOWN_TIMEOUT_MAX_MS (60UL * 60 * 1000)
 

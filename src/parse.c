@@ -2,6 +2,7 @@
  * plus a leading-digit check because strtoul accepts signs and spaces. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -106,4 +107,77 @@ parse_bool(const char *s, bool *out)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+int
+parse_rate(const char *s, unsigned long max_n, struct rate *out)
+{
+	char buf[64], *slash, *per;
+	unsigned long n, ms;
+
+	if (strcmp(s, "0") == 0) {
+		out->n = out->per_ms = 0;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) ||
+	    (slash = strchr(buf, '/')) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	*slash = '\0';
+	per = slash + 1;
+	if (parse_ulong(buf, 1, max_n, &n) == -1)
+		return -1;
+	/* "50/s" reads as "50/1s". */
+	if (*per >= 'a' && *per <= 'z') {
+		per = slash;
+		*per = '1';
+	}
+	if (parse_duration(per, 60UL * 60 * 1000, &ms) == -1)
+		return -1;
+	if (ms == 0) {
+		errno = ERANGE;
+		return -1;
+	}
+	out->n = n;
+	out->per_ms = ms;
+	return 0;
+}
+
+int
+parse_text(const char *s, char *out, size_t outlen, size_t *len)
+{
+	size_t n = 0;
+	char c;
+
+	for (; *s != '\0'; s++) {
+		c = *s;
+		if (c == '\\') {
+			switch (*++s) {
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case '\\':
+				c = '\\';
+				break;
+			default:
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		if (n + 1 >= outlen) {
+			errno = ERANGE;
+			return -1;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	*len = n;
+	return 0;
 }

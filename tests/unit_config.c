@@ -151,10 +151,10 @@ START_TEST(config_loads_a_valid_file)
 	ck_assert_str_eq(s->argv[0], "echo");
 	ck_assert_ptr_null(s->argv[1]);
 	ck_assert_str_eq(s->path, HANDLER_DIR "/echo");
-	ck_assert_int_eq(s->port_line, 6);
-	ck_assert_int_eq(s->exec_line, 7);
-	ck_assert_int_eq(s->bind_line, 0);
-	ck_assert_int_eq(s->enabled_line, 0);
+	ck_assert_int_eq(s->key_line[KEY_PORT], 6);
+	ck_assert_int_eq(s->key_line[KEY_EXEC], 7);
+	ck_assert_int_eq(s->key_line[KEY_BIND], 0);
+	ck_assert_int_eq(s->key_line[KEY_ENABLED], 0);
 
 	s = &cfg.services[1];
 	ck_assert_str_eq(s->name, "upper");
@@ -164,7 +164,7 @@ START_TEST(config_loads_a_valid_file)
 	ck_assert_uint_eq(s->nbinds, 2);
 	expect_bind(s, 0, "127.0.0.1:7008");
 	expect_bind(s, 1, "[::1]:7008");
-	ck_assert_int_eq(s->bind_line, 11);
+	ck_assert_int_eq(s->key_line[KEY_BIND], 11);
 	ck_assert_str_eq(s->exec, "upper --flag 'two words'");
 	ck_assert_str_eq(s->argv[0], "upper");
 	ck_assert_str_eq(s->argv[1], "--flag");
@@ -177,7 +177,7 @@ START_TEST(config_loads_a_valid_file)
 	ck_assert_int_eq(s->line, 15);
 	ck_assert_uint_eq(s->port, 7009);
 	ck_assert(!s->enabled);
-	ck_assert_int_eq(s->enabled_line, 18);
+	ck_assert_int_eq(s->key_line[KEY_ENABLED], 18);
 	ck_assert_str_eq(s->exec, "/nonexistent/prog");
 	config_free(&cfg);
 }
@@ -329,7 +329,7 @@ START_TEST(config_allows_port_0)
 	        "exec = echo\n",
 	    &cfg);
 	ck_assert_uint_eq(cfg.services[0].port, 0);
-	ck_assert_int_eq(cfg.services[0].port_line, 2);
+	ck_assert_int_eq(cfg.services[0].key_line[KEY_PORT], 2);
 	config_free(&cfg);
 }
 END_TEST
@@ -535,7 +535,7 @@ START_TEST(config_rejects_an_unknown_service_key)
 	             "exec = echo\n"
 	             "colour = blue\n",
 	    4, "echo", "colour",
-	    "unknown key (service keys: port, bind, exec, enabled)");
+	    "unknown key (service keys: port, bind, exec, enabled, ");
 }
 END_TEST
 
@@ -548,7 +548,7 @@ START_TEST(config_rejects_an_unknown_supervisor_key)
 	             "port = 7\n"
 	             "exec = echo\n",
 	    3, "supervisor", "timeout",
-	    "unknown key ([supervisor] keys: shutdown_timeout)");
+	    "unknown key ([supervisor] keys: shutdown_timeout, max_children)");
 }
 END_TEST
 
@@ -662,7 +662,7 @@ START_TEST(config_rejects_a_port_in_defaults)
 	             "[echo]\n"
 	             "exec = echo\n",
 	    2, "defaults", "port",
-	    "a port cannot be shared by every service; set it in each");
+	    "cannot be set in [defaults]; set it in each service");
 }
 END_TEST
 
@@ -698,10 +698,10 @@ START_TEST(config_rejects_shutdown_timeout_over_1h)
 	             "[supervisor]\n"
 	             "shutdown_timeout = 2h\n",
 	    5, "supervisor", "shutdown_timeout",
-	    "\"2h\" is too long (at most 1h)");
+	    "\"2h\" is out of range (at most 1h)");
 	expect_error("[supervisor]\n"
 	             "shutdown_timeout = 3600001ms\n",
-	    2, "supervisor", "shutdown_timeout", "is too long (at most 1h)");
+	    2, "supervisor", "shutdown_timeout", "is out of range (at most 1h)");
 }
 END_TEST
 

@@ -1,0 +1,47 @@
+/* The keys of the configuration file: one table per kind of section, one
+ * setter per key.  Used by config.c only. */
+#ifndef SUPERD_CONFIG_KEYS_H
+#define SUPERD_CONFIG_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct service_key_info {
+	const char *name;
+	enum service_key key;
+	bool repeatable; /* each line adds to a list */
+	bool no_default; /* cannot be set in [defaults] */
+	/* Parses value into svc; 0, or -1 with the reason in why. */
+	int (*set)(struct service *svc, const char *value, char *why,
+	    size_t whylen);
+};
+
+/* The service key called name, or NULL. */
+const struct service_key_info *keys_find_service(const char *name);
+
+/* Fills the defaults of every optional service key. */
+void keys_init_service(struct service *svc);
+
+/* Frees what the setters allocated in svc. */
+void keys_free_service(struct service *svc);
+
+/* Adds one address to svc's binds ("0.0.0.0" for the default). */
+int keys_add_bind(struct service *svc, const char *addr, char *why,
+    size_t whylen);
+
+enum supervisor_key { SKEY_SHUTDOWN_TIMEOUT, SKEY_MAX_CHILDREN, SKEYS };
+
+/* The [supervisor] key called name, or -1. */
+int keys_find_supervisor(const char *name);
+
+/* Parses value for [supervisor] key k into cfg. */
+int keys_set_supervisor(struct config *cfg, int k, const char *value, char *why,
+    size_t whylen);
+
+/* The list of key names for an "unknown key" message. */
+extern const char keys_service_list[];
+extern const char keys_supervisor_list[];
+
+#endif
