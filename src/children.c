@@ -28,12 +28,9 @@ children_reserve(struct children *c)
 }
 
 void
-children_add(struct children *c, pid_t pid, size_t service, long long start_ms)
+children_add(struct children *c, const struct child *child)
 {
-	c->v[c->n].pid = pid;
-	c->v[c->n].service = service;
-	c->v[c->n].start_ms = start_ms;
-	c->n++;
+	c->v[c->n++] = *child;
 }
 
 int
@@ -51,21 +48,28 @@ children_remove(struct children *c, pid_t pid, struct child *out)
 	return -1;
 }
 
+int
+children_signal_one(pid_t pid, int sig)
+{
+	/* The group exists once the child has called setsid; the child
+	 * itself is in our table until reaped, so its pid (and so its group
+	 * id) cannot be reused meanwhile. */
+	if (kill(-pid, sig) == 0)
+		return 0;
+	if (errno != ESRCH)
+		return -1;
+	return kill(pid, sig);
+}
+
 size_t
 children_signal(const struct children *c, int sig)
 {
 	size_t i, sent = 0;
-	pid_t pid;
 
 	for (i = 0; i < c->n; i++) {
-		pid = c->v[i].pid;
-		/* The group exists once the child has called setsid; the
-		 * child itself is in our table until reaped, so its pid (and
-		 * so its group id) cannot be reused meanwhile. */
-		if (kill(-pid, sig) == -1 &&
-		    (errno != ESRCH || kill(pid, sig) == -1)) {
+		if (children_signal_one(c->v[i].pid, sig) == -1) {
 			if (errno != ESRCH)
-				log_warn("kill %d", (int)pid);
+				log_warn("kill %d", (int)c->v[i].pid);
 			continue;
 		}
 		sent++;

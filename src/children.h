@@ -8,10 +8,15 @@
 
 #include <stddef.h>
 
+#include "cidr.h"
+
 struct child {
 	pid_t pid;          /* also its process group */
 	size_t service;     /* index in config.services */
 	long long start_ms; /* clock_ms() at spawn */
+	struct cidr source; /* for the per-source counts */
+	long long stop_at;  /* max_duration deadline; 0: none */
+	long long kill_at;  /* SIGKILL after a stop; 0: not stopping */
 };
 
 struct children {
@@ -23,12 +28,15 @@ struct children {
 int children_reserve(struct children *c);
 
 /* Records a child; children_reserve must have succeeded first. */
-void children_add(struct children *c, pid_t pid, size_t service,
-    long long start_ms);
+void children_add(struct children *c, const struct child *child);
 
 /* Removes pid and copies its entry to *out.  Returns 0, or -1 if pid is
  * not in the table. */
 int children_remove(struct children *c, pid_t pid, struct child *out);
+
+/* Sends sig to one child's process group (to the child itself if its
+ * group does not exist yet).  Returns 0, or -1 with errno. */
+int children_signal_one(pid_t pid, int sig);
 
 /* Sends sig to every child's process group (to the child itself if its
  * group does not exist yet: it may not have called setsid).  Returns the

@@ -15,7 +15,7 @@
 #include "sig.h"
 #include "spawn.h"
 
-#define ENV_MAX 8
+#define ENV_MAX 10
 #define ENV_BUF 512
 
 struct spawn_env {
@@ -60,9 +60,11 @@ spawn_addr(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
 
 static int
 spawn_build_env(struct spawn_env *e, const struct service *svc,
-    const struct listener *l, int fd, const struct sockaddr *peer)
+    const struct listener *l, int fd, const struct sockaddr *peer,
+    unsigned long concurrency)
 {
 	char lip[INET6_ADDRSTRLEN], lport[6], rip[INET6_ADDRSTRLEN], rport[6];
+	char conc[24];
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	const char *ip = l->ip, *port = l->port;
@@ -77,6 +79,7 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 		port = lport;
 	}
 	spawn_addr(peer, rip, sizeof(rip), rport, sizeof(rport));
+	snprintf(conc, sizeof(conc), "%lu", concurrency);
 	e->used = e->n = 0;
 	if (spawn_setenv(e, "PATH", SPAWN_PATH) == -1 ||
 	    spawn_setenv(e, "PROTO", "TCP") == -1 ||
@@ -84,6 +87,7 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	    spawn_setenv(e, "TCPLOCALPORT", port) == -1 ||
 	    spawn_setenv(e, "TCPREMOTEIP", rip) == -1 ||
 	    spawn_setenv(e, "TCPREMOTEPORT", rport) == -1 ||
+	    spawn_setenv(e, "TCPCONCURRENCY", conc) == -1 ||
 	    spawn_setenv(e, "SUPERD_SERVICE", svc->name) == -1)
 		return -1;
 	return 0;
@@ -145,12 +149,12 @@ spawn_child(const struct service *svc, int fd, char *const envp[])
 
 pid_t
 spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer)
+    const struct sockaddr *peer, unsigned long concurrency)
 {
 	struct spawn_env env;
 	pid_t pid;
 
-	if (spawn_build_env(&env, svc, l, fd, peer) == -1)
+	if (spawn_build_env(&env, svc, l, fd, peer, concurrency) == -1)
 		return -1;
 	pid = fork();
 	if (pid == 0)

@@ -49,7 +49,7 @@ spawn_probe(char **argv, const char *path)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 	    0);
-	pid = spawn_handler(&svc, &l, sv[0], (struct sockaddr *)&peer);
+	pid = spawn_handler(&svc, &l, sv[0], (struct sockaddr *)&peer, 3);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
 	n = tcp_read_all(sv[1], probe_report, sizeof(probe_report) - 1, 5000);
@@ -145,6 +145,7 @@ START_TEST(spawn_gives_exactly_the_documented_environment)
 		"env: TCPLOCALPORT=7007\n",
 		"env: TCPREMOTEIP=127.0.0.1\n",
 		"env: TCPREMOTEPORT=4242\n",
+		"env: TCPCONCURRENCY=3\n",
 		"env: SUPERD_SERVICE=probe\n",
 	};
 	char a0[] = "probe", *argv[] = { a0, NULL };
@@ -226,7 +227,7 @@ START_TEST(reap_collects_many_children_exiting_at_once)
 				;
 			_exit(7);
 		}
-		children_add(&kids, pid, 0, 0);
+		children_add(&kids, &(struct child){ .pid = pid });
 	}
 	close(gate[0]);
 	close(gate[1]);

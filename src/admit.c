@@ -1,0 +1,250 @@
+/* Admission decisions and the transition log lines: one line when a
+ * service (or a source) becomes full or rate limited, one when it stops
+ * being so; refusals in between are only counted. */
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "admit.h"
+#include "log.h"
+
+const char *const admit_reason[REFUSALS] = {
+	[REFUSE_MAX] = "max",
+	[REFUSE_PER_SOURCE] = "per_source",
+	[REFUSE_RATE] = "rate",
+	[REFUSE_ACL] = "acl",
+	[REFUSE_FORK_FAILED] = "fork_failed",
+};
+
+int
+admit_init(struct admit *a, const struct config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->svc = calloc(cfg->nservices ? cfg->nservices : 1, sizeof(*a->svc));
+	if (a->svc == NULL)
+		return -1;
+	if (sources_init(&a->sources, cfg->max_children) == -1) {
+		free(a->svc);
+		return -1;
+	}
+	return 0;
+}
+
+void
+admit_free(struct admit *a)
+{
+	sources_free(&a->sources);
+	free(a->svc);
+	a->svc = NULL;
+}
+
+static const char *
+admit_verb(enum overload o)
+{
+	return o == OVERLOAD_DEFER ? "deferring" : "refusing";
+}
+
+/* Keeps state->full and a->all_full in step with the counts, logging
+ * each change once. */
+static void
+admit_update_full(struct admit *a, size_t s)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct service_state *st = &a->svc[s];
+	bool full = st->active >= svc->max_connections;
+	bool all = a->total >= a->cfg->max_children;
+
+	if (full != st->full)
+		log_info(full ? "%s: full (%lu handlers): %s new connections "
+		                "(reason=max)"
+		              : "%s: below max_connections (%lu handlers): "
+		                "accepting again",
+		    svc->name, st->active, admit_verb(svc->on_max));
+	st->full = full;
+	if (all != a->all_full)
+		log_info(all ? "max_children reached (%lu handlers): deferring "
+		               "new connections on every service (reason=max)"
+		             : "below max_children (%lu handlers): accepting "
+		               "again",
+		    a->total);
+	a->all_full = all;
+}
+
+static void
+admit_rate_limited(struct admit *a, size_t s, bool limited)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct service_state *st = &a->svc[s];
+
+	if (limited == st->rate_limited)
+		return;
+	st->rate_limited = limited;
+	if (limited)
+		log_info("%s: rate limited (%lu per %lums): %s new connections "
+		         "(reason=rate)",
+		    svc->name, svc->rate.n, svc->rate.per_ms,
+		    admit_verb(svc->on_rate));
+	else
+		log_info("%s: rate limit lifted", svc->name);
+}
+
+bool
+admit_open(struct admit *a, size_t s, long long now, long long *wake)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct service_state *st = &a->svc[s];
+	long long at;
+
+	if (a->all_full)
+		return false;
+	if (st->full && svc->on_max == OVERLOAD_DEFER)
+		return false;
+	if (svc->rate.n == 0 || svc->on_rate != OVERLOAD_DEFER)
+		return true;
+	/* Deferring for rate: poll the listeners only with a token ready,
+	 * so no accepted connection ever has to be refused for it. */
+	at = bucket_ready_at(&st->bucket, &svc->rate, now);
+	admit_rate_limited(a, s, at > now);
+	if (at <= now)
+		return true;
+	if (*wake == 0 || at < *wake)
+		*wake = at;
+	return false;
+}
+
+static struct admission
+admit_refuse(struct admit *a, size_t s, enum refusal why, struct admission ad)
+{
+	a->svc[s].stats.refused[why]++;
+	ad.ok = false;
+	ad.why = why;
+	return ad;
+}
+
+/* The rate checks: the service's bucket, then the source's. */
+static bool
+admit_rates(struct admit *a, size_t s, const struct cidr *source, long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct service_state *st = &a->svc[s];
+	struct source *src;
+
+	if (svc->rate.n != 0) {
+		if (!bucket_take(&st->bucket, &svc->rate, now)) {
+			admit_rate_limited(a, s, true);
+			return false;
+		}
+		admit_rate_limited(a, s, false);
+	}
+	if (svc->rate_per_source.n == 0)
+		return true;
+	src = sources_get(&a->sources, s, source, false, now,
+	    &svc->rate_per_source);
+	/* A table full of other sources: let it through, the service
+	 * rate still holds. */
+	if (src == NULL)
+		return true;
+	return bucket_take(&src->bucket, &svc->rate_per_source, now);
+}
+
+static bool
+admit_per_source(struct admit *a, size_t s, const struct cidr *source)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct source *src;
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (svc->max_per_source == 0)
+		return true;
+	src = sources_find(&a->sources, s, source);
+	if (src == NULL || src->active < svc->max_per_source)
+		return true;
+	if (!src->over) {
+		src->over = true;
+		cidr_format(source, buf, sizeof(buf));
+		log_info("%s: source %s at max_per_source (%lu handlers): "
+		         "refusing its new connections (reason=per_source)",
+		    svc->name, buf, src->active);
+	}
+	return false;
+}
+
+struct admission
+admit_connection(struct admit *a, size_t s, const struct sockaddr *peer,
+    long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct admission ad;
+	struct cidr addr;
+
+	memset(&ad, 0, sizeof(ad));
+	if (!cidr_from_sockaddr(peer, &addr))
+		return admit_refuse(a, s, REFUSE_ACL, ad);
+	if (!cidr_allowed(svc->allow, svc->nallow, svc->deny, svc->ndeny,
+	        &addr))
+		return admit_refuse(a, s, REFUSE_ACL, ad);
+	ad.source = addr;
+	cidr_truncate(&ad.source,
+	    addr.family == AF_INET ? svc->source_prefix_v4
+	                           : svc->source_prefix_v6);
+	if (!admit_rates(a, s, &ad.source, now))
+		return admit_refuse(a, s, REFUSE_RATE, ad);
+	if (a->svc[s].active >= svc->max_connections)
+		return admit_refuse(a, s, REFUSE_MAX, ad);
+	if (!admit_per_source(a, s, &ad.source))
+		return admit_refuse(a, s, REFUSE_PER_SOURCE, ad);
+	if (a->total >= a->cfg->max_children)
+		return admit_refuse(a, s, REFUSE_MAX, ad);
+	ad.ok = true;
+	return ad;
+}
+
+unsigned long
+admit_started(struct admit *a, size_t s, const struct cidr *source,
+    long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct source *src = sources_get(&a->sources, s, source, true, now,
+	    &svc->rate_per_source);
+
+	a->svc[s].active++;
+	a->svc[s].stats.accepted++;
+	a->total++;
+	src->active++;
+	admit_update_full(a, s);
+	return src->active;
+}
+
+void
+admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct source *src = sources_find(&a->sources, s, source);
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	a->svc[s].active--;
+	a->total--;
+	if (src != NULL) {
+		src->active--;
+		if (src->over && src->active < svc->max_per_source) {
+			src->over = false;
+			cidr_format(source, buf, sizeof(buf));
+			log_info("%s: source %s below max_per_source: "
+			         "accepting again",
+			    svc->name, buf);
+		}
+		sources_release(&a->sources, src, &svc->rate_per_source, now);
+	}
+	admit_update_full(a, s);
+}
+
+void
+admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
+    long long now)
+{
+	admit_ended(a, s, source, now);
+	a->svc[s].stats.accepted--;
+	a->svc[s].stats.refused[REFUSE_FORK_FAILED]++;
+}

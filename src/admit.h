@@ -1,0 +1,90 @@
+/* Admission: whether a service may accept now, and whether an accepted
+ * connection may have a handler.  Holds the per-service runtime state and
+ * the counters, in one place, so a later status report reads them here. */
+#ifndef SUPERD_ADMIT_H
+#define SUPERD_ADMIT_H
+
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cidr.h"
+#include "config.h"
+#include "limits.h"
+
+/* Why a connection got no handler.  The names are the fixed reason codes
+ * of the log ("reason=max"). */
+enum refusal {
+	REFUSE_MAX,
+	REFUSE_PER_SOURCE,
+	REFUSE_RATE,
+	REFUSE_ACL,
+	REFUSE_FORK_FAILED,
+	REFUSALS
+};
+
+extern const char *const admit_reason[REFUSALS];
+
+struct service_stats {
+	unsigned long accepted; /* handlers started */
+	unsigned long refused[REFUSALS];
+	unsigned long killed; /* by max_duration */
+};
+
+struct service_state {
+	unsigned long active; /* handlers running */
+	bool full;            /* at max_connections */
+	bool rate_limited;    /* refusing or deferring for rate */
+	struct bucket bucket; /* for rate */
+	struct service_stats stats;
+};
+
+struct admit {
+	const struct config *cfg;
+	struct service_state *svc; /* one per service */
+	struct sources sources;
+	unsigned long total; /* handlers running, all services */
+	bool all_full;       /* at max_children */
+};
+
+/* What admit_connection decided, and for a handler its source. */
+struct admission {
+	bool ok;
+	enum refusal why;
+	struct cidr source; /* peer truncated to the prefix */
+};
+
+/* Returns 0, or -1 with errno (ENOMEM). */
+int admit_init(struct admit *a, const struct config *cfg);
+void admit_free(struct admit *a);
+
+/*
+ * True if service s should be polled for new connections: it is below
+ * max_children, below max_connections when on_max = defer, and has a
+ * rate token when on_rate = defer.  *wake gets the time at which a
+ * deferred rate will have a token again (unchanged otherwise).
+ */
+bool admit_open(struct admit *a, size_t s, long long now, long long *wake);
+
+/* Decides for one accepted connection from peer, in this order: allow/
+ * deny, service rate, per-source rate, max_connections, max_per_source,
+ * max_children.  Counts a refusal; logs only transitions. */
+struct admission admit_connection(struct admit *a, size_t s,
+    const struct sockaddr *peer, long long now);
+
+/* A handler is about to start for an admitted connection (call before
+ * fork, so the count can go into its environment): returns how many
+ * handlers then run for its source (the handler's TCPCONCURRENCY). */
+unsigned long admit_started(struct admit *a, size_t s,
+    const struct cidr *source, long long now);
+
+/* A handler ended (reaped). */
+void admit_ended(struct admit *a, size_t s, const struct cidr *source,
+    long long now);
+
+/* fork failed after admit_started: undoes it and counts the refusal. */
+void admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
+    long long now);
+
+#endif

@@ -1,0 +1,69 @@
+/* The bookkeeping behind the limits: token buckets for rates, and a table
+ * of sources (service + address prefix) with their running handlers and
+ * their own bucket.  Sized once at start-up. */
+#ifndef SUPERD_LIMITS_H
+#define SUPERD_LIMITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cidr.h"
+#include "parse.h"
+
+struct bucket {
+	double tokens;
+	long long last_ms;
+	bool primed; /* starts full on first use */
+};
+
+/* Refills b for rate r up to now, then takes one token if there is one.
+ * Returns true if it took one. */
+bool bucket_take(struct bucket *b, const struct rate *r, long long now);
+
+/* When b will next hold a whole token (now if it does). */
+long long bucket_ready_at(const struct bucket *b, const struct rate *r,
+    long long now);
+
+/* True if b would be full at now: it then carries no state worth keeping. */
+bool bucket_full(const struct bucket *b, const struct rate *r, long long now);
+
+struct source {
+	size_t service;
+	struct cidr key;      /* the peer truncated to the service's prefix */
+	unsigned long active; /* running handlers from this source */
+	bool over;            /* at max_per_source (for the log) */
+	struct bucket bucket; /* for rate_per_source */
+	bool used;
+};
+
+struct sources {
+	struct source *v;
+	size_t cap; /* a power of two */
+	size_t used;
+	long long swept_ms;
+};
+
+/* Makes room for max_children sources with handlers plus a bounded number
+ * of rate-only entries.  Returns 0 or -1 (ENOMEM). */
+int sources_init(struct sources *t, unsigned long max_children);
+void sources_free(struct sources *t);
+
+/* The entry for (service, key), or NULL. */
+struct source *sources_find(struct sources *t, size_t service,
+    const struct cidr *key);
+
+/*
+ * The entry for (service, key), created if missing.  for_handler says
+ * the caller is about to start a handler: there is always room for that.
+ * An entry only for a rate may be refused (NULL) when the table holds too
+ * many sources at once; the caller then lets the connection through.
+ */
+struct source *sources_get(struct sources *t, size_t service,
+    const struct cidr *key, bool for_handler, long long now,
+    const struct rate *per_source);
+
+/* Drops s if it holds nothing: no handler and a full (or no) bucket. */
+void sources_release(struct sources *t, struct source *s,
+    const struct rate *per_source, long long now);
+
+#endif
