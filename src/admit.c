@@ -248,3 +248,23 @@ admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
 	a->svc[s].stats.accepted--;
 	a->svc[s].stats.refused[REFUSE_FORK_FAILED]++;
 }
+
+void
+admit_log_stats(const struct admit *a)
+{
+	const struct service_state *st;
+	size_t i;
+
+	for (i = 0; i < a->cfg->nservices; i++) {
+		st = &a->svc[i];
+		log_info("%s: stats active=%lu accepted=%lu refused_max=%lu "
+		         "refused_per_source=%lu refused_rate=%lu "
+		         "refused_acl=%lu refused_fork_failed=%lu killed=%lu",
+		    a->cfg->services[i].name, st->active, st->stats.accepted,
+		    st->stats.refused[REFUSE_MAX],
+		    st->stats.refused[REFUSE_PER_SOURCE],
+		    st->stats.refused[REFUSE_RATE],
+		    st->stats.refused[REFUSE_ACL],
+		    st->stats.refused[REFUSE_FORK_FAILED], st->stats.killed);
+	}
+}

@@ -11,7 +11,7 @@
 
 #include "cidr.h"
 #include "config.h"
-#include "limits.h"
+#include "quota.h"
 
 /* Why a connection got no handler.  The names are the fixed reason codes
  * of the log ("reason=max"). */
@@ -86,5 +86,8 @@ void admit_ended(struct admit *a, size_t s, const struct cidr *source,
 /* fork failed after admit_started: undoes it and counts the refusal. */
 void admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
     long long now);
+
+/* SIGUSR1: one "NAME: stats key=value …" line per service. */
+void admit_log_stats(const struct admit *a);
 
 #endif

@@ -7,7 +7,8 @@
 /*
  * Resets every signal disposition to its default (so an ignored signal
  * inherited from our parent, such as nohup's SIGHUP, never reaches a
- * handler), blocks SIGCHLD, SIGTERM, SIGINT, SIGHUP and SIGPIPE, and returns
+ * handler), blocks SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGPIPE,
+ * and returns
  * a non-blocking, close-on-exec signalfd for all but SIGPIPE (blocked so a
  * write to a dead peer or log returns EPIPE instead of killing superd).
  * Returns -1 with errno on failure.

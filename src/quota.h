@@ -1,8 +1,8 @@
 /* The bookkeeping behind the limits: token buckets for rates, and a table
  * of sources (service + address prefix) with their running handlers and
  * their own bucket.  Sized once at start-up. */
-#ifndef SUPERD_LIMITS_H
-#define SUPERD_LIMITS_H
+#ifndef SUPERD_QUOTA_H
+#define SUPERD_QUOTA_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "quota.h"
 
 /* Sources tracked only for their rate, at most: past this, a new source
  * is not rate-limited per source (the service rate still applies). */
