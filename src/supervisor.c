@@ -143,6 +143,9 @@ supervisor_signals(struct supervisor *sv)
 			log_info(
 			    "SIGHUP: reload is not supported yet; ignored");
 			break;
+		case SIGUSR1:
+			admit_log_stats(&sv->admit);
+			break;
 		}
 	}
 	if (sig == -1) {

@@ -1,5 +1,6 @@
 /* The test harness: real processes, real sockets, bounded waits. */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -25,6 +27,9 @@
 #include "harness.h"
 
 static char harness_dir[PATH_MAX / 2];
+static uid_t harness_uid;
+static gid_t harness_gid;
+static rlim_t harness_nproc;
 static pid_t harness_dir_owner;
 
 static int
@@ -144,11 +149,30 @@ harness_exec_superd(int errw, const char *const *argv)
 
 	/* If the test dies, superd dies with it: no stray daemons. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (harness_nproc != 0 &&
+	    setrlimit(RLIMIT_NPROC,
+	        &(struct rlimit){ harness_nproc, harness_nproc }) == -1)
+		_exit(125);
+	if (harness_uid != 0 &&
+	    (setgroups(0, NULL) == -1 || setgid(harness_gid) == -1 ||
+	        setuid(harness_uid) == -1))
+		_exit(125);
 	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
 	    dup2(errw, 2) == -1)
 		_exit(126);
 	harness_execv(SUPERD_BIN, argv);
 	_exit(127);
+}
+
+void
+harness_run_as(uid_t uid, gid_t gid, unsigned long nproc)
+{
+	harness_uid = uid;
+	harness_gid = gid;
+	harness_nproc = (rlim_t)nproc;
+	/* The new user must be able to read the config and run scripts. */
+	if (uid != 0)
+		ck_assert_int_eq(chmod(harness_tmpdir(), 0755), 0);
 }
 
 void
@@ -407,28 +431,34 @@ superd_run_bin(const char *bin, char *out, size_t outlen, char *err,
 
 /* ---- clients ---- */
 
-int
-tcp_connect(const char *host, int port)
+/* Fills ss for ip:port; fails the test if ip is not an address. */
+static socklen_t
+harness_addr(const char *ip, int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct timeval tv = { 5, 0 };
-	socklen_t len;
-	int fd;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((unsigned short)port);
-		len = sizeof(*sin);
-	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, host, &sin6->sin6_addr),
-		    1);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((unsigned short)port);
-		len = sizeof(*sin6);
+		return sizeof(*sin);
 	}
+	ck_assert_int_eq(inet_pton(AF_INET6, ip, &sin6->sin6_addr), 1);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons((unsigned short)port);
+	return sizeof(*sin6);
+}
+
+int
+tcp_connect_from(const char *src, const char *host, int port)
+{
+	struct sockaddr_storage ss, from;
+	struct timeval tv = { 5, 0 };
+	socklen_t len, fromlen;
+	int fd, saved;
+
+	len = harness_addr(host, port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -437,13 +467,24 @@ tcp_connect(const char *host, int port)
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
 	                     sizeof(tv)),
 	    0);
+	if (src != NULL) {
+		fromlen = harness_addr(src, 0, &from);
+		ck_assert_msg(bind(fd, (struct sockaddr *)&from, fromlen) == 0,
+		    "bind %s: %s", src, strerror(errno));
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
-		int saved = errno;
+		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	return fd;
+}
+
+int
+tcp_connect(const char *host, int port)
+{
+	return tcp_connect_from(NULL, host, port);
 }
 
 void

@@ -33,6 +33,11 @@ struct superd {
 	bool reaped;
 };
 
+/* Runs the superd processes this test starts from now on as uid/gid
+ * (the test must be root; 0 for no change), with RLIMIT_NPROC set to
+ * nproc (0 for no change). */
+void harness_run_as(uid_t uid, gid_t gid, unsigned long nproc);
+
 /* Starts superd -c FILE with the given config text and extra arguments
  * (NULL-terminated), stderr captured.  superd dies with the test process. */
 void superd_start(struct superd *sd, const char *config, ...);
@@ -77,8 +82,12 @@ int superd_run(char *out, size_t outlen, char *err, size_t errlen, ...);
 int superd_run_bin(const char *bin, char *out, size_t outlen, char *err,
     size_t errlen, ...);
 
-/* A blocking TCP client connected to host:port, with 5 s I/O timeouts. */
+/* A blocking TCP client connected to host:port, with 5 s I/O timeouts;
+ * -1 with errno if connect fails. */
 int tcp_connect(const char *host, int port);
+
+/* The same from source address src (127.0.0.2, ::1, ...). */
+int tcp_connect_from(const char *src, const char *host, int port);
 
 /* Connects, sends msg, half-closes, and reads the reply to EOF into buf
  * (NUL-terminated).  Returns the reply length. */
