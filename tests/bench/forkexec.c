@@ -37,7 +37,8 @@ struct opts {
 	char **argv;
 };
 
-static char *const child_env[] = { "PATH=/usr/bin:/bin", NULL };
+static char env_path[] = "PATH=/usr/bin:/bin";
+static char *const child_env[] = { env_path, NULL };
 
 static double
 now_s(void)
@@ -48,14 +49,14 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void __attribute__((noreturn))
+static _Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "forkexec: %s: %s\n", what, strerror(errno));
 	exit(2);
 }
 
-static void __attribute__((noreturn))
+static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
@@ -198,8 +199,8 @@ touch_memory(long mbytes)
 
 	if (len == 0)
 		return;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap");
 	memset(p, 1, len);

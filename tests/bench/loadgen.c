@@ -24,8 +24,8 @@
 
 enum err_kind { E_REFUSED, E_RESET, E_TIMEOUT, E_WRONG, E_OTHER, E_KINDS };
 
-static const char *const err_names[E_KINDS] = { "refused", "reset",
-	"timeout", "wrong", "other" };
+static const char *const err_names[E_KINDS] = { "refused", "reset", "timeout",
+	"wrong", "other" };
 
 enum conn_state { C_FREE, C_CONNECTING, C_WRITING, C_READING };
 
@@ -70,14 +70,14 @@ now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void __attribute__((noreturn))
+static _Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
 	exit(2);
 }
 
-static void __attribute__((noreturn))
+static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
@@ -146,8 +146,9 @@ opt_host(struct opts *o, const char *host, long port)
 		return;
 	}
 refuse:
-	fprintf(stderr, "loadgen: %s: not a loopback address (127.0.0.0/8 "
-	                "or ::1)\n",
+	fprintf(stderr,
+	    "loadgen: %s: not a loopback address (127.0.0.0/8 "
+	    "or ::1)\n",
 	    host);
 	exit(2);
 }
@@ -210,7 +211,8 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		o->conc = o->total;
 }
 
-/* Room for every socket in flight and every one held. */
+/* Room for every socket in flight and every one held; need 0 just takes
+ * the soft limit up to the hard one. */
 static void
 raise_nofile(long need)
 {
@@ -218,12 +220,13 @@ raise_nofile(long need)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		die("getrlimit");
-	if ((rlim_t)need <= rl.rlim_cur)
+	if (need > 0 && (rlim_t)need <= rl.rlim_cur)
 		return;
-	rl.rlim_cur = (rlim_t)need < rl.rlim_max ? (rlim_t)need : rl.rlim_max;
+	rl.rlim_cur =
+	    need > 0 && (rlim_t)need < rl.rlim_max ? (rlim_t)need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		die("setrlimit");
-	if ((rlim_t)need > rl.rlim_cur) {
+	if (need > 0 && (rlim_t)need > rl.rlim_cur) {
 		fprintf(stderr, "loadgen: need %ld fds, hard limit is %lu\n",
 		    need, (unsigned long)rl.rlim_max);
 		exit(2);
@@ -464,8 +467,8 @@ lg_init(struct lg *g, const struct opts *o)
 	g->slots = calloc((size_t)o->conc, sizeof(*g->slots));
 	g->freelist = calloc((size_t)o->conc, sizeof(*g->freelist));
 	g->lat = calloc((size_t)o->total, sizeof(*g->lat));
-	g->held = calloc(o->hold_s > 0 ? (size_t)o->total : 1,
-	    sizeof(*g->held));
+	g->held =
+	    calloc(o->hold_s > 0 ? (size_t)o->total : 1, sizeof(*g->held));
 	if (g->ep == -1 || g->slots == NULL || g->freelist == NULL ||
 	    g->lat == NULL || g->held == NULL)
 		die("init");
@@ -549,8 +552,8 @@ lg_report(struct lg *g)
 	} else {
 		printf("loadgen: %s c=%ld n=%ld: %.1f conn/s in %.3fs; "
 		       "latency us p50 %u p99 %u max %u; errors %ld",
-		    g->o->label, g->o->conc, g->o->total, cps, secs,
-		    pct(g, 50), pct(g, 99), pct(g, 100), lg_errors(g));
+		    g->o->label, g->o->conc, g->o->total, cps, secs, pct(g, 50),
+		    pct(g, 99), pct(g, 100), lg_errors(g));
 		for (k = 0; k < E_KINDS; k++)
 			printf("%s%s %ld", k ? ", " : " (", err_names[k],
 			    g->errs[k]);
@@ -583,8 +586,8 @@ listen_loopback(const struct opts *o)
 {
 	int fd, on = 1;
 
-	fd = socket(o->ss.ss_family,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(o->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		die("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
@@ -638,7 +641,7 @@ serve(const struct opts *o)
 	long long end = now_us() + (o->hold_s ? o->hold_s : 300) * 1000000LL;
 	int lfd, ep, fd, n, k;
 
-	raise_nofile(65536);
+	raise_nofile(0);
 	lfd = listen_loopback(o);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep == -1)
