@@ -90,6 +90,19 @@ admit_rate_limited(struct admit *a, size_t s, bool limited)
 		log_info("%s: rate limit lifted", svc->name);
 }
 
+/* An episode of rate limiting ends only when the bucket has filled up
+ * again, so a sustained overload logs one line in and one line out, not a
+ * pair per token. */
+static void
+admit_rate_lifted(struct admit *a, size_t s, long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+
+	if (a->svc[s].rate_limited &&
+	    bucket_full(&a->svc[s].bucket, &svc->rate, now))
+		admit_rate_limited(a, s, false);
+}
+
 bool
 admit_open(struct admit *a, size_t s, long long now, long long *wake)
 {
@@ -105,10 +118,11 @@ admit_open(struct admit *a, size_t s, long long now, long long *wake)
 		return true;
 	/* Deferring for rate: poll the listeners only with a token ready,
 	 * so no accepted connection ever has to be refused for it. */
+	admit_rate_lifted(a, s, now);
 	at = bucket_ready_at(&st->bucket, &svc->rate, now);
-	admit_rate_limited(a, s, at > now);
 	if (at <= now)
 		return true;
+	admit_rate_limited(a, s, true);
 	if (*wake == 0 || at < *wake)
 		*wake = at;
 	return false;
@@ -132,16 +146,15 @@ admit_rates(struct admit *a, size_t s, const struct cidr *source, long long now)
 	struct source *src;
 
 	if (svc->rate.n != 0) {
+		admit_rate_lifted(a, s, now);
 		if (!bucket_take(&st->bucket, &svc->rate, now)) {
 			admit_rate_limited(a, s, true);
 			return false;
 		}
-		admit_rate_limited(a, s, false);
 	}
 	if (svc->rate_per_source.n == 0)
 		return true;
-	src = sources_get(&a->sources, s, source, false, now,
-	    &svc->rate_per_source);
+	src = sources_get(&a->sources, s, source, &svc->rate_per_source, now);
 	/* A table full of other sources: let it through, the service
 	 * rate still holds. */
 	if (src == NULL)
@@ -205,9 +218,7 @@ unsigned long
 admit_started(struct admit *a, size_t s, const struct cidr *source,
     long long now)
 {
-	const struct service *svc = &a->cfg->services[s];
-	struct source *src = sources_get(&a->sources, s, source, true, now,
-	    &svc->rate_per_source);
+	struct source *src = sources_get(&a->sources, s, source, NULL, now);
 
 	a->svc[s].active++;
 	a->svc[s].stats.accepted++;
@@ -235,7 +246,7 @@ admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
 			         "accepting again",
 			    svc->name, buf);
 		}
-		sources_release(&a->sources, src, &svc->rate_per_source, now);
+		sources_release(&a->sources, src, now);
 	}
 	admit_update_full(a, s);
 }

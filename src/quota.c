@@ -149,15 +149,22 @@ sources_delete(struct sources *t, size_t i)
 	}
 }
 
+/* Nothing to keep: no handler, and a full bucket (or none). */
+static bool
+sources_idle(const struct source *s, long long now)
+{
+	return s->active == 0 &&
+	    (s->rate == NULL || bucket_full(&s->bucket, s->rate, now));
+}
+
 static void
-sources_sweep(struct sources *t, const struct rate *per_source, long long now)
+sources_sweep(struct sources *t, long long now)
 {
 	size_t i = 0;
 
 	t->swept_ms = now;
 	while (i < t->cap) {
-		if (t->v[i].used && t->v[i].active == 0 &&
-		    bucket_full(&t->v[i].bucket, per_source, now)) {
+		if (t->v[i].used && sources_idle(&t->v[i], now)) {
 			sources_delete(t, i);
 			continue; /* slot i now holds a moved entry */
 		}
@@ -167,16 +174,19 @@ sources_sweep(struct sources *t, const struct rate *per_source, long long now)
 
 struct source *
 sources_get(struct sources *t, size_t service, const struct cidr *key,
-    bool for_handler, long long now, const struct rate *per_source)
+    const struct rate *rate, long long now)
 {
 	struct source *s = sources_find(t, service, key);
 	size_t i;
 
-	if (s != NULL)
+	if (s != NULL) {
+		if (rate != NULL)
+			s->rate = rate;
 		return s;
-	if (!for_handler && t->used >= t->cap / 2) {
+	}
+	if (rate != NULL && t->used >= t->cap / 2) {
 		if (now - t->swept_ms >= SWEEP_INTERVAL_MS)
-			sources_sweep(t, per_source, now);
+			sources_sweep(t, now);
 		if (t->used >= t->cap / 2)
 			return NULL;
 	}
@@ -187,14 +197,14 @@ sources_get(struct sources *t, size_t service, const struct cidr *key,
 	t->v[i].used = true;
 	t->v[i].service = service;
 	t->v[i].key = *key;
+	t->v[i].rate = rate;
 	t->used++;
 	return &t->v[i];
 }
 
 void
-sources_release(struct sources *t, struct source *s,
-    const struct rate *per_source, long long now)
+sources_release(struct sources *t, struct source *s, long long now)
 {
-	if (s->active == 0 && bucket_full(&s->bucket, per_source, now))
+	if (sources_idle(s, now))
 		sources_delete(t, (size_t)(s - t->v));
 }

@@ -33,6 +33,7 @@ struct source {
 	unsigned long active; /* running handlers from this source */
 	bool over;            /* at max_per_source (for the log) */
 	struct bucket bucket; /* for rate_per_source */
+	const struct rate *rate; /* its service's rate_per_source, or NULL */
 	bool used;
 };
 
@@ -53,17 +54,16 @@ struct source *sources_find(struct sources *t, size_t service,
     const struct cidr *key);
 
 /*
- * The entry for (service, key), created if missing.  for_handler says
- * the caller is about to start a handler: there is always room for that.
- * An entry only for a rate may be refused (NULL) when the table holds too
- * many sources at once; the caller then lets the connection through.
+ * The entry for (service, key), created if missing.  With rate NULL the
+ * caller is about to start a handler, and there is always room for that.
+ * An entry for a rate (the service's rate_per_source) may be refused
+ * (NULL) when the table holds too many sources at once; the caller then
+ * lets the connection through.
  */
 struct source *sources_get(struct sources *t, size_t service,
-    const struct cidr *key, bool for_handler, long long now,
-    const struct rate *per_source);
+    const struct cidr *key, const struct rate *rate, long long now);
 
 /* Drops s if it holds nothing: no handler and a full (or no) bucket. */
-void sources_release(struct sources *t, struct source *s,
-    const struct rate *per_source, long long now);
+void sources_release(struct sources *t, struct source *s, long long now);
 
 #endif

@@ -243,7 +243,7 @@ START_TEST(rate_limit_refuses_the_excess_and_accepts_again_later)
 	char buf[64];
 
 	port = start_service("#!/bin/sh\necho hi\n",
-	    "rate = 5/2s\nreject_message = slow down\\n\n");
+	    "rate = 5/1s\nreject_message = slow down\\n\n");
 	for (i = 0; i < RATE_TRIES; i++) {
 		tcp_exchange(port, "", buf, sizeof(buf));
 		if (strcmp(buf, "hi\n") == 0)
@@ -251,12 +251,12 @@ START_TEST(rate_limit_refuses_the_excess_and_accepts_again_later)
 		else if (strcmp(buf, "slow down\n") == 0)
 			refused++;
 	}
-	/* The bucket holds 5; one more token comes every 400 ms. */
+	/* The bucket holds 5; one more token comes every 200 ms. */
 	ck_assert_msg(served >= 5 && served <= 6, "served %d", served);
 	ck_assert_int_eq(served + refused, RATE_TRIES);
 	superd_wait_log(&sd, "svc: rate limited", 5000, NULL);
 	ck_assert_int_eq(superd_log_count(&sd, "svc: rate limited"), 1);
-	harness_sleep_ms(900);
+	harness_sleep_ms(1100); /* the bucket is full again */
 	tcp_exchange(port, "", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "hi\n");
 	ck_assert_ptr_nonnull(
