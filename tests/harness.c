@@ -656,6 +656,21 @@ proc_cpu_ticks(pid_t pid)
 	return (long)(utime + stime);
 }
 
+long long
+proc_cpu_ns(pid_t pid)
+{
+	char path[64];
+	long long ns;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	fp = fopen(path, "re");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fscanf(fp, "%lld", &ns), 1);
+	fclose(fp);
+	return ns;
+}
+
 bool
 proc_alive(pid_t pid)
 {

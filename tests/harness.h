@@ -109,6 +109,9 @@ size_t proc_children(pid_t pid, pid_t *out, size_t max);
 /* CPU time (user + system) of pid so far, in clock ticks. */
 long proc_cpu_ticks(pid_t pid);
 
+/* Time pid has spent on a CPU, in nanoseconds (from schedstat). */
+long long proc_cpu_ns(pid_t pid);
+
 /* True while pid exists (and is not a zombie). */
 bool proc_alive(pid_t pid);
 

@@ -475,6 +475,104 @@ START_TEST(fork_failure_closes_clients_without_spinning_and_recovers)
 }
 END_TEST
 
+#define OVERLOAD_PROCS 6
+#define OVERLOAD_EACH 50
+
+#define OVERLOAD_WAVE 5
+
+/* One client process: OVERLOAD_EACH connections from src, in waves of
+ * OVERLOAD_WAVE at once; writes how many got "ok" (served) and how many
+ * got anything else (refused). */
+static void __attribute__((noreturn))
+overload_client(const char *src, int port, int report)
+{
+	int counts[2] = { 0, 0 }, fds[OVERLOAD_WAVE], i, j;
+	char line[64];
+
+	for (i = 0; i < OVERLOAD_EACH; i += OVERLOAD_WAVE) {
+		for (j = 0; j < OVERLOAD_WAVE; j++)
+			if ((fds[j] = tcp_connect_from(src, "127.0.0.1",
+			         port)) == -1)
+				_exit(1);
+		for (j = 0; j < OVERLOAD_WAVE; j++) {
+			read_line(fds[j], line, sizeof(line));
+			counts[strcmp(line, "ok\n") == 0 ? 0 : 1]++;
+			close(fds[j]);
+		}
+	}
+	_exit(write(report, counts, sizeof(counts)) == sizeof(counts) ? 0 : 1);
+}
+
+/* The number after " key=" in a stats line. */
+static unsigned long
+stat_of(const char *line, const char *key)
+{
+	char want[64];
+	const char *p;
+
+	snprintf(want, sizeof(want), " %s=", key);
+	p = strstr(line, want);
+	ck_assert_ptr_nonnull(p);
+	return strtoul(p + strlen(want), NULL, 10);
+}
+
+START_TEST(overload_run_accounts_for_every_client_and_keeps_serving)
+{
+	static const char *const srcs[] = { "127.0.0.2", "127.0.0.3",
+		"127.0.0.4" };
+	int port, i, p[2], counts[2], served = 0, refused = 0, status;
+	unsigned long accepted, by_reason;
+	const char *st;
+	long long cpu0, cpu1, t0;
+	pid_t pids[OVERLOAD_PROCS];
+	char line[64];
+
+	port = start_service("#!/bin/sh\nsleep 0.2\necho ok\n",
+	    "max_connections = 8\non_max = reject\nmax_per_source = 4\n"
+	    "rate = 100/1s\nreject_message = busy\\n\n");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(pipe(p), 0);
+	cpu0 = proc_cpu_ns(sd.pid);
+	t0 = clock_ms();
+	for (i = 0; i < OVERLOAD_PROCS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ne(pids[i], -1);
+		if (pids[i] == 0)
+			overload_client(srcs[i % 3], port, p[1]);
+	}
+	for (i = 0; i < OVERLOAD_PROCS; i++) {
+		superd_drain(&sd);
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		ck_assert_int_eq(read(p[0], counts, sizeof(counts)),
+		    sizeof(counts));
+		served += counts[0];
+		refused += counts[1];
+	}
+	cpu1 = proc_cpu_ns(sd.pid);
+	superd_wait_count(&sd, "]: exited 0", (size_t)served, 5000);
+	st = stats();
+	accepted = stat_of(st, "accepted");
+	by_reason = stat_of(st, "refused_max") +
+	    stat_of(st, "refused_per_source") + stat_of(st, "refused_rate");
+	fprintf(stderr,
+	    "overload: %d clients from 3 sources in %lldms: %d served, %d "
+	    "refused (max %lu, per_source %lu, rate %lu); superd CPU %.1fms\n",
+	    OVERLOAD_PROCS * OVERLOAD_EACH, clock_ms() - t0, served, refused,
+	    stat_of(st, "refused_max"), stat_of(st, "refused_per_source"),
+	    stat_of(st, "refused_rate"), (double)(cpu1 - cpu0) / 1e6);
+	ck_assert_int_eq(served + refused, OVERLOAD_PROCS * OVERLOAD_EACH);
+	ck_assert_uint_eq(accepted, (unsigned long)served);
+	ck_assert_uint_eq(by_reason, (unsigned long)refused);
+	ck_assert_int_gt(refused, 0);
+	/* Load never closed the listener: the service still serves. */
+	close(client(NULL, port, line, sizeof(line)));
+	ck_assert_str_eq(line, "ok\n");
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 static Suite *
 make_limits_suite(void)
 {
@@ -498,6 +596,8 @@ make_limits_suite(void)
 	tcase_add_test(tc, max_children_caps_all_services_together);
 	tcase_add_test(tc,
 	    fork_failure_closes_clients_without_spinning_and_recovers);
+	tcase_add_test(tc,
+	    overload_run_accounts_for_every_client_and_keeps_serving);
 	suite_add_tcase(s, tc);
 	return s;
 }
