@@ -137,7 +137,8 @@ admit_refuse(struct admit *a, size_t s, enum refusal why, struct admission ad)
 	return ad;
 }
 
-/* The rate checks: the service's bucket, then the source's. */
+/* The rate checks: the source's bucket first, so a client already over
+ * its own rate does not use up the service's tokens for everyone else. */
 static bool
 admit_rates(struct admit *a, size_t s, const struct cidr *source, long long now)
 {
@@ -145,21 +146,22 @@ admit_rates(struct admit *a, size_t s, const struct cidr *source, long long now)
 	struct service_state *st = &a->svc[s];
 	struct source *src;
 
-	if (svc->rate.n != 0) {
-		admit_rate_lifted(a, s, now);
-		if (!bucket_take(&st->bucket, &svc->rate, now)) {
-			admit_rate_limited(a, s, true);
+	if (svc->rate_per_source.n != 0) {
+		src = sources_get(&a->sources, s, source, &svc->rate_per_source,
+		    now);
+		/* A table full of other sources lets it through: the
+		 * service rate still holds. */
+		if (src != NULL &&
+		    !bucket_take(&src->bucket, &svc->rate_per_source, now))
 			return false;
-		}
 	}
-	if (svc->rate_per_source.n == 0)
+	if (svc->rate.n == 0)
 		return true;
-	src = sources_get(&a->sources, s, source, &svc->rate_per_source, now);
-	/* A table full of other sources: let it through, the service
-	 * rate still holds. */
-	if (src == NULL)
+	admit_rate_lifted(a, s, now);
+	if (bucket_take(&st->bucket, &svc->rate, now))
 		return true;
-	return bucket_take(&src->bucket, &svc->rate_per_source, now);
+	admit_rate_limited(a, s, true);
+	return false;
 }
 
 static bool

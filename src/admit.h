@@ -68,7 +68,7 @@ void admit_free(struct admit *a);
 bool admit_open(struct admit *a, size_t s, long long now, long long *wake);
 
 /* Decides for one accepted connection from peer, in this order: allow/
- * deny, service rate, per-source rate, max_connections, max_per_source,
+ * deny, per-source rate, service rate, max_connections, max_per_source,
  * max_children.  Counts a refusal; logs only transitions. */
 struct admission admit_connection(struct admit *a, size_t s,
     const struct sockaddr *peer, long long now);

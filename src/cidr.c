@@ -64,6 +64,13 @@ cidr_parse(const char *s, struct cidr *out, char *why, size_t whylen)
 		    cidr_bits(out->family));
 		return -1;
 	}
+	/* Peers arrive as plain IPv4, so a mapped prefix would never match. */
+	if (out->family == AF_INET6 && len >= 96 &&
+	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(void *)out->addr)) {
+		snprintf(why, whylen,
+		    "\"%s\" is an IPv4-mapped prefix: write it as IPv4", s);
+		return -1;
+	}
 	masked = *out;
 	cidr_truncate(&masked, (unsigned)len);
 	if (memcmp(masked.addr, out->addr, sizeof(out->addr)) != 0) {

@@ -701,7 +701,8 @@ START_TEST(config_rejects_shutdown_timeout_over_1h)
 	    "\"2h\" is out of range (at most 1h)");
 	expect_error("[supervisor]\n"
 	             "shutdown_timeout = 3600001ms\n",
-	    2, "supervisor", "shutdown_timeout", "is out of range (at most 1h)");
+	    2, "supervisor", "shutdown_timeout",
+	    "is out of range (at most 1h)");
 }
 END_TEST
 
@@ -1331,6 +1332,654 @@ START_TEST(config_rejects_a_directory)
 }
 END_TEST
 
+/* ---- limits ---- */
+
+/* Expects "[svc] key = value" (on line 3 of a minimal file) to fail with
+ * reason. */
+static void
+expect_bad_value(const char *key, const char *value, const char *reason)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	    "[svc]\n"
+	    "port = 7\n"
+	    "%s = %s\n"
+	    "exec = echo\n",
+	    key, value);
+	expect_error(text, 3, "svc", key, reason);
+}
+
+/* The same for "[supervisor] key = value" on line 2. */
+static void
+expect_bad_supervisor_value(const char *key, const char *value,
+    const char *reason)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	    "[supervisor]\n"
+	    "%s = %s\n"
+	    "[svc]\n"
+	    "port = 7\n"
+	    "exec = echo\n",
+	    key, value);
+	expect_error(text, 2, "supervisor", key, reason);
+}
+
+/* Loads a minimal service with "key = value" on line 3. */
+static void
+load_with(const char *key, const char *value, struct config *cfg)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	    "[svc]\n"
+	    "port = 7\n"
+	    "%s = %s\n"
+	    "exec = echo\n",
+	    key, value);
+	load_ok(text, cfg);
+}
+
+static void
+expect_prefix(const struct cidr *c, const char *want)
+{
+	char buf[64];
+
+	cidr_format(c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, want);
+}
+
+START_TEST(config_gives_the_limit_keys_their_defaults)
+{
+	struct config cfg;
+	const struct service *s;
+	size_t k;
+
+	load_ok("[echo]\n"
+	        "port = 7\n"
+	        "exec = echo\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->max_connections, MAX_CONNECTIONS_DEFAULT);
+	ck_assert_uint_eq(s->max_connections, 64);
+	ck_assert_int_eq(s->on_max, OVERLOAD_DEFER);
+	ck_assert_ptr_null(s->reject_message);
+	ck_assert_uint_eq(s->reject_len, 0);
+	ck_assert_uint_eq(s->max_per_source, 0);
+	ck_assert_uint_eq(s->source_prefix_v4, 32);
+	ck_assert_uint_eq(s->source_prefix_v6, 64);
+	ck_assert_uint_eq(s->rate.n, 0);
+	ck_assert_uint_eq(s->rate_per_source.n, 0);
+	ck_assert_int_eq(s->on_rate, OVERLOAD_REJECT);
+	ck_assert_uint_eq(s->nallow, 0);
+	ck_assert_uint_eq(s->ndeny, 0);
+	ck_assert_uint_eq(s->max_duration_ms, 0);
+	ck_assert_uint_eq(s->stop_timeout_ms, STOP_TIMEOUT_DEFAULT_MS);
+	ck_assert_uint_eq(s->stop_timeout_ms, 5000);
+	for (k = KEY_MAX_CONNECTIONS; k < SERVICE_KEYS; k++)
+		ck_assert_int_eq(s->key_line[k], 0);
+	/* Bounded by the file and process limits, never 0. */
+	ck_assert_uint_ge(cfg.max_children, 1);
+	ck_assert_uint_le(cfg.max_children, MAX_CHILDREN_DEFAULT);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_loads_every_limit_key_into_the_service)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[supervisor]\n"
+	        "max_children = 100\n"
+	        "[echo]\n"
+	        "port = 7\n"
+	        "exec = echo\n" /* 5 */
+	        "max_connections = 10\n"
+	        "on_max = reject\n"
+	        "reject_message = busy\\r\\n\n"
+	        "max_per_source = 3\n"
+	        "source_prefix_v4 = 24\n" /* 10 */
+	        "source_prefix_v6 = 48\n"
+	        "rate = 50/1s\n"
+	        "rate_per_source = 5/s\n"
+	        "on_rate = defer\n"
+	        "allow = 10.0.0.0/8, 2001:db8::/32\n" /* 15 */
+	        "deny = 10.1.0.0/16 192.0.2.1\n"
+	        "max_duration = 30m\n"
+	        "stop_timeout = 250ms\n",
+	    &cfg);
+	ck_assert_uint_eq(cfg.max_children, 100);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->max_connections, 10);
+	ck_assert_int_eq(s->on_max, OVERLOAD_REJECT);
+	ck_assert_str_eq(s->reject_message, "busy\r\n");
+	ck_assert_uint_eq(s->reject_len, 6);
+	ck_assert_uint_eq(s->max_per_source, 3);
+	ck_assert_uint_eq(s->source_prefix_v4, 24);
+	ck_assert_uint_eq(s->source_prefix_v6, 48);
+	ck_assert_uint_eq(s->rate.n, 50);
+	ck_assert_uint_eq(s->rate.per_ms, 1000);
+	ck_assert_uint_eq(s->rate_per_source.n, 5);
+	ck_assert_uint_eq(s->rate_per_source.per_ms, 1000);
+	ck_assert_int_eq(s->on_rate, OVERLOAD_DEFER);
+	ck_assert_uint_eq(s->nallow, 2);
+	expect_prefix(&s->allow[0], "10.0.0.0/8");
+	expect_prefix(&s->allow[1], "2001:db8::/32");
+	ck_assert_uint_eq(s->ndeny, 2);
+	expect_prefix(&s->deny[0], "10.1.0.0/16");
+	expect_prefix(&s->deny[1], "192.0.2.1/32");
+	ck_assert_uint_eq(s->max_duration_ms, 30 * 60 * 1000);
+	ck_assert_uint_eq(s->stop_timeout_ms, 250);
+	ck_assert_int_eq(s->key_line[KEY_MAX_CONNECTIONS], 6);
+	ck_assert_int_eq(s->key_line[KEY_RATE], 12);
+	ck_assert_int_eq(s->key_line[KEY_ALLOW], 15);
+	ck_assert_int_eq(s->key_line[KEY_STOP_TIMEOUT], 18);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_accepts_the_bounds_of_each_limit)
+{
+	static const struct {
+		const char *key, *value;
+	} ok[] = {
+		{ "max_connections", "1" },
+		{ "max_connections", "65536" },
+		{ "max_per_source", "0" },
+		{ "max_per_source", "65536" },
+		{ "source_prefix_v4", "8" },
+		{ "source_prefix_v4", "32" },
+		{ "source_prefix_v6", "16" },
+		{ "source_prefix_v6", "128" },
+		{ "rate", "1000000/1h" },
+		{ "rate", "1/1ms" },
+		{ "max_duration", "24h" },
+		{ "max_duration", "0" },
+		{ "stop_timeout", "1h" },
+		{ "stop_timeout", "0" },
+		{ "on_max", "defer" },
+		{ "on_rate", "reject" },
+		{ "allow", "0.0.0.0/0" },
+		{ "deny", "::/0" },
+	};
+	struct config cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		load_with(ok[i].key, ok[i].value, &cfg);
+		config_free(&cfg);
+	}
+	load_ok("[supervisor]\n"
+	        "max_children = 65536\n"
+	        "[svc]\n"
+	        "port = 7\n"
+	        "exec = echo\n",
+	    &cfg);
+	ck_assert_uint_eq(cfg.max_children, 65536);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_reads_rates_as_a_count_per_milliseconds)
+{
+	static const struct {
+		const char *text;
+		unsigned long n, per_ms;
+	} cases[] = {
+		{ "5/s", 5, 1000 },
+		{ "600/1m", 600, 60000 },
+		{ "50/1s", 50, 1000 },
+		{ "1/250ms", 1, 250 },
+		{ "10/m", 10, 60000 },
+		{ "1/1h", 1, 3600000 },
+	};
+	struct config cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		load_with("rate", cases[i].text, &cfg);
+		ck_assert_msg(cfg.services[0].rate.n == cases[i].n &&
+		        cfg.services[0].rate.per_ms == cases[i].per_ms,
+		    "rate = %s gave %lu/%lums", cases[i].text,
+		    cfg.services[0].rate.n, cfg.services[0].rate.per_ms);
+		config_free(&cfg);
+	}
+	load_with("rate_per_source", "600/1m", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rate_per_source.n, 600);
+	ck_assert_uint_eq(cfg.services[0].rate_per_source.per_ms, 60000);
+	ck_assert_uint_eq(cfg.services[0].rate.n, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_reads_a_rate_of_0_as_off)
+{
+	struct config cfg;
+
+	load_with("rate", "0", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rate.n, 0);
+	config_free(&cfg);
+	load_with("rate_per_source", "0", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rate_per_source.n, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_decodes_the_escapes_of_reject_message)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_with("reject_message", "a\\tb\\\\n c\\r\\n", &cfg);
+	s = &cfg.services[0];
+	ck_assert_str_eq(s->reject_message, "a\tb\\n c\r\n");
+	ck_assert_uint_eq(s->reject_len, 9);
+	ck_assert_uint_eq(strlen(s->reject_message), s->reject_len);
+	config_free(&cfg);
+
+	load_with("reject_message", "too busy, try later\\n", &cfg);
+	ck_assert_str_eq(cfg.services[0].reject_message,
+	    "too busy, try later\n");
+	ck_assert_uint_eq(cfg.services[0].reject_len, 20);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_accumulates_repeated_allow_and_deny_lines_in_order)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[svc]\n"
+	        "port = 7\n"
+	        "allow = 10.0.0.0/8\n"
+	        "deny = 10.1.0.0/16\n"
+	        "allow = 192.0.2.0/24, fd00::/8\n"
+	        "exec = echo\n"
+	        "allow = 198.51.100.7\n"
+	        "deny = fd00:1::/32\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->nallow, 4);
+	expect_prefix(&s->allow[0], "10.0.0.0/8");
+	expect_prefix(&s->allow[1], "192.0.2.0/24");
+	expect_prefix(&s->allow[2], "fd00::/8");
+	expect_prefix(&s->allow[3], "198.51.100.7/32");
+	ck_assert_uint_eq(s->ndeny, 2);
+	expect_prefix(&s->deny[0], "10.1.0.0/16");
+	expect_prefix(&s->deny[1], "fd00:1::/32");
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_max_connections)
+{
+	expect_bad_value("max_connections", "0",
+	    "\"0\" is out of range (1-65536)");
+	expect_bad_value("max_connections", "65537",
+	    "\"65537\" is out of range (1-65536)");
+	expect_bad_value("max_connections", "abc",
+	    "\"abc\" is not a whole number");
+	expect_bad_value("max_connections", "-1",
+	    "\"-1\" is not a whole number");
+	expect_bad_value("max_connections", "10k",
+	    "\"10k\" is not a whole number");
+}
+END_TEST
+
+START_TEST(config_rejects_an_on_max_that_is_not_defer_or_reject)
+{
+	expect_bad_value("on_max", "maybe", "\"maybe\" is not defer or reject");
+}
+END_TEST
+
+START_TEST(config_rejects_an_unknown_escape_in_reject_message)
+{
+	expect_bad_value("reject_message", "busy\\q",
+	    "unknown escape (use \\n, \\r, \\t or \\\\)");
+	expect_bad_value("reject_message", "busy\\", "unknown escape");
+	expect_bad_value("reject_message", "\\0", "unknown escape");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_max_per_source)
+{
+	expect_bad_value("max_per_source", "65537",
+	    "\"65537\" is out of range (0-65536)");
+	expect_bad_value("max_per_source", "abc",
+	    "\"abc\" is not a whole number");
+	expect_bad_value("max_per_source", "-1",
+	    "\"-1\" is not a whole number");
+}
+END_TEST
+
+START_TEST(config_rejects_source_prefixes_out_of_range)
+{
+	expect_bad_value("source_prefix_v4", "7",
+	    "\"7\" is out of range (8-32)");
+	expect_bad_value("source_prefix_v4", "33",
+	    "\"33\" is out of range (8-32)");
+	expect_bad_value("source_prefix_v4", "/24",
+	    "\"/24\" is not a whole number");
+	expect_bad_value("source_prefix_v6", "15",
+	    "\"15\" is out of range (16-128)");
+	expect_bad_value("source_prefix_v6", "129",
+	    "\"129\" is out of range (16-128)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_rate_that_is_not_count_per_duration)
+{
+	static const char *const bad[] = { "5", "5/", "/1s", "5/1x", "5/1",
+		"five/s", "5/S", "-5/s", "5 per s", "1/2/3s" };
+	size_t i;
+	char reason[128];
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(reason, sizeof(reason),
+		    "\"%s\" is not a rate (COUNT/DURATION, e.g. 50/1s or "
+		    "600/1m; 0 for none)",
+		    bad[i]);
+		expect_bad_value("rate", bad[i], reason);
+	}
+}
+END_TEST
+
+START_TEST(config_rejects_a_rate_out_of_range)
+{
+	static const char *const bad[] = { "0/1s", "5/0s", "5/0", "5/2h",
+		"5/3600001ms", "1000001/1s" };
+	size_t i;
+	char reason[128];
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(reason, sizeof(reason),
+		    "\"%s\" is out of range (count 1-1000000 per 1ms-1h)",
+		    bad[i]);
+		expect_bad_value("rate", bad[i], reason);
+	}
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_rate_per_source)
+{
+	expect_bad_value("rate_per_source", "5", "\"5\" is not a rate");
+	expect_bad_value("rate_per_source", "5/1x", "\"5/1x\" is not a rate");
+	expect_bad_value("rate_per_source", "0/1s",
+	    "\"0/1s\" is out of range (count 1-1000000 per 1ms-1h)");
+	expect_bad_value("rate_per_source", "5/0s", "is out of range");
+}
+END_TEST
+
+START_TEST(config_rejects_an_on_rate_that_is_not_defer_or_reject)
+{
+	expect_bad_value("on_rate", "maybe",
+	    "\"maybe\" is not defer or reject");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_allow_or_deny_prefix)
+{
+	expect_bad_value("allow", "10.0.0.256",
+	    "\"10.0.0.256\" is not an IPv4 or IPv6 address or prefix");
+	expect_bad_value("deny", "example.com",
+	    "\"example.com\" is not an IPv4 or IPv6 address or prefix");
+	expect_bad_value("allow", "10.0.0.0/8, 10.0.0.0/33",
+	    "\"10.0.0.0/33\": prefix length must be 0-32");
+	expect_bad_value("deny", "fd00::/129",
+	    "\"fd00::/129\": prefix length must be 0-128");
+	expect_bad_value("allow", "10.0.0.0/-1",
+	    "\"10.0.0.0/-1\": prefix length must be 0-32");
+	expect_bad_value("allow", ",", "no address given");
+	expect_bad_value("deny", "", "no address given");
+}
+END_TEST
+
+START_TEST(config_rejects_host_bits_in_allow_and_deny)
+{
+	expect_bad_value("allow", "10.0.0.1/8",
+	    "\"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)");
+	expect_bad_value("deny", "2001:db8::1/32",
+	    "\"2001:db8::1/32\" has host bits set "
+	    "(did you mean 2001:db8::/32?)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_allow_on_a_later_line_at_that_line)
+{
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "allow = 10.0.0.0/8\n"
+	             "exec = echo\n"
+	             "allow = 192.0.2.1/24\n",
+	    5, "svc", "allow", "(did you mean 192.0.2.0/24?)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_max_duration)
+{
+	expect_bad_value("max_duration", "10",
+	    "\"10\" is not a duration (a number and a unit: ms, s, m or h, "
+	    "e.g. 10s)");
+	expect_bad_value("max_duration", "25h",
+	    "\"25h\" is out of range (at most 24h)");
+	expect_bad_value("max_duration", "1441m",
+	    "\"1441m\" is out of range (at most 24h)");
+	expect_bad_value("max_duration", "1d", "\"1d\" is not a duration");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_stop_timeout)
+{
+	expect_bad_value("stop_timeout", "2h",
+	    "\"2h\" is out of range (at most 1h)");
+	expect_bad_value("stop_timeout", "5", "\"5\" is not a duration");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_max_children)
+{
+	expect_bad_supervisor_value("max_children", "0",
+	    "\"0\" is out of range (1-65536)");
+	expect_bad_supervisor_value("max_children", "65537",
+	    "\"65537\" is out of range (1-65536)");
+	expect_bad_supervisor_value("max_children", "abc",
+	    "\"abc\" is not a whole number");
+}
+END_TEST
+
+START_TEST(config_rejects_a_duplicate_max_children)
+{
+	expect_error("[supervisor]\n"
+	             "max_children = 100\n"
+	             "shutdown_timeout = 1s\n"
+	             "max_children = 100\n"
+	             "[svc]\n"
+	             "port = 7\n"
+	             "exec = echo\n",
+	    4, "supervisor", "max_children",
+	    "duplicate key (first set on line 2)");
+}
+END_TEST
+
+START_TEST(config_rejects_max_children_in_a_service)
+{
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = echo\n"
+	             "max_children = 5\n",
+	    4, "svc", "max_children", "unknown key (service keys: ");
+}
+END_TEST
+
+START_TEST(config_rejects_a_duplicate_limit_key)
+{
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "rate = 5/s\n"
+	             "exec = echo\n"
+	             "rate = 6/s\n",
+	    5, "svc", "rate", "duplicate key (first set on line 3)");
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "reject_message = a\n"
+	             "exec = echo\n"
+	             "reject_message = b\n",
+	    5, "svc", "reject_message", "duplicate key (first set on line 3)");
+}
+END_TEST
+
+START_TEST(config_reports_a_bad_limit_in_defaults_at_its_line)
+{
+	expect_error("[defaults]\n"
+	             "exec = echo\n"
+	             "rate = 5\n"
+	             "[svc]\n"
+	             "port = 7\n",
+	    3, "defaults", "rate", "\"5\" is not a rate");
+	expect_error("[defaults]\n"
+	             "allow = 10.0.0.1/8\n"
+	             "[svc]\n"
+	             "port = 7\n"
+	             "exec = echo\n",
+	    2, "defaults", "allow", "(did you mean 10.0.0.0/8?)");
+	expect_error("[defaults]\n"
+	             "max_connections = 1\n"
+	             "max_connections = 2\n"
+	             "[svc]\n"
+	             "port = 7\n"
+	             "exec = echo\n",
+	    3, "defaults", "max_connections",
+	    "duplicate key (first set on line 2)");
+}
+END_TEST
+
+/* Every limit key set in [defaults], for the two tests below. */
+static const char limit_defaults[] = "[defaults]\n"
+                                     "max_connections = 10\n"
+                                     "on_max = reject\n"
+                                     "reject_message = busy\\n\n"
+                                     "max_per_source = 2\n"
+                                     "source_prefix_v4 = 24\n" /* 6 */
+                                     "source_prefix_v6 = 56\n"
+                                     "rate = 100/1s\n"
+                                     "rate_per_source = 10/1m\n"
+                                     "on_rate = defer\n"
+                                     "allow = 10.0.0.0/8\n" /* 11 */
+                                     "allow = 192.0.2.0/24\n"
+                                     "deny = 10.1.0.0/16\n"
+                                     "max_duration = 1h\n"
+                                     "stop_timeout = 2s\n"
+                                     "exec = echo\n"; /* 16 */
+
+START_TEST(config_defaults_supply_every_limit_key)
+{
+	char text[1024];
+	struct config cfg;
+	const struct service *s;
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "[inherits]\n" /* 17 */
+	    "port = 7001\n",
+	    limit_defaults);
+	load_ok(text, &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->max_connections, 10);
+	ck_assert_int_eq(s->on_max, OVERLOAD_REJECT);
+	ck_assert_str_eq(s->reject_message, "busy\n");
+	ck_assert_uint_eq(s->reject_len, 5);
+	ck_assert_uint_eq(s->max_per_source, 2);
+	ck_assert_uint_eq(s->source_prefix_v4, 24);
+	ck_assert_uint_eq(s->source_prefix_v6, 56);
+	ck_assert_uint_eq(s->rate.n, 100);
+	ck_assert_uint_eq(s->rate.per_ms, 1000);
+	ck_assert_uint_eq(s->rate_per_source.n, 10);
+	ck_assert_uint_eq(s->rate_per_source.per_ms, 60000);
+	ck_assert_int_eq(s->on_rate, OVERLOAD_DEFER);
+	ck_assert_uint_eq(s->nallow, 2);
+	expect_prefix(&s->allow[0], "10.0.0.0/8");
+	expect_prefix(&s->allow[1], "192.0.2.0/24");
+	ck_assert_uint_eq(s->ndeny, 1);
+	expect_prefix(&s->deny[0], "10.1.0.0/16");
+	ck_assert_uint_eq(s->max_duration_ms, 3600000);
+	ck_assert_uint_eq(s->stop_timeout_ms, 2000);
+	/* Inherited keys point at the [defaults] lines. */
+	ck_assert_int_eq(s->key_line[KEY_MAX_CONNECTIONS], 2);
+	ck_assert_int_eq(s->key_line[KEY_SOURCE_PREFIX_V4], 6);
+	ck_assert_int_eq(s->key_line[KEY_ALLOW], 12);
+	ck_assert_int_eq(s->key_line[KEY_STOP_TIMEOUT], 15);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_a_services_own_limit_keys_win_over_defaults)
+{
+	char text[1024];
+	struct config cfg;
+	const struct service *s;
+
+	snprintf(text, sizeof(text),
+	    "%s"
+	    "[own]\n" /* 17 */
+	    "port = 7002\n"
+	    "max_connections = 20\n"
+	    "on_max = defer\n" /* 20 */
+	    "reject_message = go away\n"
+	    "max_per_source = 0\n"
+	    "source_prefix_v4 = 32\n"
+	    "source_prefix_v6 = 128\n"
+	    "rate = 0\n" /* 25 */
+	    "rate_per_source = 0\n"
+	    "on_rate = reject\n"
+	    "allow = 2001:db8::/32\n"
+	    "deny = 2001:db8:1::/48\n"
+	    "max_duration = 0\n" /* 30 */
+	    "stop_timeout = 100ms\n"
+	    "[deny_only]\n"
+	    "port = 7003\n"
+	    "deny = 192.0.2.128/25\n",
+	    limit_defaults);
+	load_ok(text, &cfg);
+	ck_assert_uint_eq(cfg.nservices, 2);
+
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->max_connections, 20);
+	ck_assert_int_eq(s->on_max, OVERLOAD_DEFER);
+	ck_assert_str_eq(s->reject_message, "go away");
+	ck_assert_uint_eq(s->reject_len, 7);
+	ck_assert_uint_eq(s->max_per_source, 0);
+	ck_assert_uint_eq(s->source_prefix_v4, 32);
+	ck_assert_uint_eq(s->source_prefix_v6, 128);
+	ck_assert_uint_eq(s->rate.n, 0);
+	ck_assert_uint_eq(s->rate_per_source.n, 0);
+	ck_assert_int_eq(s->on_rate, OVERLOAD_REJECT);
+	/* Its own allow replaces the defaults' list; it does not add. */
+	ck_assert_uint_eq(s->nallow, 1);
+	expect_prefix(&s->allow[0], "2001:db8::/32");
+	ck_assert_uint_eq(s->ndeny, 1);
+	expect_prefix(&s->deny[0], "2001:db8:1::/48");
+	ck_assert_uint_eq(s->max_duration_ms, 0);
+	ck_assert_uint_eq(s->stop_timeout_ms, 100);
+	ck_assert_int_eq(s->key_line[KEY_RATE], 25);
+	ck_assert_int_eq(s->key_line[KEY_ALLOW], 28);
+
+	/* Its own deny replaces the defaults' deny, and allow is still
+	 * inherited. */
+	s = &cfg.services[1];
+	ck_assert_uint_eq(s->ndeny, 1);
+	expect_prefix(&s->deny[0], "192.0.2.128/25");
+	ck_assert_uint_eq(s->nallow, 2);
+	expect_prefix(&s->allow[0], "10.0.0.0/8");
+	expect_prefix(&s->allow[1], "192.0.2.0/24");
+	ck_assert_uint_eq(s->max_connections, 10);
+	config_free(&cfg);
+}
+END_TEST
+
 static Suite *
 make_config_suite(void)
 {
@@ -1439,6 +2088,42 @@ make_config_suite(void)
 	tcase_add_test(tc,
 	    config_rejects_service_names_starting_with_dot_or_dash);
 	tcase_add_test(tc, config_rejects_an_ipv4_mapped_bind_address);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_test(tc, config_gives_the_limit_keys_their_defaults);
+	tcase_add_test(tc, config_loads_every_limit_key_into_the_service);
+	tcase_add_test(tc, config_accepts_the_bounds_of_each_limit);
+	tcase_add_test(tc, config_reads_rates_as_a_count_per_milliseconds);
+	tcase_add_test(tc, config_reads_a_rate_of_0_as_off);
+	tcase_add_test(tc, config_decodes_the_escapes_of_reject_message);
+	tcase_add_test(tc,
+	    config_accumulates_repeated_allow_and_deny_lines_in_order);
+	tcase_add_test(tc, config_rejects_a_bad_max_connections);
+	tcase_add_test(tc,
+	    config_rejects_an_on_max_that_is_not_defer_or_reject);
+	tcase_add_test(tc, config_rejects_an_unknown_escape_in_reject_message);
+	tcase_add_test(tc, config_rejects_a_bad_max_per_source);
+	tcase_add_test(tc, config_rejects_source_prefixes_out_of_range);
+	tcase_add_test(tc,
+	    config_rejects_a_rate_that_is_not_count_per_duration);
+	tcase_add_test(tc, config_rejects_a_rate_out_of_range);
+	tcase_add_test(tc, config_rejects_a_bad_rate_per_source);
+	tcase_add_test(tc,
+	    config_rejects_an_on_rate_that_is_not_defer_or_reject);
+	tcase_add_test(tc, config_rejects_a_bad_allow_or_deny_prefix);
+	tcase_add_test(tc, config_rejects_host_bits_in_allow_and_deny);
+	tcase_add_test(tc,
+	    config_rejects_a_bad_allow_on_a_later_line_at_that_line);
+	tcase_add_test(tc, config_rejects_a_bad_max_duration);
+	tcase_add_test(tc, config_rejects_a_bad_stop_timeout);
+	tcase_add_test(tc, config_rejects_a_bad_max_children);
+	tcase_add_test(tc, config_rejects_a_duplicate_max_children);
+	tcase_add_test(tc, config_rejects_max_children_in_a_service);
+	tcase_add_test(tc, config_rejects_a_duplicate_limit_key);
+	tcase_add_test(tc, config_reports_a_bad_limit_in_defaults_at_its_line);
+	tcase_add_test(tc, config_defaults_supply_every_limit_key);
+	tcase_add_test(tc, config_a_services_own_limit_keys_win_over_defaults);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
