@@ -11,6 +11,10 @@
 #include "cidr.h"
 #include "parse.h"
 
+/* The first 12 bytes of an IPv4-mapped IPv6 address, ::ffff:0:0/96. */
+static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	0xff };
+
 static unsigned
 cidr_bits(sa_family_t family)
 {
@@ -66,7 +70,7 @@ cidr_parse(const char *s, struct cidr *out, char *why, size_t whylen)
 	}
 	/* Peers arrive as plain IPv4, so a mapped prefix would never match. */
 	if (out->family == AF_INET6 && len >= 96 &&
-	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(void *)out->addr)) {
+	    memcmp(out->addr, v4mapped, sizeof(v4mapped)) == 0) {
 		snprintf(why, whylen,
 		    "\"%s\" is an IPv4-mapped prefix: write it as IPv4", s);
 		return -1;
