@@ -672,12 +672,22 @@ serve(const struct opts *o)
 	return 0;
 }
 
+static void
+lg_free(struct lg *g)
+{
+	close(g->ep);
+	free(g->slots);
+	free(g->freelist);
+	free(g->lat);
+	free(g->held);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct opts o;
 	struct lg g;
-	int fd;
+	int fd, rc;
 
 	opt_parse(&o, argc, argv);
 	signal(SIGPIPE, SIG_IGN);
@@ -693,5 +703,7 @@ main(int argc, char *argv[])
 	lg_report(&g);
 	if (o.hold_s > 0 && lg_errors(&g) == 0)
 		lg_hold(&g);
-	return lg_errors(&g) == 0 ? 0 : 1;
+	rc = lg_errors(&g) == 0 ? 0 : 1;
+	lg_free(&g);
+	return rc;
 }
