@@ -186,6 +186,18 @@ admit_per_source(struct admit *a, size_t s, const struct cidr *source)
 	return false;
 }
 
+/* The per-source key of a peer: its address cut to the service's prefix. */
+static struct cidr
+admit_source(const struct service *svc, const struct cidr *peer)
+{
+	struct cidr key = *peer;
+
+	cidr_truncate(&key,
+	    peer->family == AF_INET ? svc->source_prefix_v4
+	                            : svc->source_prefix_v6);
+	return key;
+}
+
 struct admission
 admit_connection(struct admit *a, size_t s, const struct sockaddr *peer,
     long long now)
@@ -280,4 +292,48 @@ admit_log_stats(const struct admit *a)
 		    st->stats.refused[REFUSE_ACL],
 		    st->stats.refused[REFUSE_FORK_FAILED], st->stats.killed);
 	}
+}
+
+void
+admit_carry(struct admit *a, const struct admit *old)
+{
+	long long i;
+	size_t j;
+
+	for (j = 0; j < a->cfg->nservices; j++) {
+		i = config_find_service(old->cfg, a->cfg->services[j].name);
+		if (i == -1)
+			continue;
+		a->svc[j].stats = old->svc[i].stats;
+		a->svc[j].full = old->svc[i].full;
+		a->svc[j].rate_limited = old->svc[i].rate_limited;
+		/* A changed rate starts from a full bucket. */
+		if (a->cfg->services[j].rate.n ==
+		        old->cfg->services[i].rate.n &&
+		    a->cfg->services[j].rate.per_ms ==
+		        old->cfg->services[i].rate.per_ms)
+			a->svc[j].bucket = old->svc[i].bucket;
+	}
+	a->all_full = old->all_full;
+}
+
+struct cidr
+admit_adopt(struct admit *a, size_t s, const struct cidr *peer)
+{
+	struct cidr key = admit_source(&a->cfg->services[s], peer);
+	struct source *src = sources_get(&a->sources, s, &key, NULL, 0);
+
+	a->svc[s].active++;
+	a->total++;
+	src->active++;
+	return key;
+}
+
+void
+admit_settle(struct admit *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->cfg->nservices; i++)
+		admit_update_full(a, i);
 }

@@ -52,6 +52,7 @@ struct admit {
 struct admission {
 	bool ok;
 	enum refusal why;
+	struct cidr peer;   /* the client, full length */
 	struct cidr source; /* peer truncated to the prefix */
 };
 
@@ -86,6 +87,18 @@ void admit_ended(struct admit *a, size_t s, const struct cidr *source,
 /* fork failed after admit_started: undoes it and counts the refusal. */
 void admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
     long long now);
+
+/* A reload: counters, state and rate buckets of the services that keep
+ * their name move from old into a (freshly from admit_init). */
+void admit_carry(struct admit *a, const struct admit *old);
+
+/* A reload: a handler still running counts again, for service s (from the
+ * new configuration) and its source under s's prefix.  Returns the
+ * source key to store with the child. */
+struct cidr admit_adopt(struct admit *a, size_t s, const struct cidr *peer);
+
+/* After the adoptions: full/not full again, logged if it changed. */
+void admit_settle(struct admit *a);
 
 /* SIGUSR1: one "NAME: stats key=value …" line per service. */
 void admit_log_stats(const struct admit *a);

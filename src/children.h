@@ -9,14 +9,21 @@
 #include <stddef.h>
 
 #include "cidr.h"
+#include "config.h"
+
+/* A child whose service a reload removed: it runs on, counted nowhere. */
+#define CHILD_NO_SERVICE ((size_t)-1)
 
 struct child {
-	pid_t pid;          /* also its process group */
-	size_t service;     /* index in config.services */
-	long long start_ms; /* clock_ms() at spawn */
-	struct cidr source; /* for the per-source counts */
+	pid_t pid;      /* also its process group */
+	size_t service; /* index in config.services, or CHILD_NO_SERVICE */
+	char name[SERVICE_NAME_MAX + 1]; /* its service, for the log */
+	long long start_ms;              /* clock_ms() at spawn */
+	struct cidr peer;                /* the client, full length */
+	struct cidr source; /* peer truncated: the per-source key */
 	long long stop_at;  /* max_duration deadline; 0: none */
 	long long kill_at;  /* SIGKILL after a stop; 0: not stopping */
+	unsigned long max_duration_ms, stop_timeout_ms; /* as at spawn */
 };
 
 struct children {

@@ -5,6 +5,7 @@
  * section. */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -56,32 +57,45 @@ struct load {
 static void config_fail(struct load *ld, int line, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+static void config_vformat(char *err, size_t errlen, const char *file, int line,
+    const char *section, const char *key, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
+/* Writes "file:line: [section] key: what" into err; line 0 leaves out the
+ * line, a NULL section or key leaves them out ("[section]: what"). */
+static void
+config_vformat(char *err, size_t errlen, const char *file, int line,
+    const char *section, const char *key, const char *fmt, va_list ap)
+{
+	size_t len;
+
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: ", file, line);
+	else
+		snprintf(err, errlen, "%s: ", file);
+	len = strlen(err);
+	if (section != NULL && len < errlen)
+		len += (size_t)snprintf(err + len, errlen - len,
+		    key ? "[%s] " : "[%s]: ", section);
+	if (key != NULL && len < errlen)
+		len += (size_t)snprintf(err + len, errlen - len, "%s: ", key);
+	if (len < errlen)
+		vsnprintf(err + len, errlen - len, fmt, ap);
+}
+
 /* Records the first error as "file:line: [section] key: what". */
 static void
 config_fail(struct load *ld, int line, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	size_t len;
 
 	if (ld->failed)
 		return;
 	ld->failed = true;
-	if (line > 0)
-		snprintf(ld->err, ld->errlen, "%s:%d: ", ld->cfg->file, line);
-	else
-		snprintf(ld->err, ld->errlen, "%s: ", ld->cfg->file);
-	len = strlen(ld->err);
-	if (ld->section[0] != '\0' && len < ld->errlen)
-		len += (size_t)snprintf(ld->err + len, ld->errlen - len,
-		    key ? "[%s] " : "[%s]: ", ld->section);
-	if (key != NULL && len < ld->errlen)
-		len += (size_t)snprintf(ld->err + len, ld->errlen - len,
-		    "%s: ", key);
-	if (len < ld->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(ld->err + len, ld->errlen - len, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	config_vformat(ld->err, ld->errlen, ld->cfg->file, line,
+	    ld->section[0] != '\0' ? ld->section : NULL, key, fmt, ap);
+	va_end(ap);
 }
 
 /* A [defaults] line, kept as text and applied to each service that does
@@ -526,6 +540,7 @@ static void
 config_check_service(struct load *ld, size_t idx)
 {
 	struct service *svc = &ld->cfg->services[idx];
+	enum service_key key;
 	char why[512];
 
 	snprintf(ld->section, sizeof(ld->section), "%s", svc->name);
@@ -537,6 +552,11 @@ config_check_service(struct load *ld, size_t idx)
 	}
 	if (svc->key_line[KEY_EXEC] == 0) {
 		config_fail(ld, svc->line, NULL, "missing required key 'exec'");
+		return;
+	}
+	if (keys_finish_service(svc, &key, why, sizeof(why)) == -1) {
+		config_fail(ld, svc->key_line[key], keys_service_name(key),
+		    "%s", why);
 		return;
 	}
 	if (config_default_binds(ld, svc) == -1 || !svc->enabled)
@@ -589,6 +609,22 @@ config_default_max_children(void)
 	return n > 0 ? n : 1;
 }
 
+/* Who may change the file, as it was opened: config_check_privileges
+ * judges these, not whatever the path names later. */
+static void
+config_stat(struct load *ld)
+{
+	struct stat st;
+
+	if (fstat(fileno(ld->fp), &st) == -1) {
+		config_fail(ld, 0, NULL, "cannot stat: %s", strerror(errno));
+		return;
+	}
+	ld->cfg->file_uid = st.st_uid;
+	ld->cfg->file_gid = st.st_gid;
+	ld->cfg->file_mode = st.st_mode;
+}
+
 static void
 config_parse(struct load *ld)
 {
@@ -629,7 +665,9 @@ config_load(const char *path, const char *const *handler_dirs,
 	if ((ld.fp = fopen(path, "re")) == NULL) {
 		config_fail(&ld, 0, NULL, "cannot open: %s", strerror(errno));
 	} else {
-		config_parse(&ld);
+		config_stat(&ld);
+		if (!ld.failed)
+			config_parse(&ld);
 		fclose(ld.fp);
 	}
 	free(ld.line);
@@ -640,6 +678,126 @@ config_load(const char *path, const char *const *handler_dirs,
 	if (ld.failed) {
 		config_free(cfg);
 		return -1;
+	}
+	return 0;
+}
+
+/* ---- who runs superd ---- */
+
+static int config_deny(const struct config *cfg, int line,
+    const struct service *svc, const char *key, char *err, size_t errlen,
+    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static int
+config_deny(const struct config *cfg, int line, const struct service *svc,
+    const char *key, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_vformat(err, errlen, cfg->file, line,
+	    svc != NULL ? svc->name : NULL, key, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Whether root may trust a file with this owner, group and mode: nobody
+ * but root may be able to change it.  Returns false with the reason in
+ * why. */
+static bool
+config_trusted(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen)
+{
+	unsigned perm = (unsigned)(mode & 07777);
+
+	if (mode & S_IWOTH)
+		snprintf(why, whylen,
+		    "writable by every user (mode %04o; "
+		    "chmod o-w)",
+		    perm);
+	else if ((mode & S_IWGRP) && gid != 0)
+		snprintf(why, whylen,
+		    "writable by group %u (mode %04o; "
+		    "chmod g-w, or chgrp root)",
+		    (unsigned)gid, perm);
+	else if (uid != 0)
+		snprintf(why, whylen, "owned by uid %u, not root (chown root)",
+		    (unsigned)uid);
+	else
+		return true;
+	return false;
+}
+
+static int
+config_check_root(const struct config *cfg, const struct service *svc,
+    char *err, size_t errlen)
+{
+	int line = svc->key_line[KEY_EXEC];
+	struct stat st;
+	char why[128];
+
+	if (!svc->user_set)
+		return config_deny(cfg, svc->line, svc, NULL, err, errlen,
+		    "runs as root without saying so: add user = NAME, or "
+		    "user = root");
+	if (stat(svc->path, &st) == -1)
+		return config_deny(cfg, line, svc, "exec", err, errlen,
+		    "%s: %s", svc->path, strerror(errno));
+	if (!config_trusted(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
+		return config_deny(cfg, line, svc, "exec", err, errlen,
+		    "superd runs as root, and %s is %s", svc->path, why);
+	return 0;
+}
+
+/* Without root, setuid and setgid can only keep the ids superd has, and
+ * setgroups cannot be called at all. */
+static int
+config_check_unprivileged(const struct config *cfg, const struct service *svc,
+    uid_t euid, gid_t egid, char *err, size_t errlen)
+{
+	const int *kl = svc->key_line;
+
+	if (!svc->user_set)
+		return 0;
+	if (svc->uid != euid)
+		return config_deny(cfg, kl[KEY_USER], svc, "user", err, errlen,
+		    "superd is not root: cannot run as %s", svc->user);
+	if (svc->gid != egid)
+		return config_deny(cfg,
+		    kl[KEY_GROUP] ? kl[KEY_GROUP] : kl[KEY_USER], svc,
+		    kl[KEY_GROUP] ? "group" : "user", err, errlen,
+		    "superd is not root: cannot run as group %u",
+		    (unsigned)svc->gid);
+	if (kl[KEY_SUPPLEMENTARY_GROUPS] != 0)
+		return config_deny(cfg, kl[KEY_SUPPLEMENTARY_GROUPS], svc,
+		    "supplementary_groups", err, errlen,
+		    "superd is not root: cannot set supplementary groups");
+	return 0;
+}
+
+int
+config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
+    char *err, size_t errlen)
+{
+	const struct service *svc;
+	char why[128];
+	size_t i;
+
+	if (euid == 0 &&
+	    !config_trusted(cfg->file_uid, cfg->file_gid, cfg->file_mode, why,
+	        sizeof(why)))
+		return config_deny(cfg, 0, NULL, NULL, err, errlen,
+		    "superd runs as root, and the file is %s", why);
+	for (i = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		/* A disabled service never starts a handler. */
+		if (!svc->enabled)
+			continue;
+		if (euid == 0 && config_check_root(cfg, svc, err, errlen) == -1)
+			return -1;
+		if (euid != 0 &&
+		    config_check_unprivileged(cfg, svc, euid, egid, err,
+		        errlen) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -693,4 +851,15 @@ config_count_enabled(const struct config *cfg)
 	for (i = 0; i < cfg->nservices; i++)
 		n += cfg->services[i].enabled;
 	return n;
+}
+
+long long
+config_find_service(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nservices; i++)
+		if (strcmp(cfg->services[i].name, name) == 0)
+			return (long long)i;
+	return -1;
 }

@@ -3,7 +3,9 @@
 #ifndef SUPERD_CONFIG_H
 #define SUPERD_CONFIG_H
 
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +41,19 @@ enum service_key {
 	KEY_DENY,
 	KEY_MAX_DURATION,
 	KEY_STOP_TIMEOUT,
+	KEY_USER,
+	KEY_GROUP,
+	KEY_SUPPLEMENTARY_GROUPS,
+	KEY_ENV,
+	KEY_PASS_ENV,
+	KEY_WORKDIR,
+	KEY_UMASK,
+	KEY_NICE,
+	KEY_RLIMIT_NOFILE,
+	KEY_RLIMIT_NPROC,
+	KEY_RLIMIT_AS,
+	KEY_RLIMIT_CPU,
+	KEY_RLIMIT_CORE,
 	SERVICE_KEYS
 };
 
@@ -46,6 +61,33 @@ enum service_key {
 enum overload { OVERLOAD_DEFER, OVERLOAD_REJECT };
 
 #define REJECT_MESSAGE_MAX 512
+
+/* Where a handler's supplementary groups come from. */
+enum groups_from {
+	GROUPS_USER, /* the user's groups in the group database */
+	GROUPS_NONE, /* none at all */
+	GROUPS_LIST  /* exactly the supplementary_groups list */
+};
+
+/* The resource limits a service may set, in the order of rlimit[]. */
+enum service_rlimit {
+	SERVICE_RLIMIT_NOFILE,
+	SERVICE_RLIMIT_NPROC,
+	SERVICE_RLIMIT_AS,
+	SERVICE_RLIMIT_CPU,
+	SERVICE_RLIMIT_CORE,
+	SERVICE_RLIMITS
+};
+
+struct service_limit {
+	bool set;     /* false: the handler keeps superd's limit */
+	rlim_t value; /* soft and hard; RLIM_INFINITY for unlimited */
+};
+
+/* env and pass_env entries together, so the child's environment fits a
+ * fixed array on the parent's stack. */
+#define SERVICE_ENV_MAX 64
+#define UMASK_DEFAULT 022
 
 struct service {
 	char name[SERVICE_NAME_MAX + 1];
@@ -73,12 +115,42 @@ struct service {
 	unsigned long max_duration_ms; /* 0: no limit */
 	unsigned long stop_timeout_ms; /* TERM -> KILL for max_duration */
 
+	/*
+	 * Whom the handler runs as.  Names are resolved at load, so the
+	 * child only calls setgroups, setgid and setuid with these numbers
+	 * and never asks NSS anything after fork.
+	 */
+	bool user_set; /* `user` given: the child switches to these ids */
+	char *user;    /* for messages: passwd name, or the number */
+	uid_t uid;
+	bool user_known; /* uid has a passwd entry (user_gid is valid) */
+	gid_t user_gid;  /* the user's primary group, from passwd */
+	gid_t gid;       /* `group`, else user_gid */
+	enum groups_from groups_from;
+	gid_t *groups; /* the exact supplementary list; may be NULL */
+	size_t ngroups;
+
+	/* The handler's world besides its ids. */
+	char **env; /* "NAME=value": env lines in order, then the
+	             * pass_env values found in superd's environment */
+	size_t nenv;
+	char **pass_env; /* names; their values are read at load */
+	size_t npass_env;
+	char *workdir; /* absolute; NULL: "/" */
+	mode_t umask;  /* UMASK_DEFAULT unless set */
+	bool nice_set; /* false: superd's own niceness */
+	int nice;
+	struct service_limit rlimit[SERVICE_RLIMITS];
+
 	/* Where each key was set (0: not set), for messages. */
 	int key_line[SERVICE_KEYS];
 };
 
 struct config {
 	char *file;
+	uid_t file_uid; /* the file as it was read, for */
+	gid_t file_gid; /* config_check_privileges */
+	mode_t file_mode;
 	unsigned long shutdown_timeout_ms;
 	unsigned long max_children; /* all handlers together */
 	struct service *services;
@@ -106,6 +178,21 @@ struct config {
 int config_load(const char *path, const char *const *handler_dirs,
     struct config *cfg, char *err, size_t errlen);
 
+/*
+ * The rules that depend on who runs superd, kept out of config_load so a
+ * file can be checked for any euid.  When euid is 0: every enabled
+ * service must set `user` (`user = root` to mean it), and neither the
+ * file nor an enabled service's program may be writable by others, by a
+ * group other than root, or owned by anyone but root.  Otherwise no
+ * service may ask for a user or group other than euid/egid, nor set
+ * supplementary_groups.
+ *
+ * Returns 0, or -1 with the first violation in err as one line,
+ * "FILE:LINE: [service] key: what" (no line for the file itself).
+ */
+int config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
+    char *err, size_t errlen);
+
 /* Releases everything config_load allocated; cfg may be zeroed. */
 void config_free(struct config *cfg);
 
@@ -115,6 +202,9 @@ void config_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 /* The same for a bind address with the given port. */
 void config_format_bind(const struct bind_addr *ba, unsigned short port,
     char *buf, size_t len);
+
+/* The index of the service called name, or -1. */
+long long config_find_service(const struct config *cfg, const char *name);
 
 /* Number of enabled services. */
 size_t config_count_enabled(const struct config *cfg);

@@ -1,13 +1,19 @@
 /* Parsing each key's value.  Setters know nothing of files and lines:
  * they fill a struct or say what is wrong, and config.c adds where. */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "argv.h"
 #include "config_keys.h"
@@ -16,7 +22,9 @@
 const char keys_service_list[] =
     "port, bind, exec, enabled, max_connections, on_max, reject_message, "
     "max_per_source, source_prefix_v4, source_prefix_v6, rate, "
-    "rate_per_source, on_rate, allow, deny, max_duration, stop_timeout";
+    "rate_per_source, on_rate, allow, deny, max_duration, stop_timeout, "
+    "user, group, supplementary_groups, env, pass_env, workdir, umask, "
+    "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core";
 const char keys_supervisor_list[] = "shutdown_timeout, max_children";
 
 /* The message for a failed parse_* call, by errno. */
@@ -160,10 +168,11 @@ keys_add_bind(struct service *svc, const char *tok, char *why, size_t whylen)
 }
 
 /* Calls add for each item of a list separated by commas and/or blanks;
- * values are short, since lines are at most 197 bytes. */
+ * values are short, since lines are at most 197 bytes.  An empty list is
+ * an error saying empty. */
 static int
-keys_each(struct service *svc, const char *v, char *why, size_t whylen,
-    int (*add)(struct service *, const char *, char *, size_t))
+keys_each(struct service *svc, const char *v, const char *empty, char *why,
+    size_t whylen, int (*add)(struct service *, const char *, char *, size_t))
 {
 	char buf[256];
 	char *tok, *save;
@@ -175,7 +184,7 @@ keys_each(struct service *svc, const char *v, char *why, size_t whylen,
 		if (add(svc, tok, why, whylen) == -1)
 			return -1;
 	if (n == 0) {
-		snprintf(why, whylen, "no address given");
+		snprintf(why, whylen, "%s", empty);
 		return -1;
 	}
 	return 0;
@@ -184,7 +193,8 @@ keys_each(struct service *svc, const char *v, char *why, size_t whylen,
 static int
 set_bind(struct service *svc, const char *v, char *why, size_t whylen)
 {
-	return keys_each(svc, v, why, whylen, keys_add_bind);
+	return keys_each(svc, v, "no address given", why, whylen,
+	    keys_add_bind);
 }
 
 static int
@@ -328,13 +338,13 @@ add_deny(struct service *svc, const char *tok, char *why, size_t whylen)
 static int
 set_allow(struct service *svc, const char *v, char *why, size_t whylen)
 {
-	return keys_each(svc, v, why, whylen, add_allow);
+	return keys_each(svc, v, "no address given", why, whylen, add_allow);
 }
 
 static int
 set_deny(struct service *svc, const char *v, char *why, size_t whylen)
 {
-	return keys_each(svc, v, why, whylen, add_deny);
+	return keys_each(svc, v, "no address given", why, whylen, add_deny);
 }
 
 static int
@@ -349,6 +359,454 @@ set_stop_timeout(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	return keys_duration(v, SHUTDOWN_TIMEOUT_MAX_MS, &svc->stop_timeout_ms,
 	    why, whylen);
+}
+
+/* ---- privileges ---- */
+
+/* The largest id: (uid_t)-1 means "no change" to setresuid. */
+#define KEYS_ID_MAX 4294967294UL
+
+static bool
+keys_is_number(const char *v)
+{
+	return *v != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+/* getpwnam and friends return NULL with errno 0 (or one of these, by the
+ * man page's own admission) for "no such entry". */
+static bool
+keys_not_found(int err)
+{
+	return err == 0 || err == ENOENT || err == ESRCH || err == EBADF ||
+	    err == EPERM;
+}
+
+static int
+keys_oom(char *why, size_t whylen)
+{
+	snprintf(why, whylen, "%s", strerror(errno));
+	return -1;
+}
+
+static int
+set_user(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	const struct passwd *pw;
+	unsigned long n = 0;
+	bool numeric = keys_is_number(v);
+
+	if (numeric && parse_ulong(v, 0, KEYS_ID_MAX, &n) == -1)
+		return keys_bad(why, whylen, v, "a user name or uid",
+		    "0-4294967294");
+	errno = 0;
+	pw = numeric ? getpwuid((uid_t)n) : getpwnam(v);
+	if (pw == NULL && !keys_not_found(errno)) {
+		snprintf(why, whylen, "cannot look up \"%s\": %s", v,
+		    strerror(errno));
+		return -1;
+	}
+	if (pw == NULL && !numeric) {
+		snprintf(why, whylen, "no such user \"%s\"", v);
+		return -1;
+	}
+	svc->uid = pw != NULL ? pw->pw_uid : (uid_t)n;
+	svc->user_known = pw != NULL;
+	svc->user_gid = pw != NULL ? pw->pw_gid : 0;
+	free(svc->user);
+	if ((svc->user = strdup(pw != NULL ? pw->pw_name : v)) == NULL)
+		return keys_oom(why, whylen);
+	svc->user_set = true;
+	return 0;
+}
+
+/* A group name or gid; a gid need not be in the group database. */
+static int
+keys_gid(const char *v, gid_t *out, char *why, size_t whylen)
+{
+	const struct group *gr;
+	unsigned long n;
+
+	if (keys_is_number(v)) {
+		if (parse_ulong(v, 0, KEYS_ID_MAX, &n) == -1)
+			return keys_bad(why, whylen, v, "a group name or gid",
+			    "0-4294967294");
+		*out = (gid_t)n;
+		return 0;
+	}
+	errno = 0;
+	if ((gr = getgrnam(v)) == NULL) {
+		if (keys_not_found(errno))
+			snprintf(why, whylen, "no such group \"%s\"", v);
+		else
+			snprintf(why, whylen, "cannot look up \"%s\": %s", v,
+			    strerror(errno));
+		return -1;
+	}
+	*out = gr->gr_gid;
+	return 0;
+}
+
+static int
+set_group(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_gid(v, &svc->gid, why, whylen);
+}
+
+static int
+add_group(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	gid_t gid, *grown;
+	size_t i;
+
+	if (keys_gid(tok, &gid, why, whylen) == -1)
+		return -1;
+	for (i = 0; i < svc->ngroups; i++) {
+		if (svc->groups[i] == gid) {
+			snprintf(why, whylen, "\"%s\" is listed twice", tok);
+			return -1;
+		}
+	}
+	grown = realloc(svc->groups, (svc->ngroups + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return keys_oom(why, whylen);
+	svc->groups = grown;
+	svc->groups[svc->ngroups++] = gid;
+	return 0;
+}
+
+static int
+set_supplementary_groups(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	if (strcmp(v, "user") == 0) {
+		svc->groups_from = GROUPS_USER;
+		return 0;
+	}
+	if (strcmp(v, "none") == 0) {
+		svc->groups_from = GROUPS_NONE;
+		return 0;
+	}
+	svc->groups_from = GROUPS_LIST;
+	return keys_each(svc, v, "no group given (user, none, or a list)", why,
+	    whylen, add_group);
+}
+
+/* ---- the handler's world ---- */
+
+/* A portable shell name: a letter or '_', then letters, digits, '_'. */
+static bool
+keys_env_name(const char *s, size_t len)
+{
+	static const char first[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+	size_t i;
+
+	if (len == 0 || strchr(first, s[0]) == NULL)
+		return false;
+	for (i = 1; i < len; i++)
+		if (strchr(first, s[i]) == NULL && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
+/* The connection's own variables cannot be overridden: a handler must be
+ * able to trust TCPREMOTEIP.  PATH can. */
+static bool
+keys_env_reserved(const char *s, size_t len)
+{
+	return (len == 5 && strncmp(s, "PROTO", 5) == 0) ||
+	    (len >= 3 && strncmp(s, "TCP", 3) == 0) ||
+	    (len >= 7 && strncmp(s, "SUPERD_", 7) == 0);
+}
+
+static int
+keys_env_check(const char *name, size_t len, char *why, size_t whylen)
+{
+	if (!keys_env_name(name, len)) {
+		snprintf(why, whylen,
+		    "\"%.*s\" is not a variable name (a letter or '_', then "
+		    "letters, digits or '_'; no blanks around '=')",
+		    (int)len, name);
+		return -1;
+	}
+	if (keys_env_reserved(name, len)) {
+		snprintf(why, whylen,
+		    "\"%.*s\" is set by superd for each connection (PROTO, "
+		    "TCP* and SUPERD_* are reserved)",
+		    (int)len, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* The entry of list (of "NAME=value" or bare names) called name. */
+static bool
+keys_env_has(char *const *list, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(list[i], name, len) == 0 &&
+		    (list[i][len] == '=' || list[i][len] == '\0'))
+			return true;
+	return false;
+}
+
+/* Appends s to *list, which then owns it; frees s on failure. */
+static int
+keys_adopt(char ***list, size_t *n, char *s, char *why, size_t whylen)
+{
+	char **grown;
+
+	grown = realloc(*list, (*n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(s);
+		return keys_oom(why, whylen);
+	}
+	*list = grown;
+	(*list)[(*n)++] = s;
+	return 0;
+}
+
+/* Appends a copy of s to *list. */
+static int
+keys_push(char ***list, size_t *n, const char *s, char *why, size_t whylen)
+{
+	char *copy;
+
+	if ((copy = strdup(s)) == NULL)
+		return keys_oom(why, whylen);
+	return keys_adopt(list, n, copy, why, whylen);
+}
+
+static int
+keys_env_room(const struct service *svc, char *why, size_t whylen)
+{
+	if (svc->nenv + svc->npass_env < SERVICE_ENV_MAX)
+		return 0;
+	snprintf(why, whylen, "more than %d env and pass_env entries",
+	    SERVICE_ENV_MAX);
+	return -1;
+}
+
+static int
+set_env(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	const char *eq = strchr(v, '=');
+	size_t len;
+
+	if (eq == NULL) {
+		snprintf(why, whylen, "\"%s\" is not NAME=value", v);
+		return -1;
+	}
+	len = (size_t)(eq - v);
+	if (keys_env_check(v, len, why, whylen) == -1)
+		return -1;
+	if (keys_env_has(svc->env, svc->nenv, v, len)) {
+		snprintf(why, whylen, "\"%.*s\" is set twice", (int)len, v);
+		return -1;
+	}
+	if (keys_env_room(svc, why, whylen) == -1)
+		return -1;
+	return keys_push(&svc->env, &svc->nenv, v, why, whylen);
+}
+
+static int
+add_pass_env(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	size_t len = strlen(tok);
+
+	if (keys_env_check(tok, len, why, whylen) == -1)
+		return -1;
+	if (keys_env_has(svc->pass_env, svc->npass_env, tok, len)) {
+		snprintf(why, whylen, "\"%s\" is listed twice", tok);
+		return -1;
+	}
+	if (keys_env_room(svc, why, whylen) == -1)
+		return -1;
+	return keys_push(&svc->pass_env, &svc->npass_env, tok, why, whylen);
+}
+
+static int
+set_pass_env(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no variable name given", why, whylen,
+	    add_pass_env);
+}
+
+static int
+set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (v[0] != '/') {
+		snprintf(why, whylen, "\"%s\" is not an absolute path", v);
+		return -1;
+	}
+	if (stat(v, &st) == -1) {
+		snprintf(why, whylen, "\"%s\": %s", v, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "\"%s\" is not a directory", v);
+		return -1;
+	}
+	free(svc->workdir);
+	if ((svc->workdir = strdup(v)) == NULL)
+		return keys_oom(why, whylen);
+	return 0;
+}
+
+static int
+set_umask(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long mask;
+
+	if (parse_octal(v, 0777, &mask) == -1)
+		return keys_bad(why, whylen, v, "an octal mode such as 022",
+		    "000-777");
+	svc->umask = (mode_t)mask;
+	return 0;
+}
+
+static int
+set_nice(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	long n;
+
+	if (parse_long(v, -20, 19, &n) == -1)
+		return keys_bad(why, whylen, v, "a whole number", "-20-19");
+	svc->nice = (int)n;
+	svc->nice_set = true;
+	return 0;
+}
+
+/* ---- resource limits ---- */
+
+#define LIMIT_NPROC_MAX 4194304UL /* the kernel's PID_MAX_LIMIT */
+/* 128T: the x86-64 user address space; bigger is "unlimited". */
+#define LIMIT_SIZE_MAX                                                         \
+	(ULONG_MAX < (1ULL << 47) ? ULONG_MAX : (unsigned long)(1ULL << 47))
+#define LIMIT_NOFILE_MIN 3UL /* fds 0-2 are dup2'ed after the limit */
+
+static void
+keys_limit(struct service *svc, enum service_rlimit r, rlim_t value)
+{
+	svc->rlimit[r].set = true;
+	svc->rlimit[r].value = value;
+}
+
+/* Linux refuses an RLIMIT_NOFILE above fs.nr_open, even to root, so
+ * "unlimited" or more than that would fail in every child. */
+static unsigned long
+keys_nr_open(void)
+{
+	unsigned long n = 1048576; /* the kernel's default */
+	char buf[32];
+	FILE *fp = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (fp == NULL)
+		return n;
+	if (fgets(buf, sizeof(buf), fp) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		(void)parse_ulong(buf, LIMIT_NOFILE_MIN, ULONG_MAX, &n);
+	}
+	fclose(fp);
+	return n;
+}
+
+static int
+set_rlimit_nofile(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long n, max = keys_nr_open();
+
+	if (strcmp(v, "unlimited") == 0) {
+		snprintf(why, whylen,
+		    "cannot be unlimited on Linux: at most fs.nr_open (%lu)",
+		    max);
+		return -1;
+	}
+	if (keys_ulong(v, LIMIT_NOFILE_MIN, max, &n, why, whylen) == -1)
+		return -1;
+	keys_limit(svc, SERVICE_RLIMIT_NOFILE, (rlim_t)n);
+	return 0;
+}
+
+static int
+set_rlimit_nproc(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long n;
+
+	if (strcmp(v, "unlimited") == 0) {
+		keys_limit(svc, SERVICE_RLIMIT_NPROC, RLIM_INFINITY);
+		return 0;
+	}
+	if (parse_ulong(v, 1, LIMIT_NPROC_MAX, &n) == -1)
+		return keys_bad(why, whylen, v, "a whole number or unlimited",
+		    "1-4194304");
+	keys_limit(svc, SERVICE_RLIMIT_NPROC, (rlim_t)n);
+	return 0;
+}
+
+static int
+keys_size_limit(struct service *svc, enum service_rlimit r, const char *v,
+    unsigned long min, const char *range, char *why, size_t whylen)
+{
+	unsigned long n;
+
+	if (strcmp(v, "unlimited") == 0) {
+		keys_limit(svc, r, RLIM_INFINITY);
+		return 0;
+	}
+	if (parse_size(v, min, LIMIT_SIZE_MAX, &n) == -1)
+		return keys_bad(why, whylen, v,
+		    "a size (a number and K, M, G or T, e.g. 512M) or "
+		    "unlimited",
+		    range);
+	keys_limit(svc, r, (rlim_t)n);
+	return 0;
+}
+
+static int
+set_rlimit_as(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	/* Below a megabyte not even a static handler gets through exec. */
+	return keys_size_limit(svc, SERVICE_RLIMIT_AS, v, 1UL << 20, "1M-128T",
+	    why, whylen);
+}
+
+static int
+set_rlimit_core(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_size_limit(svc, SERVICE_RLIMIT_CORE, v, 0, "0-128T", why,
+	    whylen);
+}
+
+static int
+set_rlimit_cpu(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long ms;
+
+	if (strcmp(v, "unlimited") == 0) {
+		keys_limit(svc, SERVICE_RLIMIT_CPU, RLIM_INFINITY);
+		return 0;
+	}
+	if (parse_duration(v, DURATION_MAX_MS, &ms) == -1)
+		return keys_bad(why, whylen, v,
+		    "a duration in seconds (e.g. 30s, 5m) or unlimited",
+		    "1s-24h");
+	/* The kernel counts whole seconds and reads 0 as 1. */
+	if (ms == 0) {
+		snprintf(why, whylen, "\"%s\" is out of range (1s-24h)", v);
+		return -1;
+	}
+	if (ms % 1000 != 0) {
+		snprintf(why, whylen,
+		    "\"%s\" is not a whole number of seconds (1s-24h)", v);
+		return -1;
+	}
+	keys_limit(svc, SERVICE_RLIMIT_CPU, (rlim_t)(ms / 1000));
+	return 0;
 }
 
 static const struct service_key_info service_keys[] = {
@@ -375,6 +833,20 @@ static const struct service_key_info service_keys[] = {
 	{ "deny", KEY_DENY, true, false, set_deny },
 	{ "max_duration", KEY_MAX_DURATION, false, false, set_max_duration },
 	{ "stop_timeout", KEY_STOP_TIMEOUT, false, false, set_stop_timeout },
+	{ "user", KEY_USER, false, false, set_user },
+	{ "group", KEY_GROUP, false, false, set_group },
+	{ "supplementary_groups", KEY_SUPPLEMENTARY_GROUPS, false, false,
+	    set_supplementary_groups },
+	{ "env", KEY_ENV, true, false, set_env },
+	{ "pass_env", KEY_PASS_ENV, true, false, set_pass_env },
+	{ "workdir", KEY_WORKDIR, false, false, set_workdir },
+	{ "umask", KEY_UMASK, false, false, set_umask },
+	{ "nice", KEY_NICE, false, false, set_nice },
+	{ "rlimit_nofile", KEY_RLIMIT_NOFILE, false, false, set_rlimit_nofile },
+	{ "rlimit_nproc", KEY_RLIMIT_NPROC, false, false, set_rlimit_nproc },
+	{ "rlimit_as", KEY_RLIMIT_AS, false, false, set_rlimit_as },
+	{ "rlimit_cpu", KEY_RLIMIT_CPU, false, false, set_rlimit_cpu },
+	{ "rlimit_core", KEY_RLIMIT_CORE, false, false, set_rlimit_core },
 };
 
 const struct service_key_info *
@@ -388,6 +860,17 @@ keys_find_service(const char *name)
 	return NULL;
 }
 
+const char *
+keys_service_name(enum service_key key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(service_keys) / sizeof(service_keys[0]); i++)
+		if (service_keys[i].key == key)
+			return service_keys[i].name;
+	return NULL;
+}
+
 void
 keys_init_service(struct service *svc)
 {
@@ -398,6 +881,18 @@ keys_init_service(struct service *svc)
 	svc->source_prefix_v4 = 32;
 	svc->source_prefix_v6 = 64;
 	svc->stop_timeout_ms = STOP_TIMEOUT_DEFAULT_MS;
+	svc->groups_from = GROUPS_USER;
+	svc->umask = UMASK_DEFAULT;
+}
+
+static void
+keys_free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 void
@@ -410,6 +905,116 @@ keys_free_service(struct service *svc)
 	free(svc->reject_message);
 	free(svc->allow);
 	free(svc->deny);
+	free(svc->user);
+	free(svc->groups);
+	keys_free_list(svc->env, svc->nenv);
+	keys_free_list(svc->pass_env, svc->npass_env);
+	free(svc->workdir);
+}
+
+/* The user's groups as login would give them with gid as the primary:
+ * initgroups(3)'s list, computed now so the child only calls setgroups. */
+static int
+keys_user_groups(struct service *svc, char *why, size_t whylen)
+{
+	long max = sysconf(_SC_NGROUPS_MAX);
+	int n = 32, want;
+	gid_t *list = NULL, *grown;
+
+	for (;;) {
+		grown = realloc(list, (size_t)n * sizeof(*grown));
+		if (grown == NULL) {
+			free(list);
+			return keys_oom(why, whylen);
+		}
+		list = grown;
+		want = n;
+		if (getgrouplist(svc->user, svc->gid, list, &want) != -1) {
+			n = want;
+			break;
+		}
+		/* glibc says how many it needs; anything else is a bug. */
+		if (want <= n || (max > 0 && want > max)) {
+			free(list);
+			snprintf(why, whylen,
+			    "cannot list the groups of \"%s\" (%d, at most "
+			    "%ld)",
+			    svc->user, want, max);
+			return -1;
+		}
+		n = want;
+	}
+	free(svc->groups);
+	svc->groups = list;
+	svc->ngroups = (size_t)n;
+	return 0;
+}
+
+static int
+keys_finish_ids(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	if (!svc->user_set) {
+		*key = svc->key_line[KEY_GROUP] != 0 ? KEY_GROUP
+		                                     : KEY_SUPPLEMENTARY_GROUPS;
+		if (svc->key_line[*key] == 0)
+			return 0;
+		snprintf(why, whylen,
+		    "needs user (the handler keeps superd's ids without it)");
+		return -1;
+	}
+	*key = KEY_USER;
+	if (svc->key_line[KEY_GROUP] == 0) {
+		if (!svc->user_known) {
+			snprintf(why, whylen,
+			    "uid %s has no passwd entry, so no primary group: "
+			    "set group as well",
+			    svc->user);
+			return -1;
+		}
+		svc->gid = svc->user_gid;
+	}
+	/* A uid without a passwd entry has no groups of its own. */
+	if (svc->groups_from == GROUPS_USER && svc->user_known)
+		return keys_user_groups(svc, why, whylen);
+	return 0;
+}
+
+/* pass_env's values are read once, here: superd's environment does not
+ * change while it runs, so a reload would read the same. */
+static int
+keys_finish_env(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	const char *value;
+	char *entry;
+	size_t i, len;
+
+	*key = KEY_PASS_ENV;
+	for (i = 0; i < svc->npass_env; i++) {
+		len = strlen(svc->pass_env[i]);
+		if (keys_env_has(svc->env, svc->nenv, svc->pass_env[i], len)) {
+			snprintf(why, whylen, "\"%s\" is also set by env",
+			    svc->pass_env[i]);
+			return -1;
+		}
+		if ((value = getenv(svc->pass_env[i])) == NULL)
+			continue;
+		if (asprintf(&entry, "%s=%s", svc->pass_env[i], value) == -1)
+			return keys_oom(why, whylen);
+		if (keys_adopt(&svc->env, &svc->nenv, entry, why, whylen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+keys_finish_service(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	if (keys_finish_ids(svc, key, why, whylen) == -1)
+		return -1;
+	return keys_finish_env(svc, key, why, whylen);
 }
 
 /* ---- [supervisor] ---- */

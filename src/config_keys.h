@@ -21,11 +21,25 @@ struct service_key_info {
 /* The service key called name, or NULL. */
 const struct service_key_info *keys_find_service(const char *name);
 
+/* The name of key, for messages. */
+const char *keys_service_name(enum service_key key);
+
 /* Fills the defaults of every optional service key. */
 void keys_init_service(struct service *svc);
 
 /* Frees what the setters allocated in svc. */
 void keys_free_service(struct service *svc);
+
+/*
+ * Completes svc once every key, its own and inherited, is set: the gid
+ * (`group`, else the user's primary group), the supplementary groups of
+ * `supplementary_groups = user` (from the group database, now, so the
+ * child asks NSS nothing), and the pass_env values from superd's
+ * environment appended to env.  Returns 0, or -1 with the reason in why
+ * and the key it concerns in *key.
+ */
+int keys_finish_service(struct service *svc, enum service_key *key, char *why,
+    size_t whylen);
 
 /* Adds one address to svc's binds ("0.0.0.0" for the default). */
 int keys_add_bind(struct service *svc, const char *addr, char *why,

@@ -83,69 +83,257 @@ listen_skippable(const struct service *svc, const struct bind_addr *ba, int err)
 	    (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
 }
 
-/* Opens svc's listeners into ls[*n…].  Port 0 asks the kernel for a port
- * once; the service's other addresses then use the same one. */
-static int
-listen_service(const struct config *cfg, size_t idx, struct listener *ls,
-    size_t *n, char *err, size_t errlen)
+/* Addresses (port aside) of a configured bind and a bound socket. */
+static bool
+listen_same_addr(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
 {
-	const struct service *svc = &cfg->services[idx];
-	unsigned short port = svc->port;
-	char addr[INET6_ADDRSTRLEN + 8];
-	struct listener *l;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+static unsigned short
+listen_port_of(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+	return ntohs(
+	    ss->ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port);
+}
+
+/* A running listener this bind may keep (see listen_build). */
+static long
+listen_find_old(const struct service *svc, const struct bind_addr *ba,
+    unsigned short port, struct listener *old, size_t nold,
+    const struct config *oldcfg, const struct listener *made, size_t nmade)
+{
+	size_t i, j;
+
+	for (i = 0; i < nold; i++) {
+		if (old[i].fd == -1 || old[i].origin == LISTEN_ADOPTED ||
+		    !listen_same_addr(&old[i].bind.ss, &ba->ss))
+			continue;
+		if (port != 0
+		        ? old[i].portnum != port
+		        : (old[i].want_port != 0 ||
+		              strcmp(oldcfg->services[old[i].service].name,
+		                  svc->name) != 0))
+			continue;
+		for (j = 0; j < nmade; j++)
+			if (made[j].from_old == (long)i)
+				break;
+		if (j == nmade)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* An inherited socket bound to ba's address and port, or NULL. */
+static struct inherited *
+listen_find_inherited(struct activation *act, const struct bind_addr *ba,
+    unsigned short port)
+{
 	size_t i;
 
-	for (i = 0; i < svc->nbinds; i++) {
-		l = &ls[*n];
-		memset(l, 0, sizeof(*l));
+	for (i = 0; act != NULL && i < act->n && port != 0; i++)
+		if (!act->v[i].taken &&
+		    listen_same_addr(&act->v[i].addr, &ba->ss) &&
+		    listen_port_of(&act->v[i].addr) == port)
+			return &act->v[i];
+	return NULL;
+}
+
+static int
+listen_take_inherited(struct listener *l, struct inherited *in)
+{
+	l->fd = in->fd;
+	l->origin = LISTEN_ADOPTED;
+	if (listen_describe(l) == -1)
+		return -1;
+	memset(&l->bind, 0, sizeof(l->bind));
+	l->bind.ss = l->local;
+	l->bind.len = l->locallen;
+	in->taken = true;
+	return 0;
+}
+
+/* One listener for bind ba of service idx, into l. */
+static int
+listen_one(const struct config *cfg, size_t idx, const struct bind_addr *ba,
+    unsigned short port, struct activation *act, struct listener *old,
+    size_t nold, const struct config *oldcfg, struct listener *made,
+    size_t nmade)
+{
+	const struct service *svc = &cfg->services[idx];
+	struct listener *l = &made[nmade];
+	struct inherited *in;
+	long o;
+
+	memset(l, 0, sizeof(*l));
+	l->service = idx;
+	l->from_old = -1;
+	if ((in = listen_find_inherited(act, ba, port)) != NULL)
+		return listen_take_inherited(l, in);
+	o = listen_find_old(svc, ba, port, old, nold, oldcfg, made, nmade);
+	if (o != -1) {
+		*l = old[o];
 		l->service = idx;
-		l->fd = listen_socket(&svc->binds[i], port);
-		if (l->fd != -1 && listen_describe(l) == -1) {
-			close(l->fd);
-			l->fd = -1;
-		}
-		if (l->fd == -1) {
-			config_format_bind(&svc->binds[i], port, addr,
-			    sizeof(addr));
-			if (listen_skippable(svc, &svc->binds[i], errno)) {
-				log_warn("%s: skipping %s", svc->name, addr);
-				continue;
-			}
-			snprintf(err, errlen, "%s: cannot listen on %s: %s",
-			    svc->name, addr, strerror(errno));
-			return -1;
-		}
-		port = l->portnum;
-		log_info("%s: listening on %s", svc->name, l->label);
-		(*n)++;
+		l->origin = LISTEN_KEPT;
+		l->from_old = o;
+		return 0;
+	}
+	l->bind = *ba;
+	l->want_port = svc->port;
+	l->origin = LISTEN_OPENED;
+	if ((l->fd = listen_socket(ba, port)) == -1)
+		return -1;
+	if (listen_describe(l) == -1) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
 	}
 	return 0;
 }
 
-int
-listen_open_all(const struct config *cfg, struct listener **out, size_t *nout,
-    char *err, size_t errlen)
+/* svc's listeners into made[*n…]: every inherited socket named after it,
+ * or one per bind.  Port 0 asks the kernel for a port once; the service's
+ * other addresses then use the same one. */
+static int
+listen_service(const struct config *cfg, size_t idx, struct activation *act,
+    struct listener *old, size_t nold, const struct config *oldcfg,
+    struct listener *made, size_t *n, char *err, size_t errlen)
 {
-	struct listener *ls;
-	size_t i, total = 0, n = 0;
+	const struct service *svc = &cfg->services[idx];
+	unsigned short port = svc->port;
+	char addr[INET6_ADDRSTRLEN + 8];
+	bool named = false;
+	size_t i;
+
+	for (i = 0; act != NULL && i < act->n; i++) {
+		if (act->v[i].taken || strcmp(act->v[i].name, svc->name) != 0)
+			continue;
+		made[*n].service = idx;
+		made[*n].from_old = -1;
+		if (listen_take_inherited(&made[*n], &act->v[i]) == -1)
+			goto fail;
+		(*n)++;
+		named = true;
+	}
+	for (i = 0; !named && i < svc->nbinds; i++) {
+		if (listen_one(cfg, idx, &svc->binds[i], port, act, old, nold,
+		        oldcfg, made, *n) == -1) {
+			if (listen_skippable(svc, &svc->binds[i], errno))
+				continue;
+			goto fail;
+		}
+		port = made[*n].portnum;
+		(*n)++;
+	}
+	return 0;
+fail:
+	config_format_bind(&svc->binds[i < svc->nbinds ? i : 0], port, addr,
+	    sizeof(addr));
+	snprintf(err, errlen, "%s: cannot listen on %s: %s", svc->name, addr,
+	    strerror(errno));
+	return -1;
+}
+
+static size_t
+listen_capacity(const struct config *cfg, const struct activation *act)
+{
+	size_t i, total = act != NULL ? act->n : 0;
 
 	for (i = 0; i < cfg->nservices; i++)
 		if (cfg->services[i].enabled)
 			total += cfg->services[i].nbinds;
-	ls = calloc(total ? total : 1, sizeof(*ls));
-	if (ls == NULL) {
+	return total ? total : 1;
+}
+
+/* Undoes a failed build: what it opened is closed, what it took from
+ * act is handed back; old was never touched. */
+static void
+listen_unbuild(struct listener *made, size_t n, struct activation *act)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (made[i].origin == LISTEN_OPENED && close(made[i].fd) == -1)
+			log_warn("close listener %s", made[i].label);
+		for (j = 0; made[i].origin == LISTEN_ADOPTED && j < act->n; j++)
+			if (act->v[j].fd == made[i].fd)
+				act->v[j].taken = false;
+	}
+	free(made);
+}
+
+/* A socket of the service manager's, adopted again on a reload, moves
+ * out of old like a kept one. */
+static void
+listen_unhook(struct listener *old, size_t nold, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < nold; i++)
+		if (old[i].fd == fd)
+			old[i].fd = -1;
+}
+
+static void
+listen_report(const struct config *cfg, struct listener *made, size_t n,
+    struct listener *old, size_t nold)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		name = cfg->services[made[i].service].name;
+		if (made[i].origin == LISTEN_KEPT) {
+			old[made[i].from_old].fd = -1;
+			log_debug("%s: keeping %s", name, made[i].label);
+		} else if (made[i].origin == LISTEN_ADOPTED && nold > 0) {
+			listen_unhook(old, nold, made[i].fd);
+			log_debug("%s: keeping %s", name, made[i].label);
+		} else if (made[i].origin == LISTEN_ADOPTED) {
+			log_info("%s: listening on %s (socket passed by the "
+			         "service manager)",
+			    name, made[i].label);
+		} else {
+			log_info("%s: listening on %s", name, made[i].label);
+		}
+	}
+}
+
+int
+listen_build(const struct config *cfg, struct activation *act,
+    struct listener *old, size_t nold, const struct config *oldcfg,
+    struct listener **out, size_t *nout, char *err, size_t errlen)
+{
+	struct listener *made;
+	size_t i, n = 0;
+
+	made = calloc(listen_capacity(cfg, act), sizeof(*made));
+	if (made == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
 		if (!cfg->services[i].enabled)
 			continue;
-		if (listen_service(cfg, i, ls, &n, err, errlen) == -1) {
-			listen_close_all(ls, n);
+		if (listen_service(cfg, i, act, old, nold, oldcfg, made, &n,
+		        err, errlen) == -1) {
+			listen_unbuild(made, n, act);
 			return -1;
 		}
 	}
-	*out = ls;
+	listen_report(cfg, made, n, old, nold);
+	*out = made;
 	*nout = n;
 	return 0;
 }

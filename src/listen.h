@@ -8,13 +8,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "activate.h"
 #include "config.h"
 
 #define LISTEN_BACKLOG 128
 
+/* Where a listener's socket came from. */
+enum listen_origin { LISTEN_OPENED, LISTEN_KEPT, LISTEN_ADOPTED };
+
 struct listener {
-	int fd;                        /* non-blocking, close-on-exec */
-	size_t service;                /* index in config.services */
+	int fd;                   /* non-blocking, close-on-exec */
+	size_t service;           /* index in config.services */
+	struct bind_addr bind;    /* as configured (port 0) */
+	unsigned short want_port; /* as configured; 0: any */
+	enum listen_origin origin;
+	bool polled;                   /* in the supervisor's epoll set */
+	long from_old;                 /* kept: index in the old array */
 	struct sockaddr_storage local; /* bound address, real port */
 	socklen_t locallen;
 	bool wildcard;             /* bound to 0.0.0.0 or :: */
@@ -25,16 +34,28 @@ struct listener {
 };
 
 /*
- * Opens a listener for every bind address of every enabled service and
- * logs each one with its real port.  IPv6 sockets are v6-only.  Where a
- * service uses the default binds and this host has no IPv6, the :: socket
- * is skipped with a warning.  On failure nothing is left open: returns -1
+ * Builds a listener for every bind address of every enabled service and
+ * logs each one with its real port.  A socket comes, in this order:
+ *   - from act (socket activation): every socket named after the service
+ *     (LISTEN_FDNAMES) is the service's, whatever its binds say; otherwise
+ *     a socket bound to one of its addresses and its (non-zero) port;
+ *   - from old (the listeners running before a reload, with oldcfg): one
+ *     with the same configured address and port, or for port 0 the same
+ *     service name and address, is kept as it is, so no connection waiting
+ *     in its backlog is lost;
+ *   - else a new socket: non-blocking, close-on-exec, SO_REUSEADDR, and
+ *     v6-only for IPv6.  A service on the default binds skips :: on a host
+ *     without IPv6, with a warning.
+ * act, old and oldcfg may be NULL/0.  On success the kept sockets are
+ * marked fd = -1 in old, so the caller closes only the rest.  On failure
+ * nothing changes in old or act and nothing new is left open: returns -1
  * and writes "service: cannot listen on ADDR: reason" to err.
  */
-int listen_open_all(const struct config *cfg, struct listener **out,
-    size_t *nout, char *err, size_t errlen);
+int listen_build(const struct config *cfg, struct activation *act,
+    struct listener *old, size_t nold, const struct config *oldcfg,
+    struct listener **out, size_t *nout, char *err, size_t errlen);
 
-/* Closes every listener and frees the array. */
+/* Closes every listener (fd != -1) and frees the array. */
 void listen_close_all(struct listener *ls, size_t n);
 
 #endif

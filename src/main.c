@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "sig.h"
 #include "supervisor.h"
 
@@ -160,18 +162,24 @@ main_log_services(const struct config *cfg)
 }
 
 static int
-main_serve(const struct config *cfg, int sigfd)
+main_serve(struct config *cfg, const char *file, const char *const *dirs,
+    struct activation *act, int sigfd)
 {
-	struct listener *ls;
-	size_t nls;
+	struct supervisor_args args = { cfg, file, dirs, act, NULL, 0, sigfd };
 	char err[CONFIG_ERR_MAX];
+	int rc;
 
-	if (listen_open_all(cfg, &ls, &nls, err, sizeof(err)) == -1) {
+	if (notify_init() == -1)
+		log_warn("NOTIFY_SOCKET ignored");
+	if (listen_build(cfg, act, NULL, 0, NULL, &args.ls, &args.nls, err,
+	        sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return EXIT_RUNTIME;
 	}
-	return supervisor_run(cfg, ls, nls, sigfd) == 0 ? EXIT_OK
-	                                                : EXIT_RUNTIME;
+	activate_release(act);
+	rc = supervisor_run(&args) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	notify_close();
+	return rc;
 }
 
 int
@@ -180,6 +188,7 @@ main(int argc, char *argv[])
 	const char *file = SUPERD_CONFIG_FILE, *dirptrs[HANDLER_DIRS + 1];
 	char dirs[HANDLER_DIRS][PATH_MAX], err[CONFIG_ERR_MAX];
 	int ch, test = 0, verbose = 0, sigfd, rc;
+	struct activation act;
 	struct config cfg;
 
 	opterr = 0; /* our own message, with our own prefix */
@@ -220,6 +229,12 @@ main(int argc, char *argv[])
 	log_init(verbose);
 	if (main_stdio_open() == -1)
 		return EXIT_RUNTIME;
+	/* Sockets from a service manager sit at fds 3 and up: take them
+	 * before anything else is opened or forked. */
+	if (activate_take(&act, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return EXIT_RUNTIME;
+	}
 	/* Signals are blocked before the first socket or fork. */
 	if ((sigfd = sig_init()) == -1) {
 		log_warn("signal set-up");
@@ -230,6 +245,12 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		return EXIT_CONFIG;
 	}
+	if (config_check_privileges(&cfg, geteuid(), getegid(), err,
+	        sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
 	main_log_services(&cfg);
 	if (test) {
 		main_print(&cfg);
@@ -237,7 +258,8 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return EXIT_OK;
 	}
-	rc = main_serve(&cfg, sigfd);
+	rc = main_serve(&cfg, file, dirptrs, &act, sigfd);
+	activate_free(&act);
 	config_free(&cfg);
 	return rc;
 }

@@ -50,6 +50,94 @@ parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+int
+parse_long(const char *s, long min, long max, long *out)
+{
+	unsigned long mag;
+	const char *end;
+	bool neg = *s == '-';
+	long v;
+
+	if (*s == '-' || *s == '+')
+		s++;
+	if (parse_digits(s, &mag, &end) == -1)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Beyond LONG_MAX either way is out of any range we are given. */
+	if (mag > (unsigned long)LONG_MAX) {
+		errno = ERANGE;
+		return -1;
+	}
+	v = neg ? -(long)mag : (long)mag;
+	if (v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_octal(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '7') {
+			errno = EINVAL;
+			return -1;
+		}
+		/* Checked per digit, so no overflow can hide a large value. */
+		v = v * 8 + (unsigned long)(*s - '0');
+		if (v > max) {
+			errno = ERANGE;
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_size(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long v, mult = 1;
+	const char *unit, *u;
+	size_t n;
+
+	if (parse_digits(s, &v, &unit) == -1)
+		return -1;
+	if (*unit != '\0') {
+		if (unit[1] != '\0' || (u = strchr(units, *unit)) == NULL) {
+			errno = EINVAL;
+			return -1;
+		}
+		/* A loop, not a shift: T does not fit a 32-bit long. */
+		for (n = (size_t)(u - units) + 1; n > 0; n--) {
+			if (mult > ULONG_MAX / 1024) {
+				errno = ERANGE;
+				return -1;
+			}
+			mult *= 1024;
+		}
+	}
+	if (v > ULONG_MAX / mult || v * mult < min || v * mult > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v * mult;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	unsigned long ms;

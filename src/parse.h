@@ -11,6 +11,17 @@
 int parse_ulong(const char *s, unsigned long min, unsigned long max,
     unsigned long *out);
 
+/* A decimal number with an optional sign ("-5", "+5", "5"). */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Octal digits only ("022", "0755"), at most max. */
+int parse_octal(const char *s, unsigned long max, unsigned long *out);
+
+/* A size in bytes: a number with an optional unit K, M, G or T (powers of
+ * 1024): "4096", "64K", "512M".  The result must lie in [min, max]. */
+int parse_size(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out);
+
 /* A duration with a unit: "250ms", "10s", "5m", "1h"; "0" alone is allowed.
  * The result is in milliseconds and must not exceed max_ms. */
 int parse_duration(const char *s, unsigned long max_ms, unsigned long *out);

@@ -1,11 +1,14 @@
 /* The child checklist, run between fork and exec.  The environment is
  * built before fork so the child only makes syscalls; it never allocates
  * and leaves only through exec or _exit. */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,11 @@
 #include "sig.h"
 #include "spawn.h"
 
-#define ENV_MAX 10
+/* The fixed variables (PATH and the seven connection ones), the
+ * service's own, and the NULL. */
+#define ENV_FIXED 8
+#define ENV_MAX (ENV_FIXED + SERVICE_ENV_MAX + 1)
+/* The fixed variables only: the service's entries are not copied. */
 #define ENV_BUF 512
 
 struct spawn_env {
@@ -23,6 +30,33 @@ struct spawn_env {
 	char buf[ENV_BUF];
 	size_t used, n;
 };
+
+/* The resources behind struct service's rlimit[], and their key names. */
+static const struct {
+	int resource;
+	const char *step;
+} spawn_limits[SERVICE_RLIMITS] = {
+	[SERVICE_RLIMIT_NOFILE] = { RLIMIT_NOFILE,
+	    "cannot set rlimit_nofile for" },
+	[SERVICE_RLIMIT_NPROC] = { RLIMIT_NPROC,
+	    "cannot set rlimit_nproc for" },
+	[SERVICE_RLIMIT_AS] = { RLIMIT_AS, "cannot set rlimit_as for" },
+	[SERVICE_RLIMIT_CPU] = { RLIMIT_CPU, "cannot set rlimit_cpu for" },
+	[SERVICE_RLIMIT_CORE] = { RLIMIT_CORE, "cannot set rlimit_core for" },
+};
+
+/* Adds an entry that lives in the config, which outlives the child. */
+static int
+spawn_putenv(struct spawn_env *e, char *entry)
+{
+	if (e->n + 1 >= ENV_MAX) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	e->envp[e->n++] = entry;
+	e->envp[e->n] = NULL;
+	return 0;
+}
 
 static int
 spawn_setenv(struct spawn_env *e, const char *name, const char *value)
@@ -58,6 +92,18 @@ spawn_addr(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
 	}
 }
 
+/* env or pass_env may replace the default PATH. */
+static bool
+spawn_sets_path(const struct service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < svc->nenv; i++)
+		if (strncmp(svc->env[i], "PATH=", 5) == 0)
+			return true;
+	return false;
+}
+
 static int
 spawn_build_env(struct spawn_env *e, const struct service *svc,
     const struct listener *l, int fd, const struct sockaddr *peer,
@@ -68,6 +114,7 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	const char *ip = l->ip, *port = l->port;
+	size_t i;
 
 	/* Only a wildcard listener needs asking which address was hit. */
 	if (l->wildcard) {
@@ -81,7 +128,8 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	spawn_addr(peer, rip, sizeof(rip), rport, sizeof(rport));
 	snprintf(conc, sizeof(conc), "%lu", concurrency);
 	e->used = e->n = 0;
-	if (spawn_setenv(e, "PATH", SPAWN_PATH) == -1 ||
+	if ((!spawn_sets_path(svc) &&
+	        spawn_setenv(e, "PATH", SPAWN_PATH) == -1) ||
 	    spawn_setenv(e, "PROTO", "TCP") == -1 ||
 	    spawn_setenv(e, "TCPLOCALIP", ip) == -1 ||
 	    spawn_setenv(e, "TCPLOCALPORT", port) == -1 ||
@@ -90,23 +138,88 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	    spawn_setenv(e, "TCPCONCURRENCY", conc) == -1 ||
 	    spawn_setenv(e, "SUPERD_SERVICE", svc->name) == -1)
 		return -1;
+	for (i = 0; i < svc->nenv; i++)
+		if (spawn_putenv(e, svc->env[i]) == -1)
+			return -1;
 	return 0;
 }
 
-/* One line on stderr, then _exit: 127 if the program is missing. */
-static void __attribute__((noreturn))
-spawn_die(const struct service *svc, const char *what)
+static void spawn_die(const struct service *svc, const char *what,
+    const char *reason, int code) __attribute__((noreturn));
+
+/* One line on stderr, "superd: NAME[PID]: WHAT PATH: REASON" (reason
+ * NULL: errno's text), then _exit(code). */
+static void
+spawn_die(const struct service *svc, const char *what, const char *reason,
+    int code)
 {
 	char line[512];
-	int err = errno, len;
+	int len;
 
 	len = snprintf(line, sizeof(line), "superd: %s[%d]: %s %s: %s\n",
-	    svc->name, (int)getpid(), what, svc->path, strerror(err));
+	    svc->name, (int)getpid(), what, svc->path,
+	    reason != NULL ? reason : strerror(errno));
 	if (len > 0)
 		(void)!write(STDERR_FILENO, line,
 		    (size_t)len < sizeof(line) ? (size_t)len
 		                               : sizeof(line) - 1);
-	_exit(err == ENOENT ? 127 : 126);
+	_exit(code);
+}
+
+/* The handler's surroundings, set before the drop: raising a hard limit
+ * or lowering the niceness needs the privilege the drop gives up, and
+ * chdir needs no search permission for the handler's user. */
+static void
+spawn_world(const struct service *svc)
+{
+	struct rlimit rl;
+	size_t r;
+
+	for (r = 0; r < SERVICE_RLIMITS; r++) {
+		if (!svc->rlimit[r].set)
+			continue;
+		rl.rlim_cur = rl.rlim_max = svc->rlimit[r].value;
+		if (setrlimit(spawn_limits[r].resource, &rl) == -1)
+			spawn_die(svc, spawn_limits[r].step, NULL, 126);
+	}
+	if (svc->nice_set && setpriority(PRIO_PROCESS, 0, svc->nice) == -1)
+		spawn_die(svc, "cannot set nice for", NULL, 126);
+	umask(svc->umask);
+	/* "/" by default, so no handler runs in wherever superd was started
+	 * (a home directory, a build tree). */
+	if (chdir(svc->workdir != NULL ? svc->workdir : "/") == -1)
+		spawn_die(svc, "cannot change to workdir for", NULL, 126);
+}
+
+/* Groups, then gid, then uid: after setuid the child could no longer
+ * change the others.  As root all three always run, so the groups are
+ * exactly the configured ones even for user = root; without root only
+ * what differs is attempted (and fails, unless it is the real or saved
+ * id). */
+static void
+spawn_drop(const struct service *svc)
+{
+	bool root = geteuid() == 0;
+
+	if (!svc->user_set)
+		return;
+	if (root && setgroups(svc->ngroups, svc->groups) == -1)
+		spawn_die(svc, "cannot setgroups for", NULL, 126);
+	if ((root || getgid() != svc->gid || getegid() != svc->gid) &&
+	    setgid(svc->gid) == -1)
+		spawn_die(svc, "cannot setgid for", NULL, 126);
+	if ((root || getuid() != svc->uid || geteuid() != svc->uid) &&
+	    setuid(svc->uid) == -1)
+		spawn_die(svc, "cannot setuid for", NULL, 126);
+	/* Trust, but verify: a drop that half worked must not exec. */
+	if (getuid() != svc->uid || geteuid() != svc->uid ||
+	    getgid() != svc->gid || getegid() != svc->gid ||
+	    (root && getgroups(0, NULL) != (int)svc->ngroups))
+		spawn_die(svc, "privileges not dropped for",
+		    "ids differ after setuid", 126);
+	if (svc->uid != 0 && setuid(0) != -1)
+		spawn_die(svc, "privileges not dropped for",
+		    "setuid(0) succeeded", 126);
 }
 
 /* close_range needs Linux 5.9; older kernels get the loop. */
@@ -132,19 +245,21 @@ spawn_child(const struct service *svc, int fd, char *const envp[])
 	 * and superd installs no handler.  The blocked mask survives exec,
 	 * so it is cleared here. */
 	if (sig_child_reset() == -1)
-		spawn_die(svc, "cannot reset the signal mask for");
+		spawn_die(svc, "cannot reset the signal mask for", NULL, 126);
 	/* Own session and process group: shutdown signals the group, so a
 	 * handler's own children are stopped with it. */
 	if (setsid() == -1)
-		spawn_die(svc, "cannot start a session for");
+		spawn_die(svc, "cannot start a session for", NULL, 126);
+	spawn_world(svc);
+	spawn_drop(svc);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
-		spawn_die(svc, "cannot set up stdin/stdout for");
+		spawn_die(svc, "cannot set up stdin/stdout for", NULL, 126);
 	/* Every fd of superd's is close-on-exec already; this also closes
 	 * anything our own parent leaked to us, and fd itself. */
 	if (spawn_close_from(3) == -1)
-		spawn_die(svc, "cannot close descriptors for");
+		spawn_die(svc, "cannot close descriptors for", NULL, 126);
 	execve(svc->path, svc->argv, envp);
-	spawn_die(svc, "cannot run");
+	spawn_die(svc, "cannot run", NULL, errno == ENOENT ? 127 : 126);
 }
 
 pid_t

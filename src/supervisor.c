@@ -1,14 +1,16 @@
-/* The supervisor loop: poll over {signal fd, listeners}.  A listener that
- * must not accept (a limit, a pause) is switched off in the poll set
- * (fd -1) rather than closed, so clients wait in the kernel backlog and no
+/* The supervisor loop: epoll over {signal fd, listeners}.  A listener that
+ * must not accept (a limit, a pause) is taken out of the epoll set rather
+ * than closed, so clients wait in the kernel backlog and no
  * load ever closes a listening socket. */
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "children.h"
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 #include "sig.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -31,10 +34,14 @@
 #define FORK_BACKOFF_MAX_MS 3200
 
 struct supervisor {
-	const struct config *cfg;
+	struct config *cfg;
+	const char *file;
+	const char *const *handler_dirs;
+	struct activation *act;
 	struct listener *ls;
 	size_t nls;
-	struct pollfd *pfd; /* [0]: signals, [1 + i]: ls[i] */
+	int epfd; /* the signal fd and the polled listeners */
+	int sigfd;
 	struct children kids;
 	struct admit admit;
 	bool stopping;       /* SIGTERM/SIGINT seen */
@@ -47,7 +54,29 @@ struct supervisor {
 	bool failed;         /* the loop itself broke */
 };
 
-/* Polls each listener whose service may accept now, and no other. */
+/* epoll data of the signal fd; listeners carry their index. */
+#define EVENT_SIGNALS UINT64_MAX
+#define EVENTS_PER_WAIT 64
+
+/* Adds listener i to the epoll set or takes it out, if that changes. */
+static void
+supervisor_watch(struct supervisor *sv, size_t i, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+
+	if (sv->ls[i].polled == on)
+		return;
+	if (epoll_ctl(sv->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+	        sv->ls[i].fd, &ev) == -1) {
+		log_warn("epoll_ctl %s", sv->ls[i].label);
+		sv->failed = true;
+		return;
+	}
+	sv->ls[i].polled = on;
+}
+
+/* Polls each listener whose service may accept now, and no other.  Only
+ * changes cost a syscall, so this is cheap with many idle services. */
 static void
 supervisor_refresh(struct supervisor *sv, long long now)
 {
@@ -56,21 +85,21 @@ supervisor_refresh(struct supervisor *sv, long long now)
 
 	sv->rate_wake = 0;
 	for (i = 0; i < sv->nls; i++)
-		sv->pfd[1 + i].fd = !paused &&
+		supervisor_watch(sv, i,
+		    !paused &&
 		        admit_open(&sv->admit, sv->ls[i].service, now,
-		            &sv->rate_wake)
-		    ? sv->ls[i].fd
-		    : -1;
+		            &sv->rate_wake));
 }
 
 static void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
 	struct supervisor *sv = arg;
-	const char *name = sv->cfg->services[c->service].name;
+	const char *name = c->name;
 	long long now = clock_ms(), ms = now - c->start_ms;
 
-	admit_ended(&sv->admit, c->service, &c->source, now);
+	if (c->service != CHILD_NO_SERVICE)
+		admit_ended(&sv->admit, c->service, &c->source, now);
 	if (WIFEXITED(status))
 		log_info("%s[%d]: exited %d after %lldms", name, (int)c->pid,
 		    WEXITSTATUS(status), ms);
@@ -111,8 +140,11 @@ supervisor_stop(struct supervisor *sv, int sig)
 		return;
 	}
 	sv->stopping = true;
+	notify_send("STOPPING=1\nSTATUS=stopping: %zu handlers running",
+	    sv->kids.n);
 	supervisor_refresh(sv, clock_ms());
 	for (i = 0; i < sv->nls; i++) {
+		supervisor_watch(sv, i, false);
 		if (close(sv->ls[i].fd) == -1)
 			log_warn("close listener %s", sv->ls[i].label);
 		sv->ls[i].fd = -1;
@@ -124,12 +156,14 @@ supervisor_stop(struct supervisor *sv, int sig)
 	sv->kill_at = clock_ms() + (long long)sv->cfg->shutdown_timeout_ms;
 }
 
+static void supervisor_reload(struct supervisor *sv);
+
 static void
 supervisor_signals(struct supervisor *sv)
 {
 	int sig;
 
-	while ((sig = sig_next(sv->pfd[0].fd)) > 0) {
+	while ((sig = sig_next(sv->sigfd)) > 0) {
 		log_debug("signal %d (%s)", sig, strsignal(sig));
 		switch (sig) {
 		case SIGCHLD:
@@ -140,8 +174,8 @@ supervisor_signals(struct supervisor *sv)
 			supervisor_stop(sv, sig);
 			break;
 		case SIGHUP:
-			log_info(
-			    "SIGHUP: reload is not supported yet; ignored");
+			if (!sv->stopping)
+				supervisor_reload(sv);
 			break;
 		case SIGUSR1:
 			admit_log_stats(&sv->admit);
@@ -189,8 +223,12 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 
 	memset(&c, 0, sizeof(c));
 	c.service = l->service;
+	snprintf(c.name, sizeof(c.name), "%s", svc->name);
+	c.peer = ad->peer;
 	c.source = ad->source;
 	c.start_ms = clock_ms();
+	c.max_duration_ms = svc->max_duration_ms;
+	c.stop_timeout_ms = svc->stop_timeout_ms;
 	if (svc->max_duration_ms != 0)
 		c.stop_at = c.start_ms + (long long)svc->max_duration_ms;
 	config_format_addr(peer, from, sizeof(from));
@@ -308,7 +346,7 @@ supervisor_accept(struct supervisor *sv, size_t i)
 
 	for (n = 0; n < ACCEPT_BATCH; n++) {
 		/* A limit reached in this batch stops it at once. */
-		if (sv->pfd[1 + i].fd == -1 ||
+		if (!sv->ls[i].polled ||
 		    !admit_open(&sv->admit, sv->ls[i].service, clock_ms(),
 		        &wake))
 			break;
@@ -323,12 +361,10 @@ supervisor_accept(struct supervisor *sv, size_t i)
 static void
 supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 {
-	const struct service *svc = &sv->cfg->services[c->service];
-
 	if (c->kill_at != 0 && now >= c->kill_at) {
 		log_info("%s[%d]: still running %lums after max_duration: "
 		         "killing",
-		    svc->name, (int)c->pid, svc->stop_timeout_ms);
+		    c->name, (int)c->pid, c->stop_timeout_ms);
 		if (children_signal_one(c->pid, SIGKILL) == -1)
 			log_warn("kill %d", (int)c->pid);
 		c->kill_at = 0;
@@ -338,12 +374,13 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	if (c->stop_at == 0 || now < c->stop_at || c->kill_at != 0)
 		return;
 	log_info("%s[%d]: running longer than max_duration (%lums): stopping",
-	    svc->name, (int)c->pid, svc->max_duration_ms);
-	sv->admit.svc[c->service].stats.killed++;
+	    c->name, (int)c->pid, c->max_duration_ms);
+	if (c->service != CHILD_NO_SERVICE)
+		sv->admit.svc[c->service].stats.killed++;
 	if (children_signal_one(c->pid, SIGTERM) == -1 ||
 	    children_signal_one(c->pid, SIGCONT) == -1)
 		log_warn("kill %d", (int)c->pid);
-	c->kill_at = now + (long long)svc->stop_timeout_ms;
+	c->kill_at = now + (long long)c->stop_timeout_ms;
 	if (c->kill_at == now)
 		c->kill_at = now + 1;
 }
@@ -413,59 +450,205 @@ supervisor_abort(struct supervisor *sv)
 	children_reap(&sv->kids, 0, supervisor_log_exit, sv);
 }
 
+/* Listeners first, then signals: a reload (SIGHUP) renumbers the
+ * listeners, so it comes after every event of this batch is served. */
 static void
 supervisor_poll(struct supervisor *sv)
 {
-	size_t i;
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	bool signals = false;
+	int n, i;
 
-	if (poll(sv->pfd, sv->nls + 1, supervisor_timeout(sv)) == -1) {
+	n = epoll_wait(sv->epfd, ev, EVENTS_PER_WAIT, supervisor_timeout(sv));
+	if (n == -1) {
 		if (errno != EINTR) {
-			log_warn("poll");
+			log_warn("epoll_wait");
 			sv->failed = true;
 		}
 		return;
 	}
-	if (sv->pfd[0].revents != 0)
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u64 == EVENT_SIGNALS)
+			signals = true;
+		else if (ev[i].data.u64 < sv->nls && !sv->stopping)
+			supervisor_accept(sv, (size_t)ev[i].data.u64);
+	}
+	if (signals)
 		supervisor_signals(sv);
 	supervisor_timers(sv);
-	for (i = 0; i < sv->nls && !sv->stopping; i++)
-		if (sv->pfd[1 + i].fd != -1 && sv->pfd[1 + i].revents != 0)
-			supervisor_accept(sv, i);
+}
+
+/* After a failed reload the running listeners keep their inherited
+ * sockets. */
+static void
+supervisor_retake(struct activation *act, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < act->n; i++)
+		if (act->v[i].fd == fd)
+			act->v[i].taken = true;
+}
+
+/* The epoll set: the signal fd, then the listeners refresh adds. */
+static int
+supervisor_pollset(struct supervisor *sv)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u64 = EVENT_SIGNALS };
+
+	sv->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sv->epfd == -1)
+		return -1;
+	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, sv->sigfd, &ev) == -1)
+		return -1;
+	supervisor_refresh(sv, clock_ms());
+	return 0;
+}
+
+/* Before the listeners change: none stays in the epoll set under an old
+ * index. */
+static void
+supervisor_unwatch_all(struct supervisor *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nls; i++)
+		supervisor_watch(sv, i, false);
+}
+
+static void
+supervisor_status(const struct supervisor *sv)
+{
+	notify_send("READY=1\nSTATUS=%zu services on %zu listeners",
+	    config_count_enabled(sv->cfg), sv->nls);
+}
+
+static void
+supervisor_reload_failed(const char *err)
+{
+	log_warnx("reload failed, keeping the running configuration: %s", err);
+	notify_send("READY=1\nSTATUS=reload failed: %s", err);
+}
+
+/* Running handlers follow their service, by name, into the new
+ * configuration; one whose service is gone runs on, counted nowhere. */
+static void
+supervisor_rehome(struct supervisor *sv, struct admit *next)
+{
+	struct child *c;
+	long long idx;
+	size_t i;
+
+	for (i = 0; i < sv->kids.n; i++) {
+		c = &sv->kids.v[i];
+		idx = config_find_service(next->cfg, c->name);
+		if (idx == -1 || !next->cfg->services[idx].enabled) {
+			c->service = CHILD_NO_SERVICE;
+			continue;
+		}
+		c->service = (size_t)idx;
+		c->source = admit_adopt(next, c->service, &c->peer);
+	}
+	admit_settle(next);
+}
+
+/*
+ * SIGHUP: the new file is loaded and checked aside, its listeners built
+ * (keeping the sockets of unchanged addresses, so nothing waiting in a
+ * backlog is lost), and only then does it replace the running one.  Any
+ * failure leaves everything as it was.
+ */
+static void
+supervisor_reload(struct supervisor *sv)
+{
+	struct config next;
+	struct admit adm;
+	struct listener *ls;
+	size_t nls, kept = 0, i;
+	char err[CONFIG_ERR_MAX];
+
+	notify_reloading();
+	log_info("SIGHUP: reloading %s", sv->file);
+	if (config_load(sv->file, sv->handler_dirs, &next, err, sizeof(err)) ==
+	    -1) {
+		supervisor_reload_failed(err);
+		return;
+	}
+	if (admit_init(&adm, &next) == -1) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		config_free(&next);
+		supervisor_reload_failed(err);
+		return;
+	}
+	/* Kept sockets move to new indices: out of the epoll set first (the
+	 * next refresh puts back what should be there). */
+	supervisor_unwatch_all(sv);
+	activate_reset(sv->act);
+	if (listen_build(&next, sv->act, sv->ls, sv->nls, sv->cfg, &ls, &nls,
+	        err, sizeof(err)) == -1) {
+		for (i = 0; i < sv->nls; i++)
+			supervisor_retake(sv->act, sv->ls[i].fd);
+		admit_free(&adm);
+		config_free(&next);
+		supervisor_reload_failed(err);
+		return;
+	}
+	for (i = 0; i < nls; i++) {
+		kept += ls[i].origin == LISTEN_KEPT;
+		ls[i].polled = false;
+	}
+	admit_carry(&adm, &sv->admit);
+	supervisor_rehome(sv, &adm);
+	listen_close_all(sv->ls, sv->nls);
+	activate_release(sv->act);
+	admit_free(&sv->admit);
+	sv->admit = adm;
+	config_free(sv->cfg);
+	*sv->cfg = next;
+	sv->admit.cfg = sv->cfg;
+	sv->ls = ls;
+	sv->nls = nls;
+	supervisor_refresh(sv, clock_ms());
+	log_info("reloaded %s: %zu services on %zu listeners (%zu kept)",
+	    sv->file, config_count_enabled(sv->cfg), nls, kept);
+	supervisor_status(sv);
 }
 
 int
-supervisor_run(const struct config *cfg, struct listener *ls, size_t nls,
-    int sigfd)
+supervisor_run(struct supervisor_args *args)
 {
 	struct supervisor sv;
-	size_t i;
 
 	memset(&sv, 0, sizeof(sv));
-	sv.cfg = cfg;
-	sv.ls = ls;
-	sv.nls = nls;
-	sv.pfd = calloc(nls + 1, sizeof(*sv.pfd));
-	if (sv.pfd == NULL || admit_init(&sv.admit, cfg) == -1) {
+	sv.cfg = args->cfg;
+	sv.file = args->file;
+	sv.handler_dirs = args->handler_dirs;
+	sv.act = args->act;
+	sv.ls = args->ls;
+	sv.nls = args->nls;
+	sv.sigfd = args->sigfd;
+	sv.epfd = -1;
+	if (admit_init(&sv.admit, sv.cfg) == -1 ||
+	    supervisor_pollset(&sv) == -1) {
 		log_warn("supervisor");
-		free(sv.pfd);
-		listen_close_all(ls, nls);
+		if (sv.epfd != -1)
+			(void)close(sv.epfd);
+		listen_close_all(sv.ls, sv.nls);
 		return -1;
 	}
-	sv.pfd[0].fd = sigfd;
-	sv.pfd[0].events = POLLIN;
-	for (i = 0; i < nls; i++)
-		sv.pfd[1 + i].events = POLLIN;
-	supervisor_refresh(&sv, clock_ms());
 	log_info("ready: %zu services on %zu listeners, max_children %lu",
-	    config_count_enabled(cfg), nls, cfg->max_children);
+	    config_count_enabled(sv.cfg), sv.nls, sv.cfg->max_children);
+	supervisor_status(&sv);
 	while (!sv.failed && !(sv.stopping && sv.kids.n == 0))
 		supervisor_poll(&sv);
 	if (sv.failed)
 		supervisor_abort(&sv);
 	log_info("stopped");
-	listen_close_all(ls, nls);
+	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
 	admit_free(&sv.admit);
-	free(sv.pfd);
+	if (close(sv.epfd) == -1)
+		log_warn("close epoll");
 	return sv.failed ? -1 : 0;
 }

@@ -6,19 +6,34 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "activate.h"
 #include "listen.h"
+
+/* What the loop starts with; it takes ownership of cfg's contents, the
+ * listeners and act's sockets. */
+struct supervisor_args {
+	struct config *cfg;
+	const char *file; /* reread on SIGHUP */
+	const char *const *handler_dirs;
+	struct activation *act; /* sockets from a service manager */
+	struct listener *ls;
+	size_t nls;
+	int sigfd; /* from sig_init */
+};
 
 /*
  * Serves until SIGTERM or SIGINT, then stops like init: closes the
  * listeners, sends SIGTERM and SIGCONT to every handler's process group,
  * waits up to cfg->shutdown_timeout_ms (a second SIGTERM/SIGINT cuts the
- * wait short), SIGKILLs what is left, and reaps every child.  Takes
- * ownership of the listeners and closes them.  sigfd comes from sig_init.
+ * wait short), SIGKILLs what is left, and reaps every child.
+ *
+ * SIGHUP rereads the file: a valid new configuration replaces the old one
+ * (listeners on unchanged addresses stay open; running handlers finish);
+ * an invalid one is logged and the old one stays.
  *
  * Returns 0 after a clean stop, or -1 if the loop itself failed (poll or
  * the signal fd), after stopping the handlers the same way.
  */
-int supervisor_run(const struct config *cfg, struct listener *ls, size_t nls,
-    int sigfd);
+int supervisor_run(struct supervisor_args *args);
 
 #endif

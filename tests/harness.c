@@ -107,6 +107,22 @@ harness_main(Suite *s)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+int
+harness_free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	ck_assert_int_ne(fd, -1);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
 void
 harness_sleep_ms(int ms)
 {
@@ -160,7 +176,7 @@ harness_exec_superd(int errw, const char *const *argv)
 	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
 	    dup2(errw, 2) == -1)
 		_exit(126);
-	harness_execv(SUPERD_BIN, argv);
+	harness_execv(argv[0], argv);
 	_exit(127);
 }
 
@@ -176,16 +192,11 @@ harness_run_as(uid_t uid, gid_t gid, unsigned long nproc)
 }
 
 void
-superd_start_file(struct superd *sd, const char *file, const char *const *extra)
+superd_start_argv(struct superd *sd, const char *const *argv)
 {
-	const char *argv[16] = { SUPERD_BIN, "-c", file };
 	int p[2];
-	size_t n = 3;
 
 	memset(sd, 0, sizeof(*sd));
-	while (extra != NULL && *extra != NULL && n < 15)
-		argv[n++] = *extra++;
-	argv[n] = NULL;
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	sd->log = calloc(1, HARNESS_LOG_MAX + 1);
 	ck_assert_ptr_nonnull(sd->log);
@@ -198,9 +209,65 @@ superd_start_file(struct superd *sd, const char *file, const char *const *extra)
 }
 
 void
+superd_start_file(struct superd *sd, const char *file, const char *const *extra)
+{
+	const char *argv[16] = { SUPERD_BIN, "-c", file };
+	size_t n = 3;
+
+	while (extra != NULL && *extra != NULL && n < 15)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	superd_start_argv(sd, argv);
+}
+
+/* True if some line of text sets `user`. */
+static bool
+harness_has_user(const char *text)
+{
+	const char *p;
+
+	for (p = text; p != NULL && *p != '\0';
+	     p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, "user", 4) != 0)
+			continue;
+		if (p[4 + strspn(p + 4, " \t")] == '=' ||
+		    p[4 + strspn(p + 4, " \t")] == ':')
+			return true;
+	}
+	return false;
+}
+
+/* A copy of config that says `user = root` (malloc'd): right after an
+ * existing [defaults] header, else in a [defaults] section appended at
+ * the end, so the lines of the test's own text keep their numbers. */
+static char *
+harness_as_root(const char *config)
+{
+	static const char header[] = "[defaults]", line[] = "user = root\n";
+	size_t len = strlen(config);
+	const char *at = strstr(config, header), *eol;
+	char *out = malloc(len + sizeof(header) + sizeof(line) + 2);
+
+	ck_assert_ptr_nonnull(out);
+	/* Only a header at the start of a line counts. */
+	while (at != NULL && at != config && at[-1] != '\n')
+		at = strstr(at + 1, header);
+	if (at != NULL && (eol = strchr(at, '\n')) != NULL) {
+		sprintf(out, "%.*s%s%s", (int)(eol + 1 - config), config, line,
+		    eol + 1);
+	} else {
+		sprintf(out, "%s%s%s\n%s", config,
+		    len > 0 && config[len - 1] != '\n' ? "\n" : "",
+		    at != NULL ? "" : header, line);
+	}
+	return out;
+}
+
+void
 superd_start(struct superd *sd, const char *config, ...)
 {
 	const char *extra[12];
+	char *text = NULL;
 	size_t n = 0;
 	va_list ap;
 
@@ -209,7 +276,10 @@ superd_start(struct superd *sd, const char *config, ...)
 		n++;
 	va_end(ap);
 	extra[n] = NULL;
+	if (geteuid() == 0 && harness_uid == 0 && !harness_has_user(config))
+		config = text = harness_as_root(config);
 	superd_start_file(sd, harness_file("superd.ini", config), extra);
+	free(text);
 }
 
 /* Reads what superd has written, waiting at most timeout_ms.  Returns

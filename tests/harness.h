@@ -39,8 +39,20 @@ struct superd {
 void harness_run_as(uid_t uid, gid_t gid, unsigned long nproc);
 
 /* Starts superd -c FILE with the given config text and extra arguments
- * (NULL-terminated), stderr captured.  superd dies with the test process. */
+ * (NULL-terminated), stderr captured.  superd dies with the test process.
+ *
+ * A superd running as root refuses a service without `user`.  So when
+ * this superd will run as root (the test is root and harness_run_as has
+ * not switched users) and no line of config sets `user`, `user = root`
+ * is added: right after the [defaults] header if there is one (the lines
+ * below it move down by one), else as a [defaults] section appended at
+ * the end (no line moves).  superd_start_file and superd_run never change
+ * a file: tests of the root rule itself use those. */
 void superd_start(struct superd *sd, const char *config, ...);
+
+/* Starts argv (argv[0] a path: superd, or a wrapper that runs it) the
+ * same way: stderr captured, killed if the test dies. */
+void superd_start_argv(struct superd *sd, const char *const *argv);
 
 /* Same, with a config file already written. */
 void superd_start_file(struct superd *sd, const char *file,
@@ -117,6 +129,9 @@ bool proc_alive(pid_t pid);
 
 /* Waits up to timeout_ms until cond(arg) is true; returns the last value. */
 bool harness_until(bool (*cond)(void *), void *arg, int timeout_ms);
+
+/* A TCP port on 127.0.0.1 that is free now (bound, then released). */
+int harness_free_port(void);
 
 /* Sleeps ms milliseconds. */
 void harness_sleep_ms(int ms);
