@@ -35,6 +35,8 @@
 #define CHAT_READ_MAX 4096
 /* How long the last lines may take to reach a client that is leaving. */
 #define CHAT_LINGER_MS 1000
+/* How long a handler told to stop waits for the SIGCONT that follows. */
+#define CHAT_CONT_WAIT_MS 1000
 #define CHAT_WHO_MAX (CHAT_SLOTS * (CHAT_NICK_SIZE + 2) + 32)
 #define CHAT_HELP                                                              \
 	"* /nick NAME: change your name; /who: who is here; /quit: leave\n"
@@ -56,6 +58,8 @@ struct chat {
 	bool reading;   /* the client may still send */
 	bool writable;  /* the client can still be written to */
 	bool slow;      /* dropped for not reading */
+	bool stopped;   /* got SIGTERM, SIGINT or SIGHUP */
+	bool continued; /* got SIGCONT since */
 	/* Set to leave; what the others see after "left": "", " (too slow)" */
 	const char *why;
 	size_t outlen;
@@ -306,13 +310,25 @@ chat_read(struct chat *c)
 	}
 }
 
+/* Takes one signal off the signalfd and notes it; false if none was. */
+static bool
+chat_signal_take(struct chat *c)
+{
+	struct signalfd_siginfo si;
+
+	if (read(c->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return false;
+	if (si.ssi_signo != SIGCONT)
+		c->stopped = true;
+	else if (c->stopped)
+		c->continued = true;
+	return true;
+}
+
 static void
 chat_signal(struct chat *c)
 {
-	struct signalfd_siginfo si;
-	ssize_t n = read(c->sigfd, &si, sizeof(si));
-
-	if (n != (ssize_t)sizeof(si))
+	if (!chat_signal_take(c) || !c->stopped)
 		return;
 	chat_reply(c, "* the server is stopping\n");
 	c->why = "";
@@ -378,6 +394,46 @@ chat_linger(struct chat *c, int ms)
 	}
 }
 
+/*
+ * Ends the connection now, so the client never waits for what the process
+ * still does before it is gone (chat_await_cont, exit-time work).
+ * shutdown rather than close: fds 0 and 1 stay open, so nothing opened
+ * later can land on them.
+ */
+static void
+chat_hangup(void)
+{
+	if (shutdown(STDOUT_FILENO, SHUT_RDWR) == 0 || errno != ENOTSOCK)
+		return;
+	(void)close(STDIN_FILENO);
+	(void)close(STDOUT_FILENO);
+}
+
+/*
+ * superd stops a handler with SIGTERM and then SIGCONT (superd(8)).  A
+ * SIGCONT throws away a pending SIGSTOP, and LeakSanitizer's check at
+ * exit stops each thread with PTRACE_ATTACH, which queues exactly that:
+ * a SIGCONT arriving then leaves the check waiting forever, and the
+ * handler is killed at superd's deadline.  So a handler told to stop
+ * exits only once the SIGCONT is in, or after ms.
+ */
+static void
+chat_await_cont(struct chat *c, int ms)
+{
+	int64_t end = chat_now_ms() + ms, left;
+	struct pollfd pfd = { c->sigfd, POLLIN, 0 };
+
+	for (;;) {
+		while (chat_signal_take(c))
+			;
+		left = end - chat_now_ms();
+		if (!c->stopped || c->continued || left <= 0)
+			return;
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+			return;
+	}
+}
+
 /* True if v is 1 to max bytes, all from set. */
 static bool
 chat_env_is(const char *v, size_t max, const char *set)
@@ -410,7 +466,9 @@ chat_default_nick(char *buf, size_t len)
 /*
  * Signals arrive on a signalfd, so a stopping superd makes every
  * participant leave properly.  Blocked before the wake thread starts, so
- * the thread inherits the mask.  SIGPIPE: a gone client is an EPIPE.
+ * the thread inherits the mask.  SIGCONT still continues a stopped
+ * process when blocked; blocking only lets chat_await_cont see it.
+ * SIGPIPE: a gone client is an EPIPE.
  */
 static int
 chat_signals(struct chat *c)
@@ -419,7 +477,8 @@ chat_signals(struct chat *c)
 	sigset_t set;
 
 	if (sigemptyset(&set) == -1 || sigaddset(&set, SIGTERM) == -1 ||
-	    sigaddset(&set, SIGINT) == -1 || sigaddset(&set, SIGHUP) == -1)
+	    sigaddset(&set, SIGINT) == -1 || sigaddset(&set, SIGHUP) == -1 ||
+	    sigaddset(&set, SIGCONT) == -1)
 		return -1;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
 	    sigprocmask(SIG_BLOCK, &set, NULL) == -1)
@@ -590,5 +649,7 @@ main(int argc, char *argv[])
 		chat_leave(&c);
 	/* A client too slow for its backlog will not take the last line. */
 	chat_linger(&c, c.slow ? 0 : CHAT_LINGER_MS);
+	chat_hangup();
+	chat_await_cont(&c, CHAT_CONT_WAIT_MS);
 	return 0;
 }

@@ -884,6 +884,61 @@ START_TEST(stopping_superd_makes_everyone_leave_cleanly)
 }
 END_TEST
 
+/*
+ * superd sends SIGTERM and then SIGCONT; under load the SIGCONT can come
+ * late.  A SIGCONT during LeakSanitizer's check at exit hangs the check,
+ * so the handler hangs up at once but exits only after the SIGCONT.
+ */
+START_TEST(a_handler_told_to_stop_hangs_up_then_exits_after_the_sigcont)
+{
+	struct client *a = &cl[0], *b = &cl[1];
+	char want[128];
+	int port = start_chat("cont");
+	pid_t pid;
+
+	client_join(a, port);
+	client_join(b, port);
+	pid = client_handler(a);
+	/* A SIGCONT on its own changes nothing. */
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	client_say(a, "still here\n");
+	snprintf(want, sizeof(want), "%s: still here", a->nick);
+	client_expect(b, want);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	client_expect(a, "* the server is stopping");
+	ck_assert(client_eof(a, WAIT_MS));
+	snprintf(want, sizeof(want), "* %s left", a->nick);
+	client_next_is(b, want);
+	harness_sleep_ms(100);
+	ck_assert_msg(proc_alive(pid), "exited before its SIGCONT");
+	snprintf(want, sizeof(want), "chat[%d]: exited", (int)pid);
+	superd_drain(&sd);
+	ck_assert_int_eq(superd_log_count(&sd, want), 0);
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	snprintf(want, sizeof(want), "chat[%d]: exited 0", (int)pid);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, want, WAIT_MS, NULL));
+}
+END_TEST
+
+/* Not every SIGTERM comes from superd: without a SIGCONT it still exits. */
+START_TEST(a_handler_told_to_stop_without_a_sigcont_exits_all_the_same)
+{
+	struct client *a = &cl[0];
+	char want[64];
+	int port = start_chat("nocont");
+	pid_t pid;
+
+	client_join(a, port);
+	pid = client_handler(a);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	client_expect(a, "* the server is stopping");
+	ck_assert(client_eof(a, WAIT_MS));
+	snprintf(want, sizeof(want), "chat[%d]: exited 0", (int)pid);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, want, WAIT_MS, NULL));
+	ck_assert(!seg_exists(room));
+}
+END_TEST
+
 START_TEST(a_bad_room_name_is_logged_and_the_client_told)
 {
 	char line[256];
@@ -928,6 +983,10 @@ make_chat_suite(void)
 	tcase_add_test(tc, a_room_left_by_a_crash_is_reset_on_the_next_join);
 	tcase_add_test(tc, a_newcomer_racing_the_last_leaver_is_never_stranded);
 	tcase_add_test(tc, stopping_superd_makes_everyone_leave_cleanly);
+	tcase_add_test(tc,
+	    a_handler_told_to_stop_hangs_up_then_exits_after_the_sigcont);
+	tcase_add_test(tc,
+	    a_handler_told_to_stop_without_a_sigcont_exits_all_the_same);
 	tcase_add_test(tc, a_bad_room_name_is_logged_and_the_client_told);
 	suite_add_tcase(s, tc);
 	return s;

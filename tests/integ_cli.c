@@ -27,7 +27,9 @@ START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 	    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
 	    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
 	    "exec = sh -c 'echo \"it'\\''s\"'\n"
-	    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n");
+	    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n"
+	    /* As root, superd wants to be told whom handlers run as. */
+	    "[defaults]\nuser = root\n");
 
 	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
 	                conf, NULL),

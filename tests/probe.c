@@ -1,9 +1,13 @@
 /* A handler for the tests: reports on stdout what a spawned process sees
- * (open fds, signal mask and dispositions, session, environment), one
+ * (open fds, signal mask and dispositions, ids and groups, umask, session,
+ * working directory, niceness, resource limits, environment), one
  * "key: value" line each, then exits 0. */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +38,8 @@ probe_fds(void)
 static void
 probe_status(void)
 {
-	static const char *const keys[] = { "SigBlk:", "SigIgn:", "SigCgt:" };
+	static const char *const keys[] = { "SigBlk:", "SigIgn:", "SigCgt:",
+		"Uid:", "Gid:", "Groups:", "Umask:" };
 	char line[256];
 	FILE *fp = fopen("/proc/self/status", "re");
 	size_t i;
@@ -60,6 +65,45 @@ probe_link(const char *name, int fd)
 	printf("%s: %s\n", name, target);
 }
 
+static void
+probe_limit(const char *name, int resource)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) == -1)
+		exit(1);
+	printf("%s:", name);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		printf(" unlimited");
+	else
+		printf(" %llu", (unsigned long long)rl.rlim_cur);
+	if (rl.rlim_max == RLIM_INFINITY)
+		printf(" unlimited\n");
+	else
+		printf(" %llu\n", (unsigned long long)rl.rlim_max);
+}
+
+static void
+probe_world(void)
+{
+	char cwd[PATH_MAX];
+	int prio;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		exit(1);
+	printf("cwd: %s\n", cwd);
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (prio == -1 && errno != 0)
+		exit(1);
+	printf("nice: %d\n", prio);
+	probe_limit("rlimit_nofile", RLIMIT_NOFILE);
+	probe_limit("rlimit_nproc", RLIMIT_NPROC);
+	probe_limit("rlimit_as", RLIMIT_AS);
+	probe_limit("rlimit_cpu", RLIMIT_CPU);
+	probe_limit("rlimit_core", RLIMIT_CORE);
+}
+
 int
 main(void)
 {
@@ -72,6 +116,7 @@ main(void)
 	probe_link("fd0", 0);
 	probe_link("fd1", 1);
 	probe_link("fd2", 2);
+	probe_world();
 	for (e = environ; *e != NULL; e++)
 		printf("env: %s\n", *e);
 	printf("end\n");

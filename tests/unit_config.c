@@ -1980,6 +1980,649 @@ START_TEST(config_a_services_own_limit_keys_win_over_defaults)
 }
 END_TEST
 
+/* ---- privileges and the handler's world ---- */
+
+START_TEST(config_gives_the_privilege_keys_their_defaults)
+{
+	struct config cfg;
+	const struct service *s;
+	size_t r;
+
+	load_ok("[echo]\nport = 7\nexec = echo\n", &cfg);
+	s = &cfg.services[0];
+	ck_assert(!s->user_set);
+	ck_assert_ptr_null(s->user);
+	ck_assert_int_eq(s->groups_from, GROUPS_USER);
+	ck_assert_uint_eq(s->ngroups, 0);
+	ck_assert_uint_eq(s->nenv, 0);
+	ck_assert_uint_eq(s->npass_env, 0);
+	ck_assert_ptr_null(s->workdir);
+	ck_assert_uint_eq(s->umask, 022);
+	ck_assert(!s->nice_set);
+	for (r = 0; r < SERVICE_RLIMITS; r++)
+		ck_assert(!s->rlimit[r].set);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_resolves_user_to_ids_and_the_users_groups)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = nobody\n", &cfg);
+	s = &cfg.services[0];
+	ck_assert(s->user_set);
+	ck_assert_str_eq(s->user, "nobody");
+	ck_assert_uint_eq(s->uid, 65534);
+	ck_assert_uint_eq(s->gid, 65534);
+	/* nobody belongs to no group but its own. */
+	ck_assert_uint_eq(s->ngroups, 1);
+	ck_assert_uint_eq(s->groups[0], 65534);
+	ck_assert_int_eq(s->key_line[KEY_USER], 4);
+	config_free(&cfg);
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = root\n", &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->uid, 0);
+	ck_assert_uint_eq(s->gid, 0);
+	ck_assert_uint_ge(s->ngroups, 1);
+	ck_assert_uint_eq(s->groups[0], 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_accepts_numeric_uids_and_gids)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = 65534\n", &cfg);
+	s = &cfg.services[0];
+	ck_assert_str_eq(s->user, "nobody");
+	ck_assert_uint_eq(s->uid, 65534);
+	ck_assert_uint_eq(s->gid, 65534);
+	config_free(&cfg);
+
+	/* Ids need no passwd or group entry; such a uid has no groups. */
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = 4242\ngroup = 4343\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_str_eq(s->user, "4242");
+	ck_assert_uint_eq(s->uid, 4242);
+	ck_assert_uint_eq(s->gid, 4343);
+	ck_assert_uint_eq(s->ngroups, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_group_replaces_the_primary_group)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = nobody\ngroup = daemon\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->uid, 65534);
+	ck_assert_uint_eq(s->gid, 1);
+	/* As initgroups(nobody, daemon): the given group and nobody's
+	 * memberships, of which there are none. */
+	ck_assert_uint_eq(s->ngroups, 1);
+	ck_assert_uint_eq(s->groups[0], 1);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_reads_supplementary_groups_none_and_a_list)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = nobody\n"
+	        "supplementary_groups = none\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_int_eq(s->groups_from, GROUPS_NONE);
+	ck_assert_uint_eq(s->ngroups, 0);
+	config_free(&cfg);
+
+	load_ok("[svc]\nport = 7\nexec = echo\nuser = nobody\n"
+	        "supplementary_groups = adm, sudo 100\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_int_eq(s->groups_from, GROUPS_LIST);
+	ck_assert_uint_eq(s->ngroups, 3);
+	ck_assert_uint_eq(s->groups[0], 4);
+	ck_assert_uint_eq(s->groups[1], 27);
+	ck_assert_uint_eq(s->groups[2], 100);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_accumulates_env_lines_and_appends_pass_env_values)
+{
+	struct config cfg;
+	const struct service *s;
+
+	setenv("UNIT_PASSED", "yes it is", 1);
+	unsetenv("UNIT_ABSENT");
+	load_ok("[svc]\n"
+	        "port = 7\n"
+	        "exec = echo\n"
+	        "env = GREETING=hello world\n"
+	        "pass_env = UNIT_ABSENT, UNIT_PASSED\n" /* 5 */
+	        "env = EMPTY=\n"
+	        "env = PATH=/opt/bin:/usr/bin\n"
+	        "env = X=a=b\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->nenv, 5);
+	ck_assert_str_eq(s->env[0], "GREETING=hello world");
+	ck_assert_str_eq(s->env[1], "EMPTY=");
+	ck_assert_str_eq(s->env[2], "PATH=/opt/bin:/usr/bin");
+	ck_assert_str_eq(s->env[3], "X=a=b");
+	ck_assert_str_eq(s->env[4], "UNIT_PASSED=yes it is");
+	ck_assert_uint_eq(s->npass_env, 2);
+	ck_assert_str_eq(s->pass_env[0], "UNIT_ABSENT");
+	ck_assert_int_eq(s->key_line[KEY_ENV], 8);
+	ck_assert_int_eq(s->key_line[KEY_PASS_ENV], 5);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_reads_workdir_umask_nice_and_rlimits)
+{
+	struct config cfg;
+	const struct service *s;
+	char text[PATH_MAX + 256], dir[PATH_MAX];
+
+	temp_dir(dir, sizeof(dir));
+	snprintf(text, sizeof(text),
+	    "[svc]\nport = 7\nexec = echo\n"
+	    "workdir = %s\n"
+	    "umask = 0027\n"
+	    "nice = -5\n"
+	    "rlimit_nofile = 1024\n"
+	    "rlimit_nproc = unlimited\n"
+	    "rlimit_as = 512M\n"
+	    "rlimit_cpu = 1m\n"
+	    "rlimit_core = 0\n",
+	    dir);
+	load_ok(text, &cfg);
+	s = &cfg.services[0];
+	ck_assert_str_eq(s->workdir, dir);
+	ck_assert_uint_eq(s->umask, 027);
+	ck_assert(s->nice_set);
+	ck_assert_int_eq(s->nice, -5);
+	ck_assert(s->rlimit[SERVICE_RLIMIT_NOFILE].set);
+	ck_assert_uint_eq(s->rlimit[SERVICE_RLIMIT_NOFILE].value, 1024);
+	ck_assert_uint_eq(s->rlimit[SERVICE_RLIMIT_NPROC].value, RLIM_INFINITY);
+	ck_assert_uint_eq(s->rlimit[SERVICE_RLIMIT_AS].value, 512UL << 20);
+	ck_assert_uint_eq(s->rlimit[SERVICE_RLIMIT_CPU].value, 60);
+	ck_assert(s->rlimit[SERVICE_RLIMIT_CORE].set);
+	ck_assert_uint_eq(s->rlimit[SERVICE_RLIMIT_CORE].value, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_accepts_the_bounds_of_each_world_key)
+{
+	struct config cfg;
+
+	load_with("umask", "000", &cfg);
+	ck_assert_uint_eq(cfg.services[0].umask, 0);
+	config_free(&cfg);
+	load_with("umask", "777", &cfg);
+	ck_assert_uint_eq(cfg.services[0].umask, 0777);
+	config_free(&cfg);
+	load_with("nice", "-20", &cfg);
+	ck_assert_int_eq(cfg.services[0].nice, -20);
+	config_free(&cfg);
+	load_with("nice", "19", &cfg);
+	ck_assert_int_eq(cfg.services[0].nice, 19);
+	config_free(&cfg);
+	load_with("nice", "0", &cfg);
+	ck_assert(cfg.services[0].nice_set);
+	config_free(&cfg);
+	load_with("rlimit_nofile", "3", &cfg);
+	config_free(&cfg);
+	load_with("rlimit_nproc", "1", &cfg);
+	config_free(&cfg);
+	load_with("rlimit_as", "1M", &cfg);
+	config_free(&cfg);
+	load_with("rlimit_as", "unlimited", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rlimit[SERVICE_RLIMIT_AS].value,
+	    RLIM_INFINITY);
+	config_free(&cfg);
+	load_with("rlimit_core", "128T", &cfg);
+	config_free(&cfg);
+	load_with("rlimit_core", "4096", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rlimit[SERVICE_RLIMIT_CORE].value,
+	    4096);
+	config_free(&cfg);
+	load_with("rlimit_cpu", "24h", &cfg);
+	ck_assert_uint_eq(cfg.services[0].rlimit[SERVICE_RLIMIT_CPU].value,
+	    86400);
+	config_free(&cfg);
+	load_with("rlimit_cpu", "unlimited", &cfg);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_defaults_supply_the_privilege_and_world_keys)
+{
+	struct config cfg;
+	const struct service *s;
+
+	load_ok("[defaults]\n"
+	        "user = nobody\n"
+	        "group = daemon\n"
+	        "supplementary_groups = adm\n"
+	        "env = A=1\n" /* 5 */
+	        "env = B=2\n"
+	        "umask = 077\n"
+	        "rlimit_core = 0\n"
+	        "exec = echo\n"
+	        "[inherits]\n" /* 10 */
+	        "port = 7\n"
+	        "[own]\n"
+	        "port = 8\n"
+	        "user = root\n"
+	        "env = C=3\n" /* 15 */
+	        "supplementary_groups = none\n",
+	    &cfg);
+	s = &cfg.services[0];
+	ck_assert_uint_eq(s->uid, 65534);
+	ck_assert_uint_eq(s->gid, 1);
+	ck_assert_uint_eq(s->ngroups, 1);
+	ck_assert_uint_eq(s->groups[0], 4);
+	ck_assert_uint_eq(s->nenv, 2);
+	ck_assert_str_eq(s->env[1], "B=2");
+	ck_assert_uint_eq(s->umask, 077);
+	ck_assert_int_eq(s->key_line[KEY_USER], 2);
+
+	/* Own keys win; its env replaces the default list. */
+	s = &cfg.services[1];
+	ck_assert_uint_eq(s->uid, 0);
+	ck_assert_uint_eq(s->gid, 1);
+	ck_assert_uint_eq(s->ngroups, 0);
+	ck_assert_uint_eq(s->nenv, 1);
+	ck_assert_str_eq(s->env[0], "C=3");
+	ck_assert_int_eq(s->key_line[KEY_USER], 14);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_user)
+{
+	expect_bad_value("user", "no-such-user-here",
+	    "no such user \"no-such-user-here\"");
+	expect_bad_value("user", "4294967295",
+	    "\"4294967295\" is out of range (0-4294967294)");
+	/* No passwd entry, so no primary group to default to. */
+	expect_bad_value("user", "4242",
+	    "uid 4242 has no passwd entry, so no primary group: set group as "
+	    "well");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_group)
+{
+	expect_error("[svc]\nport = 7\nuser = nobody\ngroup = no-such-group\n"
+	             "exec = echo\n",
+	    4, "svc", "group", "no such group \"no-such-group\"");
+	expect_error("[svc]\nport = 7\nuser = nobody\ngroup = 4294967295\n"
+	             "exec = echo\n",
+	    4, "svc", "group", "is out of range (0-4294967294)");
+	expect_bad_value("group", "daemon",
+	    "needs user (the handler keeps superd's ids without it)");
+}
+END_TEST
+
+/* "[svc] supplementary_groups = list" for nobody, on line 4. */
+static void
+expect_bad_groups(const char *list, const char *reason)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	    "[svc]\nport = 7\nuser = nobody\nsupplementary_groups = %s\n"
+	    "exec = echo\n",
+	    list);
+	expect_error(text, 4, "svc", "supplementary_groups", reason);
+}
+
+START_TEST(config_rejects_bad_supplementary_groups)
+{
+	expect_bad_groups("adm, no-such-group",
+	    "no such group \"no-such-group\"");
+	expect_bad_groups("adm 4", "\"4\" is listed twice");
+	expect_bad_groups(",", "no group given (user, none, or a list)");
+	expect_bad_value("supplementary_groups", "none",
+	    "needs user (the handler keeps superd's ids without it)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_env)
+{
+	expect_bad_value("env", "NOEQUALS", "\"NOEQUALS\" is not NAME=value");
+	expect_bad_value("env", "1X=a", "\"1X\" is not a variable name");
+	expect_bad_value("env", "A B=c", "\"A B\" is not a variable name");
+	expect_bad_value("env", "A = b", "no blanks around '='");
+	expect_bad_value("env", "=x", "\"\" is not a variable name");
+	expect_bad_value("env", "PROTO=UDP",
+	    "\"PROTO\" is set by superd for each connection (PROTO, TCP* and "
+	    "SUPERD_* are reserved)");
+	expect_bad_value("env", "TCPREMOTEIP=10.0.0.1",
+	    "\"TCPREMOTEIP\" is set by superd");
+	expect_bad_value("env", "SUPERD_SERVICE=x",
+	    "\"SUPERD_SERVICE\" is set by superd");
+	expect_error("[svc]\nport = 7\nenv = A=1\nexec = echo\nenv = A=2\n", 5,
+	    "svc", "env", "\"A\" is set twice");
+}
+END_TEST
+
+START_TEST(config_rejects_more_than_64_env_entries)
+{
+	char text[4096];
+	size_t len;
+	int i;
+
+	len = (size_t)snprintf(text, sizeof(text),
+	    "[svc]\nport = 7\nexec = echo\npass_env = HOME\n");
+	for (i = 0; i < SERVICE_ENV_MAX; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "env = V%d=x\n", i);
+	/* Line 4 + 63 env lines fill it; the 64th env is line 68. */
+	expect_error(text, 68, "svc", "env",
+	    "more than 64 env and pass_env entries");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_pass_env)
+{
+	expect_bad_value("pass_env", "TCPLOCALIP",
+	    "\"TCPLOCALIP\" is set by superd");
+	expect_bad_value("pass_env", "HOME 9LIVES",
+	    "\"9LIVES\" is not a variable name");
+	expect_bad_value("pass_env", "HOME,HOME", "\"HOME\" is listed twice");
+	expect_bad_value("pass_env", ",", "no variable name given");
+	expect_error("[svc]\nport = 7\nenv = HOME=/x\nexec = echo\n"
+	             "pass_env = LANG HOME\n",
+	    5, "svc", "pass_env", "\"HOME\" is also set by env");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_workdir)
+{
+	char text[128];
+
+	expect_bad_value("workdir", "relative/dir",
+	    "\"relative/dir\" is not an absolute path");
+	expect_bad_value("workdir", "/nonexistent/superd-dir",
+	    "\"/nonexistent/superd-dir\": No such file or directory");
+	snprintf(text, sizeof(text), "%s", harness_file("plain", "x\n"));
+	expect_bad_value("workdir", text, "is not a directory");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_umask)
+{
+	expect_bad_value("umask", "8",
+	    "\"8\" is not an octal mode such as 022");
+	expect_bad_value("umask", "0o22", "is not an octal mode");
+	expect_bad_value("umask", "-022", "is not an octal mode");
+	expect_bad_value("umask", "1000", "\"1000\" is out of range (000-777)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_nice)
+{
+	expect_bad_value("nice", "20", "\"20\" is out of range (-20-19)");
+	expect_bad_value("nice", "-21", "\"-21\" is out of range (-20-19)");
+	expect_bad_value("nice", "1.5", "\"1.5\" is not a whole number");
+	expect_bad_value("nice", "--1", "is not a whole number");
+}
+END_TEST
+
+START_TEST(config_rejects_bad_rlimits)
+{
+	expect_bad_value("rlimit_nofile", "2", "\"2\" is out of range (3-");
+	expect_bad_value("rlimit_nofile", "unlimited",
+	    "cannot be unlimited on Linux: at most fs.nr_open");
+	expect_bad_value("rlimit_nofile", "4294967296000", "is out of range");
+	expect_bad_value("rlimit_nofile", "1K", "is not a whole number");
+	expect_bad_value("rlimit_nproc", "0",
+	    "\"0\" is out of range (1-4194304)");
+	expect_bad_value("rlimit_nproc", "lots",
+	    "\"lots\" is not a whole number or unlimited");
+	expect_bad_value("rlimit_as", "1K", "\"1K\" is out of range (1M-128T)");
+	expect_bad_value("rlimit_as", "129T", "is out of range (1M-128T)");
+	expect_bad_value("rlimit_as", "5X",
+	    "\"5X\" is not a size (a number and K, M, G or T, e.g. 512M) or "
+	    "unlimited");
+	expect_bad_value("rlimit_core", "-1", "is not a size");
+	expect_bad_value("rlimit_core", "1KB", "is not a size");
+	expect_bad_value("rlimit_cpu", "1500ms",
+	    "\"1500ms\" is not a whole number of seconds (1s-24h)");
+	expect_bad_value("rlimit_cpu", "0", "\"0\" is out of range (1s-24h)");
+	expect_bad_value("rlimit_cpu", "25h",
+	    "\"25h\" is out of range (1s-24h)");
+	expect_bad_value("rlimit_cpu", "10",
+	    "\"10\" is not a duration in seconds (e.g. 30s, 5m) or unlimited");
+}
+END_TEST
+
+START_TEST(config_reports_a_bad_privilege_key_in_defaults_at_its_line)
+{
+	expect_error("[defaults]\n"
+	             "exec = echo\n"
+	             "user = no-such-user-here\n"
+	             "[svc]\n"
+	             "port = 7\n",
+	    3, "defaults", "user", "no such user");
+	/* Found only once the service is complete: still the defaults
+	 * line, in the service's name. */
+	expect_error("[defaults]\n"
+	             "exec = echo\n"
+	             "group = daemon\n"
+	             "[svc]\n"
+	             "port = 7\n",
+	    3, "svc", "group", "needs user");
+}
+END_TEST
+
+/* ---- config_check_privileges ---- */
+
+/* Loads the file at path and runs config_check_privileges(euid, egid) on
+ * it; returns its result with the message in err (CONFIG_ERR_MAX bytes). */
+static int
+check_file_privileges(const char *path, uid_t euid, gid_t egid, char *err)
+{
+	char load_err[CONFIG_ERR_MAX];
+	struct config cfg;
+	int rc;
+
+	ck_assert_msg(config_load(path, handler_dirs, &cfg, load_err,
+	                  sizeof(load_err)) == 0,
+	    "%s", load_err);
+	err[0] = '\0';
+	rc = config_check_privileges(&cfg, euid, egid, err, CONFIG_ERR_MAX);
+	config_free(&cfg);
+	return rc;
+}
+
+/* The same with text written to a fresh file. */
+static int
+check_privileges(const char *text, uid_t euid, gid_t egid, char *err)
+{
+	return check_file_privileges(harness_file(CONFIG_NAME, text), euid,
+	    egid, err);
+}
+
+/* Expects the check of path, as root, to fail with exactly path + rest. */
+static void
+expect_privilege_error_file(const char *path, const char *rest)
+{
+	char err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX];
+
+	snprintf(want, sizeof(want), "%s%s", path, rest);
+	ck_assert_msg(check_file_privileges(path, 0, 0, err) == -1,
+	    "no error, expected %s", want);
+	ck_assert_str_eq(err, want);
+}
+
+/* Expects the check of text to fail with exactly "<its path>" + rest. */
+static void
+expect_privilege_error(const char *text, uid_t euid, gid_t egid,
+    const char *rest)
+{
+	char err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX];
+
+	ck_assert_msg(check_privileges(text, euid, egid, err) == -1,
+	    "no error, expected %s", rest);
+	snprintf(want, sizeof(want), "%s%s", harness_file(CONFIG_NAME, text),
+	    rest);
+	ck_assert_str_eq(err, want);
+}
+
+/* Files must belong to root for the euid 0 checks to pass. */
+static bool
+skip_unless_root(void)
+{
+	if (geteuid() == 0)
+		return false;
+	fprintf(stderr, "skipped: needs root to own and chown files\n");
+	return true;
+}
+
+START_TEST(privileges_as_root_require_user_in_each_enabled_service)
+{
+	char err[CONFIG_ERR_MAX];
+
+	if (skip_unless_root())
+		return;
+	expect_privilege_error("[ok]\nport = 7\nuser = root\nexec = echo\n"
+	                       "[svc]\nport = 8\nexec = echo\n",
+	    0, 0,
+	    ":5: [svc]: runs as root without saying so: add user = NAME, or "
+	    "user = root");
+	ck_assert_int_eq(check_privileges("[svc]\nport = 7\nexec = echo\n"
+	                                  "user = root\n",
+	                     0, 0, err),
+	    0);
+	/* A disabled service never runs a handler. */
+	ck_assert_int_eq(check_privileges("[svc]\nport = 7\nexec = echo\n"
+	                                  "enabled = no\n",
+	                     0, 0, err),
+	    0);
+	/* Nor does superd care who it is when it is not root. */
+	ck_assert_msg(check_privileges("[svc]\nport = 7\nexec = echo\n", 1000,
+	                  1000, err) == 0,
+	    "%s", err);
+}
+END_TEST
+
+START_TEST(privileges_as_root_refuse_a_config_file_others_can_change)
+{
+	static const char text[] =
+	    "[svc]\nport = 7\nuser = nobody\nexec = echo\n";
+	char err[CONFIG_ERR_MAX], path[PATH_MAX];
+
+	if (skip_unless_root())
+		return;
+	snprintf(path, sizeof(path), "%s", harness_file(CONFIG_NAME, text));
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	expect_privilege_error_file(path,
+	    ": superd runs as root, and the file "
+	    "is writable by every user (mode "
+	    "0666; chmod o-w)");
+	ck_assert_int_eq(chmod(path, 0664), 0);
+	ck_assert_int_eq(chown(path, 0, 100), 0);
+	expect_privilege_error_file(path,
+	    ": superd runs as root, and the file is writable by group 100 "
+	    "(mode 0664; chmod g-w, or chgrp root)");
+	/* Group root may write it: only root is in it, normally. */
+	ck_assert_int_eq(chown(path, 0, 0), 0);
+	ck_assert_int_eq(check_file_privileges(path, 0, 0, err), 0);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	expect_privilege_error_file(path,
+	    ": superd runs as root, and the file is owned by uid 65534, not "
+	    "root (chown root)");
+	/* Only root needs to worry. */
+	ck_assert_int_eq(check_file_privileges(path, 65534, 65534, err), 0);
+}
+END_TEST
+
+START_TEST(privileges_as_root_refuse_a_handler_others_can_change)
+{
+	char text[1024], want[1024];
+	const char *script =
+	    harness_script("handler.sh", "#!/bin/sh\necho hi\n");
+	char path[512];
+
+	if (skip_unless_root())
+		return;
+	snprintf(path, sizeof(path), "%s", script);
+	snprintf(text, sizeof(text),
+	    "[svc]\nport = 7\nuser = nobody\nexec = %s --flag\n", path);
+	ck_assert_int_eq(chmod(path, 0757), 0);
+	snprintf(want, sizeof(want),
+	    ":4: [svc] exec: superd runs as root, and %s is writable by every "
+	    "user (mode 0757; chmod o-w)",
+	    path);
+	expect_privilege_error(text, 0, 0, want);
+	ck_assert_int_eq(chmod(path, 0775), 0);
+	ck_assert_int_eq(chown(path, 0, 100), 0);
+	snprintf(want, sizeof(want),
+	    ":4: [svc] exec: superd runs as root, and %s is writable by group "
+	    "100 (mode 0775; chmod g-w, or chgrp root)",
+	    path);
+	expect_privilege_error(text, 0, 0, want);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	ck_assert_int_eq(chown(path, 65534, 0), 0);
+	snprintf(want, sizeof(want),
+	    ":4: [svc] exec: superd runs as root, and %s is owned by uid "
+	    "65534, not root (chown root)",
+	    path);
+	expect_privilege_error(text, 0, 0, want);
+}
+END_TEST
+
+START_TEST(privileges_without_root_refuse_another_user_or_group)
+{
+	char err[CONFIG_ERR_MAX];
+
+	expect_privilege_error("[svc]\nport = 7\nuser = root\nexec = echo\n",
+	    65534, 65534,
+	    ":3: [svc] user: superd is not root: cannot run as root");
+	expect_privilege_error("[defaults]\nuser = root\n"
+	                       "[svc]\nport = 7\nexec = echo\n",
+	    65534, 65534,
+	    ":2: [svc] user: superd is not root: cannot run as root");
+	expect_privilege_error("[svc]\nport = 7\nuser = nobody\n"
+	                       "group = daemon\nexec = echo\n",
+	    65534, 65534,
+	    ":4: [svc] group: superd is not root: cannot run as group 1");
+	expect_privilege_error("[svc]\nport = 7\nuser = nobody\n"
+	                       "exec = echo\n",
+	    65534, 1,
+	    ":3: [svc] user: superd is not root: cannot run as group 65534");
+	expect_privilege_error("[svc]\nport = 7\nuser = nobody\nexec = echo\n"
+	                       "supplementary_groups = none\n",
+	    65534, 65534,
+	    ":5: [svc] supplementary_groups: superd is not root: cannot set "
+	    "supplementary groups");
+	/* Its own user, by name, is fine. */
+	ck_assert_msg(check_privileges("[svc]\nport = 7\nuser = nobody\n"
+	                               "exec = echo\n",
+	                  65534, 65534, err) == 0,
+	    "%s", err);
+}
+END_TEST
+
 static Suite *
 make_config_suite(void)
 {
@@ -2124,6 +2767,39 @@ make_config_suite(void)
 	tcase_add_test(tc, config_reports_a_bad_limit_in_defaults_at_its_line);
 	tcase_add_test(tc, config_defaults_supply_every_limit_key);
 	tcase_add_test(tc, config_a_services_own_limit_keys_win_over_defaults);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("privileges");
+	tcase_add_test(tc, config_gives_the_privilege_keys_their_defaults);
+	tcase_add_test(tc, config_resolves_user_to_ids_and_the_users_groups);
+	tcase_add_test(tc, config_accepts_numeric_uids_and_gids);
+	tcase_add_test(tc, config_group_replaces_the_primary_group);
+	tcase_add_test(tc, config_reads_supplementary_groups_none_and_a_list);
+	tcase_add_test(tc,
+	    config_accumulates_env_lines_and_appends_pass_env_values);
+	tcase_add_test(tc, config_reads_workdir_umask_nice_and_rlimits);
+	tcase_add_test(tc, config_accepts_the_bounds_of_each_world_key);
+	tcase_add_test(tc, config_defaults_supply_the_privilege_and_world_keys);
+	tcase_add_test(tc, config_rejects_a_bad_user);
+	tcase_add_test(tc, config_rejects_a_bad_group);
+	tcase_add_test(tc, config_rejects_bad_supplementary_groups);
+	tcase_add_test(tc, config_rejects_a_bad_env);
+	tcase_add_test(tc, config_rejects_more_than_64_env_entries);
+	tcase_add_test(tc, config_rejects_a_bad_pass_env);
+	tcase_add_test(tc, config_rejects_a_bad_workdir);
+	tcase_add_test(tc, config_rejects_a_bad_umask);
+	tcase_add_test(tc, config_rejects_a_bad_nice);
+	tcase_add_test(tc, config_rejects_bad_rlimits);
+	tcase_add_test(tc,
+	    config_reports_a_bad_privilege_key_in_defaults_at_its_line);
+	tcase_add_test(tc,
+	    privileges_as_root_require_user_in_each_enabled_service);
+	tcase_add_test(tc,
+	    privileges_as_root_refuse_a_config_file_others_can_change);
+	tcase_add_test(tc,
+	    privileges_as_root_refuse_a_handler_others_can_change);
+	tcase_add_test(tc,
+	    privileges_without_root_refuse_another_user_or_group);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

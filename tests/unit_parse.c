@@ -293,6 +293,116 @@ START_TEST(parse_bool_rejects_junk)
 }
 END_TEST
 
+/* ---- signed numbers, octal modes, sizes ---- */
+
+START_TEST(parse_long_accepts_signed_numbers_within_range)
+{
+	long v = 4242;
+
+	ck_assert_int_eq(parse_long("-20", -20, 19, &v), 0);
+	ck_assert_int_eq(v, -20);
+	ck_assert_int_eq(parse_long("+19", -20, 19, &v), 0);
+	ck_assert_int_eq(v, 19);
+	ck_assert_int_eq(parse_long("0", -20, 19, &v), 0);
+	ck_assert_int_eq(v, 0);
+}
+END_TEST
+
+START_TEST(parse_long_rejects_junk_and_out_of_range_values)
+{
+	static const char *const junk[] = { "", "-", "+", "--1", "- 1", "1x",
+		" 1", "1.0" };
+	long v = 4242;
+	size_t i;
+
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		errno = 0;
+		ck_assert_msg(parse_long(junk[i], -20, 19, &v) == -1 &&
+		        errno == EINVAL,
+		    "\"%s\"", junk[i]);
+	}
+	errno = 0;
+	ck_assert_int_eq(parse_long("-21", -20, 19, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_long("99999999999999999999", -20, 19, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_long("-9223372036854775808", LONG_MIN, 0, &v),
+	    -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(v, 4242);
+}
+END_TEST
+
+START_TEST(parse_octal_reads_modes_up_to_the_maximum)
+{
+	unsigned long v = UNTOUCHED;
+
+	ck_assert_int_eq(parse_octal("022", 0777, &v), 0);
+	ck_assert_uint_eq(v, 022);
+	ck_assert_int_eq(parse_octal("0000777", 0777, &v), 0);
+	ck_assert_uint_eq(v, 0777);
+	errno = 0;
+	ck_assert_int_eq(parse_octal("1000", 0777, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_octal("77777777777777777777777777", 0777, &v),
+	    -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_octal("8", 0777, &v), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(parse_octal("", 0777, &v), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_uint_eq(v, 0777);
+}
+END_TEST
+
+START_TEST(parse_size_reads_bytes_and_binary_units)
+{
+	unsigned long v = UNTOUCHED;
+
+	ck_assert_int_eq(parse_size("4096", 0, ULONG_MAX, &v), 0);
+	ck_assert_uint_eq(v, 4096);
+	ck_assert_int_eq(parse_size("64K", 0, ULONG_MAX, &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(parse_size("512M", 0, ULONG_MAX, &v), 0);
+	ck_assert_uint_eq(v, 512UL << 20);
+	ck_assert_int_eq(parse_size("2G", 0, ULONG_MAX, &v), 0);
+	ck_assert_uint_eq(v, 2UL << 30);
+	ck_assert_int_eq(parse_size("0", 0, ULONG_MAX, &v), 0);
+	ck_assert_uint_eq(v, 0);
+}
+END_TEST
+
+START_TEST(parse_size_rejects_junk_overflow_and_out_of_range)
+{
+	static const char *const junk[] = { "", "K", "1k", "1KB", "1 K", "-1",
+		"1.5M", "1P" };
+	unsigned long v = UNTOUCHED;
+	size_t i;
+
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		errno = 0;
+		ck_assert_msg(parse_size(junk[i], 0, ULONG_MAX, &v) == -1 &&
+		        errno == EINVAL,
+		    "\"%s\"", junk[i]);
+	}
+	errno = 0;
+	ck_assert_int_eq(parse_size("1K", 2048, ULONG_MAX, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_size("3K", 0, 2048, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_size("99999999999T", 0, ULONG_MAX, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_uint_eq(v, UNTOUCHED);
+}
+END_TEST
+
 static Suite *
 make_parse_suite(void)
 {
@@ -321,6 +431,14 @@ make_parse_suite(void)
 	tcase_add_test(tc,
 	    parse_duration_rejects_more_than_the_maximum_with_erange);
 	tcase_add_test(tc, parse_duration_rejects_overflow_with_erange);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("signed_octal_size");
+	tcase_add_test(tc, parse_long_accepts_signed_numbers_within_range);
+	tcase_add_test(tc, parse_long_rejects_junk_and_out_of_range_values);
+	tcase_add_test(tc, parse_octal_reads_modes_up_to_the_maximum);
+	tcase_add_test(tc, parse_size_reads_bytes_and_binary_units);
+	tcase_add_test(tc, parse_size_rejects_junk_overflow_and_out_of_range);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bool");

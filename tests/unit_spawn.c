@@ -1,6 +1,8 @@
 /* Unit tests of the child checklist (through the probe handler) and of
  * reaping many children that exit at once. */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -8,6 +10,8 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,29 +20,39 @@
 #include <unistd.h>
 
 #include "children.h"
+#include "config.h"
 #include "harness.h"
 #include "sig.h"
 #include "spawn.h"
 
 static char probe_report[16384];
 
-/* Spawns the probe on one end of a socketpair, as if it were a connection
- * to 127.0.0.1:7007 from 127.0.0.1:4242, and collects its report. */
-static int
-spawn_probe(char **argv, const char *path)
+/* A service that runs path with argv, as the tests below build it: no
+ * config file, superd's defaults where the loader would put them. */
+static void
+probe_service(struct service *svc, char **argv, const char *path)
 {
-	struct service svc;
+	static char path_buf[PATH_MAX];
+
+	memset(svc, 0, sizeof(*svc));
+	snprintf(svc->name, sizeof(svc->name), "probe");
+	snprintf(path_buf, sizeof(path_buf), "%s", path);
+	svc->path = path_buf;
+	svc->argv = argv;
+	svc->umask = UMASK_DEFAULT;
+}
+
+/* Spawns svc on one end of a socketpair, as if it were a connection to
+ * 127.0.0.1:7007 from 127.0.0.1:4242, and collects its report. */
+static int
+spawn_service(const struct service *svc)
+{
 	struct listener l;
 	struct sockaddr_in peer;
 	int sv[2], status;
 	pid_t pid;
 	size_t n;
 
-	memset(&svc, 0, sizeof(svc));
-	snprintf(svc.name, sizeof(svc.name), "probe");
-	svc.path = strdup(path);
-	ck_assert_ptr_nonnull(svc.path);
-	svc.argv = argv;
 	memset(&l, 0, sizeof(l));
 	snprintf(l.ip, sizeof(l.ip), "127.0.0.1");
 	snprintf(l.port, sizeof(l.port), "7007");
@@ -49,15 +63,63 @@ spawn_probe(char **argv, const char *path)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 	    0);
-	pid = spawn_handler(&svc, &l, sv[0], (struct sockaddr *)&peer, 3);
+	pid = spawn_handler(svc, &l, sv[0], (struct sockaddr *)&peer, 3);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
 	n = tcp_read_all(sv[1], probe_report, sizeof(probe_report) - 1, 5000);
 	probe_report[n] = '\0';
 	close(sv[1]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	free(svc.path);
 	return status;
+}
+
+/* Spawns the probe (or path) with superd's defaults. */
+static int
+spawn_probe(char **argv, const char *path)
+{
+	struct service svc;
+
+	probe_service(&svc, argv, path);
+	return spawn_service(&svc);
+}
+
+/* The value of "key" in the report (a "key:" line, blanks and tabs around
+ * the value removed), in static storage; fails the test if missing. */
+static const char *
+probe_value(const char *key)
+{
+	static char value[512];
+	char needle[64];
+	const char *p;
+	size_t len;
+
+	snprintf(needle, sizeof(needle), "\n%s:", key);
+	p = strstr(probe_report, needle);
+	ck_assert_msg(p != NULL, "no %s in %s", key, probe_report);
+	p += strlen(needle);
+	p += strspn(p, " \t");
+	len = strcspn(p, "\n");
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	snprintf(value, sizeof(value), "%.*s", (int)len, p);
+	return value;
+}
+
+static void
+expect_value(const char *key, const char *want)
+{
+	ck_assert_msg(strcmp(probe_value(key), want) == 0,
+	    "%s is \"%s\", want \"%s\"; report:\n%s", key, probe_value(key),
+	    want, probe_report);
+}
+
+static bool
+skip_unless_root(void)
+{
+	if (geteuid() == 0)
+		return false;
+	fprintf(stderr, "skipped: needs root to switch users\n");
+	return true;
 }
 
 static void
@@ -190,6 +252,342 @@ START_TEST(spawn_exits_126_when_program_is_not_executable)
 }
 END_TEST
 
+/* ---- privileges and the handler's world ---- */
+
+START_TEST(spawn_drops_to_nobody_with_no_supplementary_groups)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct service svc;
+	int status;
+
+	if (skip_unless_root())
+		return;
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true;
+	svc.uid = 65534;
+	svc.gid = 65534;
+	status = spawn_service(&svc);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	expect_value("Uid", "65534\t65534\t65534\t65534");
+	expect_value("Gid", "65534\t65534\t65534\t65534");
+	expect_value("Groups", "");
+}
+END_TEST
+
+START_TEST(spawn_drops_to_exactly_the_listed_supplementary_groups)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	gid_t groups[] = { 4, 27, 100 };
+	struct service svc;
+
+	if (skip_unless_root())
+		return;
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true;
+	svc.uid = 65534;
+	svc.gid = 33;
+	svc.groups = groups;
+	svc.ngroups = 3;
+	spawn_service(&svc);
+	expect_value("Uid", "65534\t65534\t65534\t65534");
+	expect_value("Gid", "33\t33\t33\t33");
+	expect_value("Groups", "4 27 100");
+}
+END_TEST
+
+START_TEST(spawn_as_root_sets_the_groups_even_for_user_root)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	gid_t superd_groups[] = { 4, 27 }, groups[] = { 0 };
+	struct service svc;
+
+	if (skip_unless_root())
+		return;
+	/* superd's own groups must not reach the handler. */
+	ck_assert_int_eq(setgroups(2, superd_groups), 0);
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true;
+	svc.groups = groups;
+	svc.ngroups = 1;
+	spawn_service(&svc);
+	expect_value("Uid", "0\t0\t0\t0");
+	expect_value("Groups", "0");
+}
+END_TEST
+
+/* Reads what the child wrote to fd 2 (redirected to a pipe by the test). */
+static void
+read_stderr(int fd, char *buf, size_t len)
+{
+	size_t n = tcp_read_all(fd, buf, len - 1, 5000);
+
+	buf[n] = '\0';
+}
+
+/* Makes fd 2 a pipe; returns its read end. */
+static int
+capture_stderr(void)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
+	close(p[1]);
+	return p[0];
+}
+
+START_TEST(spawn_exits_126_naming_the_step_when_setgroups_fails)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL }, line[512];
+	static gid_t groups[65537]; /* one more than NGROUPS_MAX */
+	struct service svc;
+	int status, errfd;
+
+	if (skip_unless_root())
+		return;
+	spawn_setup_like_superd();
+	errfd = capture_stderr();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true;
+	svc.uid = 65534;
+	svc.gid = 65534;
+	svc.groups = groups;
+	svc.ngroups = sizeof(groups) / sizeof(groups[0]);
+	status = spawn_service(&svc);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 126,
+	    "status %d", status);
+	ck_assert_str_eq(probe_report, "");
+	close(STDERR_FILENO);
+	read_stderr(errfd, line, sizeof(line));
+	ck_assert_msg(strstr(line, "superd: probe[") == line &&
+	        strstr(line,
+	            "]: cannot setgroups for " PROBE_BIN
+	            ": Invalid argument\n") != NULL,
+	    "%s", line);
+}
+END_TEST
+
+/* What an unprivileged superd does: it cannot switch, and says so. */
+START_TEST(spawn_without_root_fails_to_switch_users_with_126)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL }, line[512];
+	struct service svc;
+	int status, errfd;
+
+	if (skip_unless_root())
+		return;
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(setgid(65534), 0);
+	ck_assert_int_eq(setuid(65534), 0);
+	spawn_setup_like_superd();
+	errfd = capture_stderr();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true; /* root, uid 0 and gid 0 */
+	status = spawn_service(&svc);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 126,
+	    "status %d", status);
+	close(STDERR_FILENO);
+	read_stderr(errfd, line, sizeof(line));
+	ck_assert_msg(strstr(line,
+	                  "]: cannot setgid for " PROBE_BIN
+	                  ": Operation not permitted\n") != NULL,
+	    "%s", line);
+}
+END_TEST
+
+START_TEST(spawn_without_root_keeps_its_own_ids_when_asked_for_them)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct service svc;
+	int status;
+
+	if (skip_unless_root())
+		return;
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(setgid(65534), 0);
+	ck_assert_int_eq(setuid(65534), 0);
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.user_set = true;
+	svc.uid = 65534;
+	svc.gid = 65534;
+	status = spawn_service(&svc);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	expect_value("Uid", "65534\t65534\t65534\t65534");
+}
+END_TEST
+
+START_TEST(spawn_adds_env_entries_after_the_fixed_ones)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	char e0[] = "GREETING=hello world",
+	     e1[] = "EMPTY=", e2[] = "EQUALS=a=b";
+	char *env[] = { e0, e1, e2 };
+	struct service svc;
+	const char *sup, *greet;
+
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.env = env;
+	svc.nenv = 3;
+	spawn_service(&svc);
+	ck_assert_ptr_nonnull(
+	    strstr(probe_report, "env: PATH=" SPAWN_PATH "\n"));
+	sup = strstr(probe_report, "env: SUPERD_SERVICE=probe\n");
+	greet = strstr(probe_report,
+	    "env: GREETING=hello world\nenv: EMPTY=\nenv: EQUALS=a=b\nend\n");
+	ck_assert_msg(sup != NULL && greet != NULL && sup < greet, "%s",
+	    probe_report);
+}
+END_TEST
+
+START_TEST(spawn_lets_env_replace_path)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL }, e0[] = "PATH=/opt/x/bin";
+	char *env[] = { e0 };
+	struct service svc;
+	const char *p;
+	size_t n = 0;
+
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.env = env;
+	svc.nenv = 1;
+	spawn_service(&svc);
+	ck_assert_ptr_nonnull(strstr(probe_report, "env: PATH=/opt/x/bin\n"));
+	for (p = probe_report; (p = strstr(p, "env: PATH=")) != NULL; p++)
+		n++;
+	ck_assert_int_eq(n, 1);
+}
+END_TEST
+
+START_TEST(spawn_passes_pass_env_values_read_at_load)
+{
+	static const char *const dirs[] = { NULL };
+	char conf[512], err[CONFIG_ERR_MAX];
+	struct config cfg;
+	int status;
+
+	setenv("PROBE_PASSED", "from superd", 1);
+	setenv("PROBE_LATER", "at load", 1);
+	snprintf(conf, sizeof(conf),
+	    "[probe]\nport = 7\nexec = %s\nenv = A=1\n"
+	    "pass_env = PROBE_PASSED PROBE_UNSET, PROBE_LATER\n",
+	    PROBE_BIN);
+	unsetenv("PROBE_UNSET");
+	ck_assert_msg(config_load(harness_file("p.ini", conf), dirs, &cfg, err,
+	                  sizeof(err)) == 0,
+	    "%s", err);
+	/* The value in effect at load is the one the handler sees. */
+	setenv("PROBE_LATER", "changed after load", 1);
+	spawn_setup_like_superd();
+	status = spawn_service(&cfg.services[0]);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	ck_assert_msg(strstr(probe_report,
+	                  "env: A=1\nenv: PROBE_PASSED=from superd\n"
+	                  "env: PROBE_LATER=at load\nend\n") != NULL,
+	    "%s", probe_report);
+	ck_assert_ptr_null(strstr(probe_report, "PROBE_UNSET"));
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(spawn_runs_the_handler_in_root_by_default_and_in_workdir)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL }, dir[512], *slash;
+	struct service svc;
+
+	ck_assert_int_eq(chdir(BUILD_DIR), 0);
+	spawn_setup_like_superd();
+	spawn_probe(argv, PROBE_BIN);
+	expect_value("cwd", "/");
+
+	snprintf(dir, sizeof(dir), "%s", harness_file("x", ""));
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.workdir = dir;
+	spawn_service(&svc);
+	expect_value("cwd", dir);
+}
+END_TEST
+
+START_TEST(spawn_sets_umask_022_by_default_and_as_configured)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct service svc;
+
+	umask(0);
+	spawn_setup_like_superd();
+	spawn_probe(argv, PROBE_BIN);
+	expect_value("Umask", "0022");
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.umask = 0027;
+	spawn_service(&svc);
+	expect_value("Umask", "0027");
+}
+END_TEST
+
+START_TEST(spawn_sets_nice_only_when_asked)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct service svc;
+
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, 0, 2), 0);
+	spawn_setup_like_superd();
+	spawn_probe(argv, PROBE_BIN);
+	expect_value("nice", "2");
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.nice_set = true;
+	svc.nice = 7;
+	spawn_service(&svc);
+	expect_value("nice", "7");
+}
+END_TEST
+
+START_TEST(spawn_sets_each_configured_rlimit_soft_and_hard)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct service svc;
+
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, PROBE_BIN);
+	svc.rlimit[SERVICE_RLIMIT_NOFILE] = (struct service_limit){ true, 64 };
+	svc.rlimit[SERVICE_RLIMIT_NPROC] = (struct service_limit){ true, 1000 };
+	svc.rlimit[SERVICE_RLIMIT_CPU] = (struct service_limit){ true, 30 };
+	svc.rlimit[SERVICE_RLIMIT_CORE] = (struct service_limit){ true, 0 };
+	spawn_service(&svc);
+	expect_value("rlimit_nofile", "64 64");
+	expect_value("rlimit_nproc", "1000 1000");
+	expect_value("rlimit_cpu", "30 30");
+	expect_value("rlimit_core", "0 0");
+}
+END_TEST
+
+/* The probe may be built with AddressSanitizer, which cannot start under
+ * a small RLIMIT_AS: the shell reports that one. */
+START_TEST(spawn_sets_rlimit_as)
+{
+	char a0[] = "sh", a1[] = "-c",
+	     a2[] = "echo \"as: $(ulimit -S -v) $(ulimit -H -v)\"";
+	char *argv[] = { a0, a1, a2, NULL };
+	struct service svc;
+
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, "/bin/sh");
+	svc.rlimit[SERVICE_RLIMIT_AS] =
+	    (struct service_limit){ true, 256UL << 20 };
+	spawn_service(&svc);
+	ck_assert_str_eq(probe_report, "as: 262144 262144\n");
+}
+END_TEST
+
 /* ---- reaping ---- */
 
 static size_t exits_seen;
@@ -265,6 +663,24 @@ make_spawn_suite(void)
 	tcase_add_test(tc,
 	    spawn_exits_127_with_one_line_when_program_is_missing);
 	tcase_add_test(tc, spawn_exits_126_when_program_is_not_executable);
+	tcase_add_test(tc, spawn_drops_to_nobody_with_no_supplementary_groups);
+	tcase_add_test(tc,
+	    spawn_drops_to_exactly_the_listed_supplementary_groups);
+	tcase_add_test(tc, spawn_as_root_sets_the_groups_even_for_user_root);
+	tcase_add_test(tc,
+	    spawn_exits_126_naming_the_step_when_setgroups_fails);
+	tcase_add_test(tc, spawn_without_root_fails_to_switch_users_with_126);
+	tcase_add_test(tc,
+	    spawn_without_root_keeps_its_own_ids_when_asked_for_them);
+	tcase_add_test(tc, spawn_adds_env_entries_after_the_fixed_ones);
+	tcase_add_test(tc, spawn_lets_env_replace_path);
+	tcase_add_test(tc, spawn_passes_pass_env_values_read_at_load);
+	tcase_add_test(tc,
+	    spawn_runs_the_handler_in_root_by_default_and_in_workdir);
+	tcase_add_test(tc, spawn_sets_umask_022_by_default_and_as_configured);
+	tcase_add_test(tc, spawn_sets_nice_only_when_asked);
+	tcase_add_test(tc, spawn_sets_each_configured_rlimit_soft_and_hard);
+	tcase_add_test(tc, spawn_sets_rlimit_as);
 	tcase_add_test(tc, reap_collects_many_children_exiting_at_once);
 	suite_add_tcase(s, tc);
 	return s;

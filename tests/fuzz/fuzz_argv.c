@@ -1,0 +1,97 @@
+/* libFuzzer harness for the exec splitter: any string splits into words
+ * or fails with a reason, never a crash, a leak or an overrun; and the
+ * words, quoted the way superd -t prints them, split back into the same
+ * words. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argv.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void __attribute__((noreturn)) fuzz_fail(const char *what, const char *s)
+{
+	fprintf(stderr, "fuzz_argv: %s: \"%s\"\n", what, s);
+	abort();
+}
+
+/* Each word single-quoted, a quote inside as '\'' (as main.c prints
+ * them), blank-separated.  Returns a malloc'd string. */
+static char *
+fuzz_quote(char *const *argv)
+{
+	size_t len = 1, i;
+	const char *p;
+	char *out, *o;
+
+	for (i = 0; argv[i] != NULL; i++)
+		len += 3 + 4 * strlen(argv[i]);
+	if ((out = malloc(len)) == NULL)
+		abort();
+	o = out;
+	for (i = 0; argv[i] != NULL; i++) {
+		if (i > 0)
+			*o++ = ' ';
+		*o++ = '\'';
+		for (p = argv[i]; *p != '\0'; p++) {
+			if (*p == '\'') {
+				memcpy(o, "'\\''", 4);
+				o += 4;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+fuzz_round_trip(const char *s, char **argv)
+{
+	char *quoted = fuzz_quote(argv), **again, err[128];
+	size_t i;
+
+	if (argv_split(quoted, &again, err, sizeof(err)) == -1)
+		fuzz_fail("quoted words do not split", quoted);
+	for (i = 0; argv[i] != NULL && again[i] != NULL; i++)
+		if (strcmp(argv[i], again[i]) != 0)
+			break;
+	if (argv[i] != NULL || again[i] != NULL)
+		fuzz_fail("quoted words split differently", s);
+	free(again);
+	free(quoted);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t errlen = size > 0 ? 1 + data[0] % 96 : 1, words, bytes;
+	char *s, *err, **argv;
+
+	/* An exec value is a C string: the input up to its first NUL. */
+	if ((s = malloc(size + 1)) == NULL || (err = malloc(errlen)) == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	err[0] = '\0';
+	if (argv_split(s, &argv, err, errlen) == 0) {
+		if (argv[0] == NULL)
+			fuzz_fail("no words", s);
+		for (words = 0, bytes = 0; argv[words] != NULL; words++)
+			bytes += strlen(argv[words]);
+		if (bytes > strlen(s) || words > strlen(s) / 2 + 1)
+			fuzz_fail("more out than in", s);
+		fuzz_round_trip(s, argv);
+		free(argv);
+	} else if (strnlen(err, errlen) == errlen ||
+	    (errlen > 1 && err[0] == '\0')) {
+		fuzz_fail("no reason given", s);
+	}
+	free(err);
+	free(s);
+	return 0;
+}
