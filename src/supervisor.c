@@ -575,6 +575,13 @@ supervisor_reload(struct supervisor *sv)
 		supervisor_reload_failed(err);
 		return;
 	}
+	/* The same rules as at start: a reload is no way around them. */
+	if (config_check_privileges(&next, geteuid(), getegid(), err,
+	        sizeof(err)) == -1) {
+		config_free(&next);
+		supervisor_reload_failed(err);
+		return;
+	}
 	if (admit_init(&adm, &next) == -1) {
 		snprintf(err, sizeof(err), "%s", strerror(errno));
 		config_free(&next);

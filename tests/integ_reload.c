@@ -137,6 +137,23 @@ START_TEST(an_invalid_new_file_keeps_the_running_services)
 }
 END_TEST
 
+START_TEST(a_reload_keeps_the_rule_that_root_names_a_user)
+{
+	char buf[64];
+	int port;
+
+	if (geteuid() != 0)
+		return;
+	start(HEAD "[echo]\nport = 0\nexec = echo\n");
+	port = superd_port(&sd, "echo");
+	write_conf("[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n");
+	ck_assert_ptr_nonnull(
+	    strstr(reload("reload failed"), "runs as root without saying so"));
+	tcp_exchange(port, "kept\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "kept\n");
+}
+END_TEST
+
 START_TEST(a_new_port_in_use_fails_the_reload_and_changes_nothing)
 {
 	struct sockaddr_in sin = { 0 };
@@ -417,6 +434,7 @@ make_reload_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, reload_keeps_the_same_listening_sockets);
 	tcase_add_test(tc, an_invalid_new_file_keeps_the_running_services);
+	tcase_add_test(tc, a_reload_keeps_the_rule_that_root_names_a_user);
 	tcase_add_test(tc,
 	    a_new_port_in_use_fails_the_reload_and_changes_nothing);
 	tcase_add_test(tc,
