@@ -33,6 +33,17 @@ children_add(struct children *c, const struct child *child)
 	c->v[c->n++] = *child;
 }
 
+struct child *
+children_find(struct children *c, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].pid == pid)
+			return &c->v[i];
+	return NULL;
+}
+
 int
 children_remove(struct children *c, pid_t pid, struct child *out)
 {

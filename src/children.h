@@ -5,11 +5,13 @@
 #define SUPERD_CHILDREN_H
 
 #include <sys/types.h>
+#include <netinet/in.h>
 
 #include <stddef.h>
 
 #include "cidr.h"
 #include "config.h"
+#include "errlog.h"
 
 /* A child whose service a reload removed: it runs on, counted nowhere. */
 #define CHILD_NO_SERVICE ((size_t)-1)
@@ -24,12 +26,18 @@ struct child {
 	long long stop_at;  /* max_duration deadline; 0: none */
 	long long kill_at;  /* SIGKILL after a stop; 0: not stopping */
 	unsigned long max_duration_ms, stop_timeout_ms; /* as at spawn */
+	char from[INET6_ADDRSTRLEN + 8]; /* "ip:port" of the client */
+	struct errlog err;               /* stderr = log: its pipe */
 };
+
 
 struct children {
 	struct child *v;
 	size_t n, cap;
 };
+
+/* The child with this pid, or NULL. */
+struct child *children_find(struct children *c, pid_t pid);
 
 /* Makes room for one more child.  Returns 0, or -1 with errno ENOMEM. */
 int children_reserve(struct children *c);

@@ -54,7 +54,15 @@ enum service_key {
 	KEY_RLIMIT_AS,
 	KEY_RLIMIT_CPU,
 	KEY_RLIMIT_CORE,
+	KEY_STDERR,
 	SERVICE_KEYS
+};
+
+/* Where a handler's stderr goes. */
+enum stderr_to {
+	STDERR_LOG,     /* a pipe superd reads: lines tagged in its log */
+	STDERR_INHERIT, /* superd's own stderr, shared */
+	STDERR_NULL     /* /dev/null */
 };
 
 /* What to do with a connection over a limit. */
@@ -114,6 +122,7 @@ struct service {
 	size_t nallow, ndeny;
 	unsigned long max_duration_ms; /* 0: no limit */
 	unsigned long stop_timeout_ms; /* TERM -> KILL for max_duration */
+	enum stderr_to stderr_to;
 
 	/*
 	 * Whom the handler runs as.  Names are resolved at load, so the

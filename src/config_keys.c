@@ -24,7 +24,8 @@ const char keys_service_list[] =
     "max_per_source, source_prefix_v4, source_prefix_v6, rate, "
     "rate_per_source, on_rate, allow, deny, max_duration, stop_timeout, "
     "user, group, supplementary_groups, env, pass_env, workdir, umask, "
-    "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core";
+    "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core, "
+    "stderr";
 const char keys_supervisor_list[] = "shutdown_timeout, max_children";
 
 /* The message for a failed parse_* call, by errno. */
@@ -297,6 +298,22 @@ set_rate_per_source(struct service *svc, const char *v, char *why,
     size_t whylen)
 {
 	return keys_rate(v, &svc->rate_per_source, why, whylen);
+}
+
+static int
+set_stderr(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (strcmp(v, "log") == 0)
+		svc->stderr_to = STDERR_LOG;
+	else if (strcmp(v, "inherit") == 0)
+		svc->stderr_to = STDERR_INHERIT;
+	else if (strcmp(v, "null") == 0)
+		svc->stderr_to = STDERR_NULL;
+	else {
+		snprintf(why, whylen, "\"%s\" is not log, inherit or null", v);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -847,6 +864,7 @@ static const struct service_key_info service_keys[] = {
 	{ "rlimit_as", KEY_RLIMIT_AS, false, false, set_rlimit_as },
 	{ "rlimit_cpu", KEY_RLIMIT_CPU, false, false, set_rlimit_cpu },
 	{ "rlimit_core", KEY_RLIMIT_CORE, false, false, set_rlimit_core },
+	{ "stderr", KEY_STDERR, false, false, set_stderr },
 };
 
 const struct service_key_info *
@@ -883,6 +901,7 @@ keys_init_service(struct service *svc)
 	svc->stop_timeout_ms = STOP_TIMEOUT_DEFAULT_MS;
 	svc->groups_from = GROUPS_USER;
 	svc->umask = UMASK_DEFAULT;
+	svc->stderr_to = STDERR_LOG;
 }
 
 static void

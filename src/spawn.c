@@ -239,7 +239,7 @@ spawn_close_from(int lowfd)
 }
 
 static void __attribute__((noreturn))
-spawn_child(const struct service *svc, int fd, char *const envp[])
+spawn_child(const struct service *svc, int fd, int errfd, char *const envp[])
 {
 	/* Dispositions are already default: sig_init reset them in superd
 	 * and superd installs no handler.  The blocked mask survives exec,
@@ -254,6 +254,10 @@ spawn_child(const struct service *svc, int fd, char *const envp[])
 	spawn_drop(svc);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
 		spawn_die(svc, "cannot set up stdin/stdout for", NULL, 126);
+	/* After this, failures are reported where the handler's own
+	 * complaints go: the log pipe, or nowhere with stderr = null. */
+	if (errfd != -1 && dup2(errfd, STDERR_FILENO) == -1)
+		spawn_die(svc, "cannot set up stderr for", NULL, 126);
 	/* Every fd of superd's is close-on-exec already; this also closes
 	 * anything our own parent leaked to us, and fd itself. */
 	if (spawn_close_from(3) == -1)
@@ -264,7 +268,7 @@ spawn_child(const struct service *svc, int fd, char *const envp[])
 
 pid_t
 spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency)
+    const struct sockaddr *peer, unsigned long concurrency, int errfd)
 {
 	struct spawn_env env;
 	pid_t pid;
@@ -273,6 +277,6 @@ spawn_handler(const struct service *svc, const struct listener *l, int fd,
 		return -1;
 	pid = fork();
 	if (pid == 0)
-		spawn_child(svc, fd, env.envp);
+		spawn_child(svc, fd, errfd, env.envp);
 	return pid;
 }

@@ -27,10 +27,13 @@
  * and the step, and exits 126; if exec fails, 127 (not found) or 126 (any
  * other reason).
  *
+ * errfd, unless -1, becomes the handler's stderr (the log pipe or
+ * /dev/null); with -1 the handler shares superd's.
+ *
  * The caller still owns fd and closes it.  Returns the child's pid, or -1
  * with errno if the environment could not be built or fork failed.
  */
 pid_t spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency);
+    const struct sockaddr *peer, unsigned long concurrency, int errfd);
 
 #endif

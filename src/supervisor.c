@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct supervisor {
 	size_t nls;
 	int epfd; /* the signal fd and the polled listeners */
 	int sigfd;
+	int devnull; /* stderr = null */
 	struct children kids;
 	struct admit admit;
 	bool stopping;       /* SIGTERM/SIGINT seen */
@@ -56,6 +58,13 @@ struct supervisor {
 
 /* epoll data of the signal fd; listeners carry their index. */
 #define EVENT_SIGNALS UINT64_MAX
+/* epoll data of a handler's stderr pipe: this bit and its pid. */
+#define EVENT_STDERR (1ULL << 62)
+/* Bytes of one handler's stderr read per wakeup: a flood gets a share of
+ * the loop, not all of it. */
+#define STDERR_BUDGET 16384
+/* What is still read once the handler has exited. */
+#define STDERR_FINAL_BUDGET (256 * 1024)
 #define EVENTS_PER_WAIT 64
 
 /* Adds listener i to the epoll set or takes it out, if that changes. */
@@ -91,13 +100,28 @@ supervisor_refresh(struct supervisor *sv, long long now)
 		            &sv->rate_wake));
 }
 
+/* One line of a handler's stderr, tagged with who wrote it. */
+static void
+supervisor_stderr_line(void *arg, const char *line)
+{
+	const struct child *c = arg;
+
+	log_info("%s[%d]: stderr from %s: %s", c->name, (int)c->pid, c->from,
+	    line);
+}
+
 static void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
 	struct supervisor *sv = arg;
 	const char *name = c->name;
 	long long now = clock_ms(), ms = now - c->start_ms;
+	struct child gone = *c;
 
+	/* Its last words come before the line saying it is gone. */
+	if (gone.err.fd != -1)
+		errlog_drain(&gone.err, STDERR_FINAL_BUDGET, true,
+		    supervisor_stderr_line, &gone);
 	if (c->service != CHILD_NO_SERVICE)
 		admit_ended(&sv->admit, c->service, &c->source, now);
 	if (WIFEXITED(status))
@@ -212,16 +236,61 @@ supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
 	supervisor_pause(sv, sv->fork_backoff);
 }
 
+/* The fd that becomes the handler's stderr: the write end of a fresh log
+ * pipe (its read end goes to c), /dev/null, or -1 for superd's own.  A
+ * pipe that cannot be made leaves the handler on superd's stderr. */
+static int
+supervisor_stderr_for(struct supervisor *sv, const struct service *svc,
+    struct child *c)
+{
+	int wr;
+
+	if (svc->stderr_to == STDERR_NULL)
+		return sv->devnull;
+	if (svc->stderr_to == STDERR_INHERIT)
+		return -1;
+	if (errlog_open(&c->err, &wr) == -1) {
+		log_warn("%s: stderr pipe (the handler shares superd's)",
+		    svc->name);
+		c->err.fd = -1;
+		return -1;
+	}
+	return wr;
+}
+
+static void
+supervisor_watch_stderr(struct supervisor *sv, struct child *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u64 = EVENT_STDERR | (uint64_t)(uint32_t)c->pid };
+
+	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, c->err.fd, &ev) == -1)
+		log_warn("%s[%d]: epoll_ctl stderr", c->name, (int)c->pid);
+}
+
+/* A handler wrote to its stderr (or closed it). */
+static void
+supervisor_stderr(struct supervisor *sv, pid_t pid)
+{
+	struct child *c = children_find(&sv->kids, pid);
+
+	/* Closing the pipe also takes it out of the epoll set. */
+	if (c != NULL && c->err.fd != -1)
+		errlog_drain(&c->err, STDERR_BUDGET, false,
+		    supervisor_stderr_line, c);
+}
+
 static void
 supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr *peer, const struct admission *ad)
 {
 	const struct service *svc = &sv->cfg->services[l->service];
-	char from[INET6_ADDRSTRLEN + 8];
 	struct child c;
 	unsigned long conc;
+	int errfd;
 
 	memset(&c, 0, sizeof(c));
+	c.err.fd = -1;
 	c.service = l->service;
 	snprintf(c.name, sizeof(c.name), "%s", svc->name);
 	c.peer = ad->peer;
@@ -231,15 +300,20 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	c.stop_timeout_ms = svc->stop_timeout_ms;
 	if (svc->max_duration_ms != 0)
 		c.stop_at = c.start_ms + (long long)svc->max_duration_ms;
-	config_format_addr(peer, from, sizeof(from));
+	config_format_addr(peer, c.from, sizeof(c.from));
 	conc = admit_started(&sv->admit, l->service, &c.source, c.start_ms);
+	errfd = supervisor_stderr_for(sv, svc, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, l, fd, peer, conc);
+		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd);
+	if (svc->stderr_to == STDERR_LOG && errfd != -1 && close(errfd) == -1)
+		log_warn("close stderr pipe");
 	if (c.pid == -1) {
+		if (c.err.fd != -1)
+			(void)close(c.err.fd);
 		admit_fork_failed(&sv->admit, l->service, &c.source,
 		    clock_ms());
-		log_debug("%s: dropped connection from %s", svc->name, from);
+		log_debug("%s: dropped connection from %s", svc->name, c.from);
 		supervisor_fork_failed(sv, svc);
 		return;
 	}
@@ -249,7 +323,9 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	}
 	children_add(&sv->kids, &c);
 	log_info("%s[%d]: connection from %s to %s", svc->name, (int)c.pid,
-	    from, l->label);
+	    c.from, l->label);
+	if (c.err.fd != -1)
+		supervisor_watch_stderr(sv, &c);
 }
 
 /* A connection that gets no handler: the reject_message if there is one
@@ -470,6 +546,9 @@ supervisor_poll(struct supervisor *sv)
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u64 == EVENT_SIGNALS)
 			signals = true;
+		else if (ev[i].data.u64 & EVENT_STDERR)
+			supervisor_stderr(sv,
+			    (pid_t)(ev[i].data.u64 & ~EVENT_STDERR));
 		else if (ev[i].data.u64 < sv->nls && !sv->stopping)
 			supervisor_accept(sv, (size_t)ev[i].data.u64);
 	}
@@ -636,6 +715,12 @@ supervisor_run(struct supervisor_args *args)
 	sv.nls = args->nls;
 	sv.sigfd = args->sigfd;
 	sv.epfd = -1;
+	sv.devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (sv.devnull == -1) {
+		log_warn("/dev/null");
+		listen_close_all(sv.ls, sv.nls);
+		return -1;
+	}
 	if (admit_init(&sv.admit, sv.cfg) == -1 ||
 	    supervisor_pollset(&sv) == -1) {
 		log_warn("supervisor");
@@ -655,7 +740,7 @@ supervisor_run(struct supervisor_args *args)
 	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
 	admit_free(&sv.admit);
-	if (close(sv.epfd) == -1)
-		log_warn("close epoll");
+	if (close(sv.epfd) == -1 || close(sv.devnull) == -1)
+		log_warn("close");
 	return sv.failed ? -1 : 0;
 }

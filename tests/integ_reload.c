@@ -424,6 +424,47 @@ START_TEST(socket_activation_adopts_a_socket_by_address)
 }
 END_TEST
 
+START_TEST(handler_stderr_reaches_the_log_tagged_and_never_the_client)
+{
+	char buf[256];
+	const char *err, *exited;
+	int port;
+
+	start(HEAD "[svc]\nport = 0\n"
+	           "exec = sh -c 'echo out; echo \"oops 1\" >&2; "
+	           "printf \"last words\" >&2'\n");
+	port = superd_port(&sd, "svc");
+	tcp_exchange(port, "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "out\n");
+	err = superd_wait_log(&sd, "]: stderr from 127.0.0.1:", 5000, NULL);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, ": oops 1\n", 5000, NULL));
+	/* A last line without a newline is still logged, before the exit. */
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, ": last words\n", 5000, NULL));
+	exited = superd_wait_log(&sd, "]: exited 0", 5000, NULL);
+	ck_assert_ptr_nonnull(exited);
+	ck_assert(strstr(sd.log, ": last words\n") < exited);
+}
+END_TEST
+
+START_TEST(stderr_null_and_inherit_do_what_they_say)
+{
+	char buf[256];
+
+	start(HEAD "[quiet]\nport = 0\nstderr = null\n"
+	           "exec = sh -c 'echo hush-hush >&2'\n"
+	           "[raw]\nport = 0\nstderr = inherit\n"
+	           "exec = sh -c 'echo plain-line >&2'\n");
+	tcp_exchange(superd_port(&sd, "quiet"), "", buf, sizeof(buf));
+	tcp_exchange(superd_port(&sd, "raw"), "", buf, sizeof(buf));
+	superd_wait_count(&sd, "]: exited 0", 2, 5000);
+	ck_assert_ptr_null(strstr(sd.log, "hush-hush"));
+	/* Inherited: the handler's own line, untagged. */
+	ck_assert_ptr_nonnull(strstr(sd.log, "\nplain-line\n"));
+}
+END_TEST
+
 static Suite *
 make_reload_suite(void)
 {
@@ -446,6 +487,9 @@ make_reload_suite(void)
 	tcase_add_test(tc, sd_notify_reports_ready_reloading_and_stopping);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_name);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_address);
+	tcase_add_test(tc,
+	    handler_stderr_reaches_the_log_tagged_and_never_the_client);
+	tcase_add_test(tc, stderr_null_and_inherit_do_what_they_say);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -63,7 +63,7 @@ spawn_service(const struct service *svc)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 	    0);
-	pid = spawn_handler(svc, &l, sv[0], (struct sockaddr *)&peer, 3);
+	pid = spawn_handler(svc, &l, sv[0], (struct sockaddr *)&peer, 3, -1);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
 	n = tcp_read_all(sv[1], probe_report, sizeof(probe_report) - 1, 5000);
