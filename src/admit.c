@@ -40,10 +40,54 @@ admit_free(struct admit *a)
 	a->svc = NULL;
 }
 
+/* What a limit does to new connections: the kv token and the words. */
+static const char *
+admit_action(enum overload o)
+{
+	return o == OVERLOAD_DEFER ? "defer" : "reject";
+}
+
 static const char *
 admit_verb(enum overload o)
 {
 	return o == OVERLOAD_DEFER ? "deferring" : "refusing";
+}
+
+static void
+admit_log_full(const struct service *svc, const struct service_state *st)
+{
+	if (st->full)
+		log_event("limit",
+		    "state=full reason=max limit=max_connections service=%s "
+		    "active=%lu action=%s%.0s",
+		    "%s: full (%lu handlers): %.0s%s new connections "
+		    "(reason=max)",
+		    svc->name, st->active, admit_action(svc->on_max),
+		    admit_verb(svc->on_max));
+	else
+		log_event("limit",
+		    "state=clear reason=max limit=max_connections service=%s "
+		    "active=%lu",
+		    "%s: below max_connections (%lu handlers): accepting "
+		    "again",
+		    svc->name, st->active);
+}
+
+static void
+admit_log_all_full(const struct admit *a)
+{
+	if (a->all_full)
+		log_event("limit",
+		    "state=full reason=max limit=max_children active=%lu "
+		    "action=defer",
+		    "max_children reached (%lu handlers): deferring new "
+		    "connections on every service (reason=max)",
+		    a->total);
+	else
+		log_event("limit",
+		    "state=clear reason=max limit=max_children active=%lu",
+		    "below max_children (%lu handlers): accepting again",
+		    a->total);
 }
 
 /* Keeps state->full and a->all_full in step with the counts, logging
@@ -56,20 +100,14 @@ admit_update_full(struct admit *a, size_t s)
 	bool full = st->active >= svc->max_connections;
 	bool all = a->total >= a->cfg->max_children;
 
-	if (full != st->full)
-		log_info(full ? "%s: full (%lu handlers): %s new connections "
-		                "(reason=max)"
-		              : "%s: below max_connections (%lu handlers): "
-		                "accepting again",
-		    svc->name, st->active, admit_verb(svc->on_max));
-	st->full = full;
-	if (all != a->all_full)
-		log_info(all ? "max_children reached (%lu handlers): deferring "
-		               "new connections on every service (reason=max)"
-		             : "below max_children (%lu handlers): accepting "
-		               "again",
-		    a->total);
-	a->all_full = all;
+	if (full != st->full) {
+		st->full = full;
+		admit_log_full(svc, st);
+	}
+	if (all != a->all_full) {
+		a->all_full = all;
+		admit_log_all_full(a);
+	}
 }
 
 static void
@@ -82,12 +120,17 @@ admit_rate_limited(struct admit *a, size_t s, bool limited)
 		return;
 	st->rate_limited = limited;
 	if (limited)
-		log_info("%s: rate limited (%lu per %lums): %s new connections "
-		         "(reason=rate)",
+		log_event("limit",
+		    "state=full reason=rate limit=rate service=%s count=%lu "
+		    "per_ms=%lu action=%s%.0s",
+		    "%s: rate limited (%lu per %lums): %.0s%s new connections "
+		    "(reason=rate)",
 		    svc->name, svc->rate.n, svc->rate.per_ms,
-		    admit_verb(svc->on_rate));
+		    admit_action(svc->on_rate), admit_verb(svc->on_rate));
 	else
-		log_info("%s: rate limit lifted", svc->name);
+		log_event("limit",
+		    "state=clear reason=rate limit=rate service=%s",
+		    "%s: rate limit lifted", svc->name);
 }
 
 /* An episode of rate limiting ends only when the bucket has filled up
@@ -179,8 +222,11 @@ admit_per_source(struct admit *a, size_t s, const struct cidr *source)
 	if (!src->over) {
 		src->over = true;
 		cidr_format(source, buf, sizeof(buf));
-		log_info("%s: source %s at max_per_source (%lu handlers): "
-		         "refusing its new connections (reason=per_source)",
+		log_event("limit",
+		    "state=full reason=per_source limit=max_per_source "
+		    "service=%s source=%s active=%lu action=reject",
+		    "%s: source %s at max_per_source (%lu handlers): refusing "
+		    "its new connections (reason=per_source)",
 		    svc->name, buf, src->active);
 	}
 	return false;
@@ -256,8 +302,11 @@ admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
 		if (src->over && src->active < svc->max_per_source) {
 			src->over = false;
 			cidr_format(source, buf, sizeof(buf));
-			log_info("%s: source %s below max_per_source: "
-			         "accepting again",
+			log_event("limit",
+			    "state=clear reason=per_source "
+			    "limit=max_per_source service=%s source=%s",
+			    "%s: source %s below max_per_source: accepting "
+			    "again",
 			    svc->name, buf);
 		}
 		sources_release(&a->sources, src, now);
@@ -282,9 +331,13 @@ admit_log_stats(const struct admit *a)
 
 	for (i = 0; i < a->cfg->nservices; i++) {
 		st = &a->svc[i];
-		log_info("%s: stats active=%lu accepted=%lu refused_max=%lu "
-		         "refused_per_source=%lu refused_rate=%lu "
-		         "refused_acl=%lu refused_fork_failed=%lu killed=%lu",
+		log_event("stats",
+		    "service=%s active=%lu accepted=%lu refused_max=%lu "
+		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
+		    "refused_fork_failed=%lu killed=%lu",
+		    "%s: stats active=%lu accepted=%lu refused_max=%lu "
+		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
+		    "refused_fork_failed=%lu killed=%lu",
 		    a->cfg->services[i].name, st->active, st->stats.accepted,
 		    st->stats.refused[REFUSE_MAX],
 		    st->stats.refused[REFUSE_PER_SOURCE],

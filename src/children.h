@@ -30,7 +30,6 @@ struct child {
 	struct errlog err;               /* stderr = log: its pipe */
 };
 
-
 struct children {
 	struct child *v;
 	size_t n, cap;

@@ -657,6 +657,7 @@ config_load(const char *path, const char *const *handler_dirs,
 	ld.errlen = errlen;
 	cfg->shutdown_timeout_ms = SHUTDOWN_TIMEOUT_DEFAULT_MS;
 	cfg->max_children = config_default_max_children();
+	cfg->log_format = LOG_FORMAT_TEXT;
 	if ((cfg->file = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

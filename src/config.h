@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "cidr.h"
+#include "log.h"
 #include "parse.h"
 
 #define SERVICE_NAME_MAX 32
@@ -162,6 +163,7 @@ struct config {
 	mode_t file_mode;
 	unsigned long shutdown_timeout_ms;
 	unsigned long max_children; /* all handlers together */
+	enum log_format log_format;
 	struct service *services;
 	size_t nservices;
 };

@@ -26,7 +26,8 @@ const char keys_service_list[] =
     "user, group, supplementary_groups, env, pass_env, workdir, umask, "
     "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core, "
     "stderr";
-const char keys_supervisor_list[] = "shutdown_timeout, max_children";
+const char keys_supervisor_list[] =
+    "shutdown_timeout, max_children, log_format";
 
 /* The message for a failed parse_* call, by errno. */
 static int
@@ -1041,6 +1042,7 @@ keys_finish_service(struct service *svc, enum service_key *key, char *why,
 static const char *const supervisor_keys[SKEYS] = {
 	[SKEY_SHUTDOWN_TIMEOUT] = "shutdown_timeout",
 	[SKEY_MAX_CHILDREN] = "max_children",
+	[SKEY_LOG_FORMAT] = "log_format",
 };
 
 int
@@ -1054,10 +1056,26 @@ keys_find_supervisor(const char *name)
 	return -1;
 }
 
+static int
+keys_log_format(const char *v, enum log_format *out, char *why, size_t whylen)
+{
+	if (strcmp(v, "text") == 0)
+		*out = LOG_FORMAT_TEXT;
+	else if (strcmp(v, "kv") == 0)
+		*out = LOG_FORMAT_KV;
+	else {
+		snprintf(why, whylen, "\"%s\" is not text or kv", v);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keys_set_supervisor(struct config *cfg, int k, const char *value, char *why,
     size_t whylen)
 {
+	if (k == SKEY_LOG_FORMAT)
+		return keys_log_format(value, &cfg->log_format, why, whylen);
 	if (k == SKEY_SHUTDOWN_TIMEOUT)
 		return keys_duration(value, SHUTDOWN_TIMEOUT_MAX_MS,
 		    &cfg->shutdown_timeout_ms, why, whylen);

@@ -45,7 +45,12 @@ int keys_finish_service(struct service *svc, enum service_key *key, char *why,
 int keys_add_bind(struct service *svc, const char *addr, char *why,
     size_t whylen);
 
-enum supervisor_key { SKEY_SHUTDOWN_TIMEOUT, SKEY_MAX_CHILDREN, SKEYS };
+enum supervisor_key {
+	SKEY_SHUTDOWN_TIMEOUT,
+	SKEY_MAX_CHILDREN,
+	SKEY_LOG_FORMAT,
+	SKEYS
+};
 
 /* The [supervisor] key called name, or -1. */
 int keys_find_supervisor(const char *name);

@@ -285,28 +285,39 @@ listen_unhook(struct listener *old, size_t nold, int fd)
 			old[i].fd = -1;
 }
 
+/* The line for a listener; one kept across a reload only with -v. */
+static void
+listen_log(const char *name, const struct listener *l, bool reload)
+{
+	if (l->origin == LISTEN_KEPT ||
+	    (l->origin == LISTEN_ADOPTED && reload)) {
+		if (log_verbose())
+			log_event("listen", "service=%s address=%s origin=kept",
+			    "%s: keeping %s", name, l->label);
+	} else if (l->origin == LISTEN_ADOPTED) {
+		log_event("listen", "service=%s address=%s origin=passed",
+		    "%s: listening on %s (socket passed by the service "
+		    "manager)",
+		    name, l->label);
+	} else {
+		log_event("listen", "service=%s address=%s origin=opened",
+		    "%s: listening on %s", name, l->label);
+	}
+}
+
 static void
 listen_report(const struct config *cfg, struct listener *made, size_t n,
     struct listener *old, size_t nold)
 {
-	const char *name;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		name = cfg->services[made[i].service].name;
-		if (made[i].origin == LISTEN_KEPT) {
+		if (made[i].origin == LISTEN_KEPT)
 			old[made[i].from_old].fd = -1;
-			log_debug("%s: keeping %s", name, made[i].label);
-		} else if (made[i].origin == LISTEN_ADOPTED && nold > 0) {
+		else if (made[i].origin == LISTEN_ADOPTED && nold > 0)
 			listen_unhook(old, nold, made[i].fd);
-			log_debug("%s: keeping %s", name, made[i].label);
-		} else if (made[i].origin == LISTEN_ADOPTED) {
-			log_info("%s: listening on %s (socket passed by the "
-			         "service manager)",
-			    name, made[i].label);
-		} else {
-			log_info("%s: listening on %s", name, made[i].label);
-		}
+		listen_log(cfg->services[made[i].service].name, &made[i],
+		    nold > 0);
 	}
 }
 

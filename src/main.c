@@ -161,19 +161,31 @@ main_log_services(const struct config *cfg)
 		    cfg->services[i].exec);
 }
 
+/* A file that does not load is reported before its log_format is known,
+ * so in text; a privilege rule broken by a loaded one, in its format. */
+static void
+main_config_error(const char *err)
+{
+	char quoted[LOG_VALUE_MAX];
+
+	log_event("config_error", "error=%s", "%s",
+	    log_value(quoted, sizeof(quoted), err));
+}
+
 static int
 main_serve(struct config *cfg, const char *file, const char *const *dirs,
     struct activation *act, int sigfd)
 {
 	struct supervisor_args args = { cfg, file, dirs, act, NULL, 0, sigfd };
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
 	int rc;
 
 	if (notify_init() == -1)
 		log_warn("NOTIFY_SOCKET ignored");
 	if (listen_build(cfg, act, NULL, 0, NULL, &args.ls, &args.nls, err,
 	        sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		log_event("listen_failed", "error=%s", "%s",
+		    log_value(quoted, sizeof(quoted), err));
 		return EXIT_RUNTIME;
 	}
 	activate_release(act);
@@ -187,6 +199,7 @@ main(int argc, char *argv[])
 {
 	const char *file = SUPERD_CONFIG_FILE, *dirptrs[HANDLER_DIRS + 1];
 	char dirs[HANDLER_DIRS][PATH_MAX], err[CONFIG_ERR_MAX];
+	char quoted[LOG_VALUE_MAX];
 	int ch, test = 0, verbose = 0, sigfd, rc;
 	struct activation act;
 	struct config cfg;
@@ -242,19 +255,22 @@ main(int argc, char *argv[])
 	}
 	main_handler_dirs(dirs, dirptrs);
 	if (config_load(file, dirptrs, &cfg, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		main_config_error(err);
 		return EXIT_CONFIG;
 	}
+	/* From here on in the file's own format, listeners included. */
+	log_set_format(cfg.log_format);
 	if (config_check_privileges(&cfg, geteuid(), getegid(), err,
 	        sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		main_config_error(err);
 		config_free(&cfg);
 		return EXIT_CONFIG;
 	}
 	main_log_services(&cfg);
 	if (test) {
 		main_print(&cfg);
-		log_info("%s: configuration OK", file);
+		log_event("config_ok", "file=%s", "%s: configuration OK",
+		    log_value(quoted, sizeof(quoted), file));
 		config_free(&cfg);
 		return EXIT_OK;
 	}

@@ -278,6 +278,7 @@ struct spawn_args {
 	char *const *envp;
 };
 
+#if !defined(__SANITIZE_ADDRESS__) && !defined(SUPERD_SPAWN_FORK)
 static int
 spawn_child_main(void *arg)
 {
@@ -285,6 +286,7 @@ spawn_child_main(void *arg)
 
 	spawn_child(a->svc, a->fd, a->errfd, a->envp);
 }
+#endif
 
 /*
  * vfork semantics: the child borrows superd's memory and superd waits

@@ -105,9 +105,11 @@ static void
 supervisor_stderr_line(void *arg, const char *line)
 {
 	const struct child *c = arg;
+	char quoted[LOG_VALUE_MAX];
 
-	log_info("%s[%d]: stderr from %s: %s", c->name, (int)c->pid, c->from,
-	    line);
+	log_event("stderr", "service=%s pid=%d peer=%s line=%s",
+	    "%s[%d]: stderr from %s: %s", c->name, (int)c->pid, c->from,
+	    log_value(quoted, sizeof(quoted), line));
 }
 
 static void
@@ -125,10 +127,14 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	if (c->service != CHILD_NO_SERVICE)
 		admit_ended(&sv->admit, c->service, &c->source, now);
 	if (WIFEXITED(status))
-		log_info("%s[%d]: exited %d after %lldms", name, (int)c->pid,
+		log_event("exit",
+		    "service=%s pid=%d status=%d duration_ms=%lld",
+		    "%s[%d]: exited %d after %lldms", name, (int)c->pid,
 		    WEXITSTATUS(status), ms);
 	else if (WIFSIGNALED(status))
-		log_info("%s[%d]: killed by signal %d (%s) after %lldms", name,
+		log_event("exit",
+		    "service=%s pid=%d signal=%d%.0s duration_ms=%lld",
+		    "%s[%d]: killed by signal %d (%s) after %lldms", name,
 		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
 		    ms);
 }
@@ -140,14 +146,16 @@ supervisor_reap(struct supervisor *sv, int flags)
 		supervisor_refresh(sv, clock_ms());
 }
 
+/* why: the kv token, then the words of the text line. */
 static void
-supervisor_kill(struct supervisor *sv, const char *why)
+supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 {
 	if (sv->killed)
 		return;
 	sv->killed = true;
 	if (sv->kids.n > 0) {
-		log_warnx("%s: killing %zu handlers", why, sv->kids.n);
+		log_event("kill", "reason=%s%.0s running=%zu",
+		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
 		children_signal(&sv->kids, SIGKILL);
 	}
 }
@@ -160,7 +168,7 @@ supervisor_stop(struct supervisor *sv, int sig)
 	size_t i;
 
 	if (sv->stopping) {
-		supervisor_kill(sv, "second stop signal");
+		supervisor_kill(sv, "second_signal", "second stop signal");
 		return;
 	}
 	sv->stopping = true;
@@ -173,8 +181,10 @@ supervisor_stop(struct supervisor *sv, int sig)
 			log_warn("close listener %s", sv->ls[i].label);
 		sv->ls[i].fd = -1;
 	}
-	log_info("stopping (%s): %zu handlers running, waiting up to %lums",
-	    strsignal(sig), sv->kids.n, sv->cfg->shutdown_timeout_ms);
+	log_event("stopping", "signal=%s%.0s running=%zu timeout_ms=%lu",
+	    "stopping (%.0s%s): %zu handlers running, waiting up to %lums",
+	    sigabbrev_np(sig), strsignal(sig), sv->kids.n,
+	    sv->cfg->shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);
 	sv->kill_at = clock_ms() + (long long)sv->cfg->shutdown_timeout_ms;
@@ -225,10 +235,15 @@ supervisor_pause(struct supervisor *sv, int ms)
 static void
 supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
 {
+	char quoted[LOG_VALUE_MAX];
+
 	if (sv->fork_backoff == 0) {
-		log_warn("%s: fork failed: pausing accepts, backing off "
-		         "(reason=fork_failed)",
-		    svc->name);
+		log_event("fork_failed",
+		    "service=%s reason=fork_failed error=%s",
+		    "%s: fork failed: pausing accepts, backing off "
+		    "(reason=fork_failed): %s",
+		    svc->name,
+		    log_value(quoted, sizeof(quoted), strerror(errno)));
 		sv->fork_backoff = FORK_BACKOFF_MIN_MS;
 	} else if (sv->fork_backoff < FORK_BACKOFF_MAX_MS) {
 		sv->fork_backoff *= 2;
@@ -318,12 +333,13 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 		return;
 	}
 	if (sv->fork_backoff != 0) {
-		log_info("fork works again");
+		log_event("fork_ok", NULL, "fork works again");
 		sv->fork_backoff = 0;
 	}
 	children_add(&sv->kids, &c);
-	log_info("%s[%d]: connection from %s to %s", svc->name, (int)c.pid,
-	    c.from, l->label);
+	log_event("accept", "service=%s pid=%d peer=%s local=%s",
+	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
+	    l->label);
 	if (c.err.fd != -1)
 		supervisor_watch_stderr(sv, &c);
 }
@@ -348,12 +364,16 @@ supervisor_refuse(const struct service *svc, int fd, enum refusal why)
 static void
 supervisor_starve(struct supervisor *sv, const struct listener *l)
 {
+	char quoted[LOG_VALUE_MAX];
+
 	if (!sv->starved)
-		log_warn("%s: accept on %s (pausing all accepts, retrying "
-		         "every "
-		         "%dms)",
+		log_event("accept_paused",
+		    "service=%s address=%s retry_ms=%d error=%s",
+		    "%s: accept on %s (pausing all accepts, retrying every "
+		    "%dms): %s",
 		    sv->cfg->services[l->service].name, l->label,
-		    ACCEPT_PAUSE_MS);
+		    ACCEPT_PAUSE_MS,
+		    log_value(quoted, sizeof(quoted), strerror(errno)));
 	sv->starved = true;
 	supervisor_pause(sv, ACCEPT_PAUSE_MS);
 }
@@ -398,7 +418,8 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 	if (fd == -1)
 		return supervisor_accept_error(sv, l);
 	if (sv->starved) {
-		log_info("accepting connections again");
+		log_event("accept_resumed", NULL,
+		    "accepting connections again");
 		sv->starved = false;
 	}
 	ad = admit_connection(&sv->admit, l->service, (struct sockaddr *)&peer,
@@ -438,8 +459,9 @@ static void
 supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 {
 	if (c->kill_at != 0 && now >= c->kill_at) {
-		log_info("%s[%d]: still running %lums after max_duration: "
-		         "killing",
+		log_event("max_duration",
+		    "service=%s pid=%d action=kill stop_timeout_ms=%lu",
+		    "%s[%d]: still running %lums after max_duration: killing",
 		    c->name, (int)c->pid, c->stop_timeout_ms);
 		if (children_signal_one(c->pid, SIGKILL) == -1)
 			log_warn("kill %d", (int)c->pid);
@@ -449,7 +471,9 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	}
 	if (c->stop_at == 0 || now < c->stop_at || c->kill_at != 0)
 		return;
-	log_info("%s[%d]: running longer than max_duration (%lums): stopping",
+	log_event("max_duration",
+	    "service=%s pid=%d action=stop max_duration_ms=%lu",
+	    "%s[%d]: running longer than max_duration (%lums): stopping",
 	    c->name, (int)c->pid, c->max_duration_ms);
 	if (c->service != CHILD_NO_SERVICE)
 		sv->admit.svc[c->service].stats.killed++;
@@ -509,7 +533,8 @@ supervisor_timers(struct supervisor *sv)
 		sv->resume_at = 0;
 	}
 	if (sv->stopping && !sv->killed && now >= sv->kill_at)
-		supervisor_kill(sv, "shutdown_timeout expired");
+		supervisor_kill(sv, "shutdown_timeout",
+		    "shutdown_timeout expired");
 	if (!sv->stopping)
 		for (i = 0; i < sv->kids.n; i++)
 			supervisor_expire(sv, &sv->kids.v[i], now);
@@ -522,7 +547,7 @@ supervisor_abort(struct supervisor *sv)
 {
 	if (!sv->stopping)
 		supervisor_stop(sv, SIGTERM);
-	supervisor_kill(sv, "supervisor failure");
+	supervisor_kill(sv, "failure", "supervisor failure");
 	children_reap(&sv->kids, 0, supervisor_log_exit, sv);
 }
 
@@ -606,7 +631,11 @@ supervisor_status(const struct supervisor *sv)
 static void
 supervisor_reload_failed(const char *err)
 {
-	log_warnx("reload failed, keeping the running configuration: %s", err);
+	char quoted[LOG_VALUE_MAX];
+
+	log_event("reload_failed", "error=%s",
+	    "reload failed, keeping the running configuration: %s",
+	    log_value(quoted, sizeof(quoted), err));
 	notify_send("READY=1\nSTATUS=reload failed: %s", err);
 }
 
@@ -645,10 +674,11 @@ supervisor_reload(struct supervisor *sv)
 	struct admit adm;
 	struct listener *ls;
 	size_t nls, kept = 0, i;
-	char err[CONFIG_ERR_MAX];
+	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
 
 	notify_reloading();
-	log_info("SIGHUP: reloading %s", sv->file);
+	log_event("reloading", "file=%s", "SIGHUP: reloading %s",
+	    log_value(quoted, sizeof(quoted), sv->file));
 	if (config_load(sv->file, sv->handler_dirs, &next, err, sizeof(err)) ==
 	    -1) {
 		supervisor_reload_failed(err);
@@ -695,9 +725,12 @@ supervisor_reload(struct supervisor *sv)
 	sv->admit.cfg = sv->cfg;
 	sv->ls = ls;
 	sv->nls = nls;
+	log_set_format(sv->cfg->log_format);
 	supervisor_refresh(sv, clock_ms());
-	log_info("reloaded %s: %zu services on %zu listeners (%zu kept)",
-	    sv->file, config_count_enabled(sv->cfg), nls, kept);
+	log_event("reload", "file=%s services=%zu listeners=%zu kept=%zu",
+	    "reloaded %s: %zu services on %zu listeners (%zu kept)",
+	    log_value(quoted, sizeof(quoted), sv->file),
+	    config_count_enabled(sv->cfg), nls, kept);
 	supervisor_status(sv);
 }
 
@@ -729,14 +762,15 @@ supervisor_run(struct supervisor_args *args)
 		listen_close_all(sv.ls, sv.nls);
 		return -1;
 	}
-	log_info("ready: %zu services on %zu listeners, max_children %lu",
+	log_event("ready", "services=%zu listeners=%zu max_children=%lu",
+	    "ready: %zu services on %zu listeners, max_children %lu",
 	    config_count_enabled(sv.cfg), sv.nls, sv.cfg->max_children);
 	supervisor_status(&sv);
 	while (!sv.failed && !(sv.stopping && sv.kids.n == 0))
 		supervisor_poll(&sv);
 	if (sv.failed)
 		supervisor_abort(&sv);
-	log_info("stopped");
+	log_event("stopped", NULL, "stopped");
 	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
 	admit_free(&sv.admit);

@@ -211,8 +211,8 @@ tally_read(struct tally *t, struct superd *sd)
 	}
 }
 
-/* Waits up to timeout_ms until superd has logged the end of every
- * handler it logged the start of, and at least ends of them. */
+/* Waits up to timeout_ms until superd has logged at least `ends` handler
+ * ends, and an end for every start it logged. */
 static bool
 tally_settle(struct tally *t, struct superd *sd, unsigned long ends,
     int timeout_ms)
@@ -241,7 +241,7 @@ struct slot {
 	char mode;
 	char buf[64];
 	size_t got;
-	bool killed;
+	bool pid_seen; /* "pid N" read (and, for k, SIGKILL sent) */
 };
 
 struct load {
@@ -249,7 +249,6 @@ struct load {
 	struct pollfd pfd[1 + SLOTS]; /* [0]: superd's log */
 	struct slot slot[SLOTS];
 	unsigned long started, done, refused, wrong, cut;
-	unsigned long by_mode[128];
 	char first_wrong[128];
 	const char *modes; /* connection i gets modes[i % strlen] */
 	int holders;       /* slots [0, holders) hold h/i connections */
@@ -343,12 +342,12 @@ load_pid_line(struct load *ld, struct slot *s)
 {
 	pid_t pid;
 
-	if (s->killed || strncmp(s->buf, "pid ", 4) != 0 ||
+	if (s->pid_seen || strncmp(s->buf, "pid ", 4) != 0 ||
 	    strchr(s->buf, '\n') == NULL)
 		return;
 	pid = (pid_t)strtol(s->buf + 4, NULL, 10);
 	ck_assert_int_gt(pid, 1);
-	s->killed = true; /* seen, in any case */
+	s->pid_seen = true;
 	if (ld->npids < PIDS_MAX)
 		ld->pids[ld->npids++] = pid;
 	/* The handler is blocked reading a connection we hold open, so it
@@ -368,7 +367,7 @@ load_reply_ok(const struct slot *s)
 	case 's':
 		return s->got == 0;
 	default:
-		return strncmp(s->buf, "pid ", 4) == 0 && s->killed;
+		return strncmp(s->buf, "pid ", 4) == 0 && s->pid_seen;
 	}
 }
 
@@ -378,7 +377,6 @@ load_finished(struct load *ld, int k)
 	struct slot *s = &ld->slot[k];
 
 	ld->done++;
-	ld->by_mode[(unsigned char)s->mode]++;
 	if (!load_reply_ok(s)) {
 		if (ld->lenient)
 			ld->cut++;
@@ -804,9 +802,10 @@ START_TEST(sigterm_at_random_moments_under_load_leaves_no_handler_running)
 		term_round(ld, delay);
 		fprintf(stderr,
 		    "sigterm: round %u after %dms: %lu connections, %lu "
-		    "handlers, %lu SIGKILLed, %lu refused while stopping\n",
+		    "handlers, %lu SIGKILLed, %lu replies cut short, %lu "
+		    "connects refused while stopping\n",
 		    round, delay, ld->done, ld->tally.conns, ld->tally.sigkill,
-		    ld->refused);
+		    ld->cut, ld->refused);
 		handlers += ld->tally.conns;
 		sigkill += ld->tally.sigkill;
 		conns += ld->done;

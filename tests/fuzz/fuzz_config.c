@@ -1,7 +1,8 @@
 /* libFuzzer harness for the config loader: any bytes, read as the ini
  * file, give a config or one line of error naming the file, never a
- * crash, a leak or a hang.  config_load reads a path, so the input goes
- * into a memfd read back through /proc/self/fd. */
+ * crash, a leak or a hang; the same for the privilege check of a config
+ * that loaded.  config_load reads a path, so the input goes into a memfd
+ * read back through /proc/self/fd. */
 #include <sys/mman.h>
 
 #include <stdint.h>
@@ -89,6 +90,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 0, CONFIG_ERR_MAX);
 	if (config_load(path, fuzz_dirs, &cfg, err, CONFIG_ERR_MAX) == 0) {
 		fuzz_check_config(&cfg);
+		/* As root and as nobody: either passes or says why. */
+		if (config_check_privileges(&cfg, 0, 0, err, CONFIG_ERR_MAX) ==
+		    -1)
+			fuzz_check_error(path, err, CONFIG_ERR_MAX);
+		if (config_check_privileges(&cfg, 65534, 65534, err,
+		        CONFIG_ERR_MAX) == -1)
+			fuzz_check_error(path, err, CONFIG_ERR_MAX);
 		config_free(&cfg);
 	} else {
 		fuzz_check_error(path, err, CONFIG_ERR_MAX);
