@@ -45,6 +45,7 @@ struct load {
 	bool section_has_keys;
 	struct service defaults;    /* scratch: checks [defaults] values */
 	struct default_entry *dflt; /* [defaults] lines, in order */
+	size_t services_cap;        /* room in cfg->services */
 	size_t ndflt;
 	bool have_defaults;
 	int supervisor_line;
@@ -61,18 +62,27 @@ static void config_vformat(char *err, size_t errlen, const char *file, int line,
     const char *section, const char *key, const char *fmt, va_list ap)
     __attribute__((format(printf, 7, 0)));
 
+/* How much of a long path an error line shows: its end. */
+#define CONFIG_PATH_SHOWN 200
+
 /* Writes "file:line: [section] key: what" into err; line 0 leaves out the
  * line, a NULL section or key leaves them out ("[section]: what"). */
 static void
 config_vformat(char *err, size_t errlen, const char *file, int line,
     const char *section, const char *key, const char *fmt, va_list ap)
 {
-	size_t len;
+	size_t len, flen = strlen(file);
+	const char *dots = "";
 
+	/* A very long path must not crowd the reason out of the line. */
+	if (flen > CONFIG_PATH_SHOWN) {
+		file += flen - CONFIG_PATH_SHOWN;
+		dots = "...";
+	}
 	if (line > 0)
-		snprintf(err, errlen, "%s:%d: ", file, line);
+		snprintf(err, errlen, "%s%s:%d: ", dots, file, line);
 	else
-		snprintf(err, errlen, "%s: ", file);
+		snprintf(err, errlen, "%s%s: ", dots, file);
 	len = strlen(err);
 	if (section != NULL && len < errlen)
 		len += (size_t)snprintf(err + len, errlen - len,
@@ -269,15 +279,21 @@ static int
 config_new_service(struct load *ld, const char *name)
 {
 	struct service *grown, *svc;
+	size_t cap = ld->services_cap;
 
-	grown = realloc(ld->cfg->services,
-	    (ld->cfg->nservices + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		config_fail(ld, ld->lineno, NULL, "%s", strerror(errno));
-		return -1;
+	/* Doubling: 10,000 services must not cost 10,000 reallocations. */
+	if (ld->cfg->nservices == cap) {
+		cap = cap ? cap * 2 : 16;
+		grown = realloc(ld->cfg->services, cap * sizeof(*grown));
+		if (grown == NULL) {
+			config_fail(ld, ld->lineno, NULL, "%s",
+			    strerror(errno));
+			return -1;
+		}
+		ld->cfg->services = grown;
+		ld->services_cap = cap;
 	}
-	ld->cfg->services = grown;
-	svc = &grown[ld->cfg->nservices++];
+	svc = &ld->cfg->services[ld->cfg->nservices++];
 	memset(svc, 0, sizeof(*svc));
 	snprintf(svc->name, sizeof(svc->name), "%s", name);
 	svc->line = ld->lineno;
@@ -618,6 +634,11 @@ config_stat(struct load *ld)
 
 	if (fstat(fileno(ld->fp), &st) == -1) {
 		config_fail(ld, 0, NULL, "cannot stat: %s", strerror(errno));
+		return;
+	}
+	/* /dev/zero or a pipe would be read as one endless line. */
+	if (!S_ISREG(st.st_mode)) {
+		config_fail(ld, 0, NULL, "not a regular file");
 		return;
 	}
 	ld->cfg->file_uid = st.st_uid;
