@@ -1,6 +1,7 @@
 /* The command line of the real binary: -t, -h, -V, usage and config
  * errors with their exit codes, and an installed tree that finds its own
  * handlers. */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -144,6 +145,62 @@ START_TEST(installed_superd_finds_its_installed_handlers)
 }
 END_TEST
 
+/* The installed config with its fixed ports made 0, for a test run. */
+static void
+installed_conf_on_free_ports(const char *conf)
+{
+	static const char *const ports[] = { "7007", "7008", "7037" };
+	char text[8192], *p;
+	size_t i, n;
+	FILE *fp;
+
+	fp = fopen(conf, "re");
+	ck_assert_ptr_nonnull(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		p = strstr(text, ports[i]);
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, "0   ", 4); /* "port = 0   " */
+	}
+	fp = fopen(conf, "we");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(text, 1, n, fp), n);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+START_TEST(installed_superd_serves_on_its_installed_config)
+{
+	char dest[512], bin[1024], conf[1024], buf[64], *slash;
+	const char *argv[4];
+	struct superd sd;
+
+	if (geteuid() != 0)
+		return; /* its handlers run as nobody */
+	snprintf(dest, sizeof(dest), "%s", harness_file("dest", ""));
+	/* nobody must reach the installed handlers. */
+	slash = strrchr(dest, '/');
+	*slash = '\0';
+	ck_assert_int_eq(chmod(dest, 0755), 0);
+	strcat(dest, "/root.d");
+	install_into(dest);
+	snprintf(bin, sizeof(bin), "%s%s", dest, INSTALL_SBINDIR "/superd");
+	snprintf(conf, sizeof(conf), "%s%s", dest, INSTALL_CONFIG);
+	installed_conf_on_free_ports(conf);
+	argv[0] = bin;
+	argv[1] = "-c";
+	argv[2] = conf;
+	argv[3] = NULL;
+	superd_start_argv(&sd, argv);
+	tcp_exchange(superd_port(&sd, "echo"), "installed\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "installed\n");
+	tcp_exchange(superd_port(&sd, "upper"), "loud\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "LOUD\n");
+	superd_cleanup(&sd);
+}
+END_TEST
+
 static Suite *
 make_cli_suite(void)
 {
@@ -158,6 +215,7 @@ make_cli_suite(void)
 	tcase_add_test(tc, usage_errors_exit_2);
 	tcase_add_test(tc, help_and_version_exit_0_on_stdout);
 	tcase_add_test(tc, installed_superd_finds_its_installed_handlers);
+	tcase_add_test(tc, installed_superd_serves_on_its_installed_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
