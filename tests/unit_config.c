@@ -248,6 +248,35 @@ START_TEST(config_reads_shutdown_timeout_in_milliseconds)
 }
 END_TEST
 
+START_TEST(config_defaults_log_format_to_text_and_reads_kv)
+{
+	struct config cfg;
+
+	load_ok("[echo]\n"
+	        "port = 7\n"
+	        "exec = echo\n",
+	    &cfg);
+	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
+	config_free(&cfg);
+	load_ok("[supervisor]\n"
+	        "log_format = kv\n"
+	        "[echo]\n"
+	        "port = 7\n"
+	        "exec = echo\n",
+	    &cfg);
+	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_KV);
+	config_free(&cfg);
+	load_ok("[supervisor]\n"
+	        "log_format = text\n"
+	        "[echo]\n"
+	        "port = 7\n"
+	        "exec = echo\n",
+	    &cfg);
+	ck_assert_int_eq(cfg.log_format, LOG_FORMAT_TEXT);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(config_leaves_path_null_for_a_disabled_service)
 {
 	struct config cfg;
@@ -548,7 +577,8 @@ START_TEST(config_rejects_an_unknown_supervisor_key)
 	             "port = 7\n"
 	             "exec = echo\n",
 	    3, "supervisor", "timeout",
-	    "unknown key ([supervisor] keys: shutdown_timeout, max_children)");
+	    "unknown key ([supervisor] keys: shutdown_timeout, max_children, "
+	    "log_format)");
 }
 END_TEST
 
@@ -703,6 +733,21 @@ START_TEST(config_rejects_shutdown_timeout_over_1h)
 	             "shutdown_timeout = 3600001ms\n",
 	    2, "supervisor", "shutdown_timeout",
 	    "is out of range (at most 1h)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_log_format_that_is_not_text_or_kv)
+{
+	expect_error("[echo]\n"
+	             "port = 7\n"
+	             "exec = echo\n"
+	             "[supervisor]\n"
+	             "log_format = json\n",
+	    5, "supervisor", "log_format", "\"json\" is not text or kv");
+	/* Case matters, as for every other word of the file. */
+	expect_error("[supervisor]\n"
+	             "log_format = KV\n",
+	    2, "supervisor", "log_format", "\"KV\" is not text or kv");
 }
 END_TEST
 
@@ -1328,7 +1373,17 @@ START_TEST(config_rejects_a_directory)
 	char dir[PATH_MAX], err[CONFIG_ERR_MAX];
 
 	temp_dir(dir, sizeof(dir));
-	check_error(dir, handler_dirs, 0, NULL, NULL, "Is a directory", err);
+	check_error(dir, handler_dirs, 0, NULL, NULL, "not a regular file",
+	    err);
+}
+END_TEST
+
+START_TEST(config_rejects_a_device_it_would_read_forever)
+{
+	char err[CONFIG_ERR_MAX];
+
+	check_error("/dev/zero", handler_dirs, 0, NULL, NULL,
+	    "not a regular file", err);
 }
 END_TEST
 
@@ -2634,6 +2689,7 @@ make_config_suite(void)
 	tcase_add_test(tc, config_binds_every_ipv4_and_ipv6_address_by_default);
 	tcase_add_test(tc, config_defaults_shutdown_timeout_to_10s);
 	tcase_add_test(tc, config_reads_shutdown_timeout_in_milliseconds);
+	tcase_add_test(tc, config_defaults_log_format_to_text_and_reads_kv);
 	tcase_add_test(tc, config_leaves_path_null_for_a_disabled_service);
 	tcase_add_test(tc,
 	    config_services_inherit_bind_exec_and_enabled_from_defaults);
@@ -2677,6 +2733,7 @@ make_config_suite(void)
 	tcase_add_test(tc,
 	    config_rejects_shutdown_timeout_with_an_unknown_unit);
 	tcase_add_test(tc, config_rejects_shutdown_timeout_over_1h);
+	tcase_add_test(tc, config_rejects_a_log_format_that_is_not_text_or_kv);
 	tcase_add_test(tc, config_rejects_an_enabled_that_is_not_yes_or_no);
 	tcase_add_test(tc, config_rejects_a_bad_bind_address);
 	tcase_add_test(tc, config_rejects_a_bind_without_an_address);
@@ -2809,6 +2866,7 @@ make_config_suite(void)
 	tcase_add_test(tc, config_rejects_a_missing_file);
 	tcase_add_test(tc, config_rejects_an_unreadable_file);
 	tcase_add_test(tc, config_rejects_a_directory);
+	tcase_add_test(tc, config_rejects_a_device_it_would_read_forever);
 	suite_add_tcase(s, tc);
 	return s;
 }
