@@ -334,16 +334,19 @@ admit_log_stats(const struct admit *a)
 		log_event("stats",
 		    "service=%s active=%lu accepted=%lu refused_max=%lu "
 		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
-		    "refused_fork_failed=%lu killed=%lu",
+		    "refused_fork_failed=%lu killed=%lu exec_failed=%lu "
+		    "killed_shutdown=%lu",
 		    "%s: stats active=%lu accepted=%lu refused_max=%lu "
 		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
-		    "refused_fork_failed=%lu killed=%lu",
+		    "refused_fork_failed=%lu killed=%lu exec_failed=%lu "
+		    "killed_shutdown=%lu",
 		    a->cfg->services[i].name, st->active, st->stats.accepted,
 		    st->stats.refused[REFUSE_MAX],
 		    st->stats.refused[REFUSE_PER_SOURCE],
 		    st->stats.refused[REFUSE_RATE],
 		    st->stats.refused[REFUSE_ACL],
-		    st->stats.refused[REFUSE_FORK_FAILED], st->stats.killed);
+		    st->stats.refused[REFUSE_FORK_FAILED], st->stats.killed,
+		    st->stats.exec_failed, st->stats.killed_shutdown);
 	}
 }
 

@@ -29,7 +29,9 @@ extern const char *const admit_reason[REFUSALS];
 struct service_stats {
 	unsigned long accepted; /* handlers started */
 	unsigned long refused[REFUSALS];
-	unsigned long killed; /* by max_duration */
+	unsigned long killed;          /* by max_duration */
+	unsigned long exec_failed;     /* handlers that exited 126 or 127 */
+	unsigned long killed_shutdown; /* SIGKILLed at shutdown */
 };
 
 struct service_state {

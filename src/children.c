@@ -109,7 +109,10 @@ children_reap(struct children *c, int flags, children_exit_fn *on_exit,
 			return n;
 		}
 		if (children_remove(c, pid, &gone) == -1) {
-			log_warnx("reaped unknown child %d", (int)pid);
+			/* As a subreaper superd inherits what handlers leave
+			 * behind; reaping those is its job, not news. */
+			log_debug("reaped %d, left behind by a handler",
+			    (int)pid);
 			continue;
 		}
 		n++;

@@ -1,4 +1,5 @@
 /* superd: command line, start-up order and exit codes.  Only main exits. */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -182,6 +183,10 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 
 	if (notify_init() == -1)
 		log_warn("NOTIFY_SOCKET ignored");
+	/* What handlers leave behind becomes superd's to reap and, at
+	 * shutdown, to stop, instead of init's to forget. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("PR_SET_CHILD_SUBREAPER");
 	if (listen_build(cfg, act, NULL, 0, NULL, &args.ls, &args.nls, err,
 	        sizeof(err)) == -1) {
 		log_event("listen_failed", "error=%s", "%s",

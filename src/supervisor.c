@@ -33,6 +33,10 @@
 /* fork failures back off from here, doubling up to the maximum. */
 #define FORK_BACKOFF_MIN_MS 100
 #define FORK_BACKOFF_MAX_MS 3200
+/* While stopping, how often to look at leftover process groups, and how
+ * long to wait for them after SIGKILL. */
+#define GROUP_POLL_MS 100
+#define GROUP_GRACE_MS 2000
 
 struct supervisor {
 	struct config *cfg;
@@ -54,6 +58,9 @@ struct supervisor {
 	bool starved;        /* in an EMFILE-like episode */
 	int fork_backoff;    /* ms; 0: fork works */
 	bool failed;         /* the loop itself broke */
+	pid_t *groups;       /* process groups of reaped handlers that live
+	                      * on (their leftovers): stopped at shutdown */
+	size_t ngroups, capgroups;
 };
 
 /* epoll data of the signal fd; listeners carry their index. */
@@ -112,6 +119,56 @@ supervisor_stderr_line(void *arg, const char *line)
 	    log_value(quoted, sizeof(quoted), line));
 }
 
+/* A handler gone while its process group lives on (it left children
+ * behind): superd, their subreaper, keeps the group to stop it at
+ * shutdown.  Until the group is empty its id cannot be reused. */
+static void
+supervisor_keep_group(struct supervisor *sv, const struct child *c)
+{
+	pid_t *grown;
+	size_t cap;
+
+	if (kill(-c->pid, 0) == -1)
+		return;
+	if (sv->ngroups == sv->capgroups) {
+		cap = sv->capgroups ? sv->capgroups * 2 : 16;
+		grown = realloc(sv->groups, cap * sizeof(*grown));
+		if (grown == NULL) {
+			log_warn("%s[%d]: remembering its process group",
+			    c->name, (int)c->pid);
+			return;
+		}
+		sv->groups = grown;
+		sv->capgroups = cap;
+	}
+	sv->groups[sv->ngroups++] = c->pid;
+	log_debug("%s[%d]: its process group lives on", c->name, (int)c->pid);
+}
+
+/* Forgets the groups that have emptied. */
+static void
+supervisor_prune_groups(struct supervisor *sv)
+{
+	size_t i = 0;
+
+	while (i < sv->ngroups) {
+		if (kill(-sv->groups[i], 0) == -1 && errno == ESRCH)
+			sv->groups[i] = sv->groups[--sv->ngroups];
+		else
+			i++;
+	}
+}
+
+static void
+supervisor_signal_groups(struct supervisor *sv, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sv->ngroups; i++)
+		if (kill(-sv->groups[i], sig) == -1 && errno != ESRCH)
+			log_warn("kill group %d", (int)sv->groups[i]);
+}
+
 static void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
@@ -124,8 +181,13 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	if (gone.err.fd != -1)
 		errlog_drain(&gone.err, STDERR_FINAL_BUDGET, true,
 		    supervisor_stderr_line, &gone);
-	if (c->service != CHILD_NO_SERVICE)
+	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->admit, c->service, &c->source, now);
+		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
+		    WEXITSTATUS(status) <= 127)
+			sv->admit.svc[c->service].stats.exec_failed++;
+	}
+	supervisor_keep_group(sv, c);
 	if (WIFEXITED(status))
 		log_event("exit",
 		    "service=%s pid=%d status=%d duration_ms=%lld",
@@ -144,20 +206,28 @@ supervisor_reap(struct supervisor *sv, int flags)
 {
 	if (children_reap(&sv->kids, flags, supervisor_log_exit, sv) > 0)
 		supervisor_refresh(sv, clock_ms());
+	supervisor_prune_groups(sv);
 }
 
 /* why: the kv token, then the words of the text line. */
 static void
 supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 {
+	size_t i;
+
 	if (sv->killed)
 		return;
 	sv->killed = true;
 	if (sv->kids.n > 0) {
 		log_event("kill", "reason=%s%.0s running=%zu",
 		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
+		for (i = 0; i < sv->kids.n; i++)
+			if (sv->kids.v[i].service != CHILD_NO_SERVICE)
+				sv->admit.svc[sv->kids.v[i].service]
+				    .stats.killed_shutdown++;
 		children_signal(&sv->kids, SIGKILL);
 	}
+	supervisor_signal_groups(sv, SIGKILL);
 }
 
 /* Like init: no new connections, TERM (and CONT, so a stopped handler can
@@ -187,6 +257,8 @@ supervisor_stop(struct supervisor *sv, int sig)
 	    sv->cfg->shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);
+	supervisor_signal_groups(sv, SIGTERM);
+	supervisor_signal_groups(sv, SIGCONT);
 	sv->kill_at = clock_ms() + (long long)sv->cfg->shutdown_timeout_ms;
 }
 
@@ -516,10 +588,29 @@ supervisor_timeout(const struct supervisor *sv)
 		next = sv->rate_wake;
 	if (!sv->stopping)
 		next = supervisor_child_deadline(sv, next);
+	if (sv->stopping && sv->ngroups > 0 &&
+	    (next == -1 || now + GROUP_POLL_MS < next))
+		next = now + GROUP_POLL_MS;
 	if (next == -1)
 		return -1;
 	t = next - now;
 	return t < 0 ? 0 : (int)(t > 60000 ? 60000 : t);
+}
+
+/* While stopping: groups left behind by handlers empty as their members
+ * die (reaped by superd as their subreaper); one that outlasts the KILL
+ * by GROUP_GRACE_MS (a process stuck in the kernel) is given up on. */
+static void
+supervisor_leftovers(struct supervisor *sv, long long now)
+{
+	supervisor_prune_groups(sv);
+	if (sv->ngroups == 0 || !sv->killed ||
+	    now < sv->kill_at + GROUP_GRACE_MS)
+		return;
+	log_warnx("%zu process groups left by handlers did not end after "
+	          "SIGKILL: stopping without them",
+	    sv->ngroups);
+	sv->ngroups = 0;
 }
 
 static void
@@ -532,6 +623,8 @@ supervisor_timers(struct supervisor *sv)
 		log_debug("retrying accepts");
 		sv->resume_at = 0;
 	}
+	if (sv->stopping)
+		supervisor_leftovers(sv, now);
 	if (sv->stopping && !sv->killed && now >= sv->kill_at)
 		supervisor_kill(sv, "shutdown_timeout",
 		    "shutdown_timeout expired");
@@ -766,13 +859,17 @@ supervisor_run(struct supervisor_args *args)
 	    "ready: %zu services on %zu listeners, max_children %lu",
 	    config_count_enabled(sv.cfg), sv.nls, sv.cfg->max_children);
 	supervisor_status(&sv);
-	while (!sv.failed && !(sv.stopping && sv.kids.n == 0))
+	while (
+	    !sv.failed && !(sv.stopping && sv.kids.n == 0 && sv.ngroups == 0))
 		supervisor_poll(&sv);
 	if (sv.failed)
 		supervisor_abort(&sv);
+	/* The final counters: what happened, for the record. */
+	admit_log_stats(&sv.admit);
 	log_event("stopped", NULL, "stopped");
 	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
+	free(sv.groups);
 	admit_free(&sv.admit);
 	if (close(sv.epfd) == -1 || close(sv.devnull) == -1)
 		log_warn("close");

@@ -283,6 +283,11 @@ START_TEST(deleted_handler_fails_that_client_promptly_and_superd_serves_on)
 	ck_assert_ptr_nonnull(
 	    superd_wait_log(&sd, "No such file or directory", 5000, NULL));
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "exited 127", 5000, NULL));
+	ck_assert_int_eq(kill(sd.pid, SIGUSR1), 0);
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "doomed: stats", 5000, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, " exec_failed=1 ", 5000, NULL));
 	tcp_exchange(superd_port(&sd, "echo"), "still here\n", buf,
 	    sizeof(buf));
 	ck_assert_str_eq(buf, "still here\n");

@@ -463,7 +463,7 @@ END_TEST
  * no longer knows its process group, so a grandchild it left behind is
  * not stopped at shutdown (nor by max_duration).  Set to 0 when superd
  * tracks such groups; the test then requires the grandchild to be gone. */
-#define GRANDCHILD_OUTLIVES_SUPERD 1
+#define GRANDCHILD_OUTLIVES_SUPERD 0
 
 START_TEST(handler_that_forks_a_grandchild_and_exits_is_reaped_at_once)
 {

@@ -142,6 +142,8 @@ START_TEST(handler_ignoring_sigterm_is_killed_after_shutdown_timeout)
 	ck_assert_ptr_nonnull(
 	    strstr(sd.log, "shutdown_timeout expired: killing 1 handlers"));
 	ck_assert_ptr_nonnull(strstr(sd.log, "killed by signal 9"));
+	/* The final counters say so too. */
+	ck_assert_ptr_nonnull(strstr(sd.log, " killed_shutdown=1\n"));
 	/* It waited for the grace period rather than killing at once. */
 	ck_assert_int_ge(ms, 300);
 	ck_assert(!proc_alive(pid));
