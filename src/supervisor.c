@@ -61,6 +61,8 @@ struct supervisor {
 	pid_t *groups;       /* process groups of reaped handlers that live
 	                      * on (their leftovers): stopped at shutdown */
 	size_t ngroups, capgroups;
+	size_t *first, *count; /* service s has ls[first[s]..+count[s]] */
+	size_t ntimed;         /* children with a max_duration deadline */
 };
 
 /* epoll data of the signal fd; listeners carry their index. */
@@ -169,6 +171,45 @@ supervisor_signal_groups(struct supervisor *sv, int sig)
 			log_warn("kill group %d", (int)sv->groups[i]);
 }
 
+/* The same for one service's listeners: what an accept or an exit in
+ * that service can change, without walking every listener. */
+static void
+supervisor_refresh_service(struct supervisor *sv, size_t s, long long now)
+{
+	bool paused = sv->stopping || sv->resume_at != 0;
+	size_t i, end;
+
+	if (s >= sv->cfg->nservices)
+		return;
+	for (i = sv->first[s], end = i + sv->count[s]; i < end; i++)
+		supervisor_watch(sv, i,
+		    !paused && admit_open(&sv->admit, s, now, &sv->rate_wake));
+}
+
+/* Where each service's listeners are: listen_build keeps them together,
+ * service by service. */
+static int
+supervisor_index(struct supervisor *sv)
+{
+	size_t n = sv->cfg->nservices ? sv->cfg->nservices : 1, i, s;
+	size_t *first = realloc(sv->first, n * sizeof(*first));
+	size_t *count;
+
+	if (first == NULL)
+		return -1;
+	sv->first = first;
+	if ((count = realloc(sv->count, n * sizeof(*count))) == NULL)
+		return -1;
+	sv->count = count;
+	memset(count, 0, n * sizeof(*count));
+	for (i = sv->nls; i-- > 0;) {
+		s = sv->ls[i].service;
+		first[s] = i;
+		count[s]++;
+	}
+	return 0;
+}
+
 static void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
@@ -181,8 +222,11 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	if (gone.err.fd != -1)
 		errlog_drain(&gone.err, STDERR_FINAL_BUDGET, true,
 		    supervisor_stderr_line, &gone);
+	if (c->max_duration_ms != 0)
+		sv->ntimed--;
 	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->admit, c->service, &c->source, now);
+		supervisor_refresh_service(sv, c->service, now);
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)
 			sv->admit.svc[c->service].stats.exec_failed++;
@@ -204,7 +248,10 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 static void
 supervisor_reap(struct supervisor *sv, int flags)
 {
-	if (children_reap(&sv->kids, flags, supervisor_log_exit, sv) > 0)
+	bool all = sv->admit.all_full;
+
+	children_reap(&sv->kids, flags, supervisor_log_exit, sv);
+	if (sv->admit.all_full != all)
 		supervisor_refresh(sv, clock_ms());
 	supervisor_prune_groups(sv);
 }
@@ -409,6 +456,8 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 		sv->fork_backoff = 0;
 	}
 	children_add(&sv->kids, &c);
+	if (c.max_duration_ms != 0)
+		sv->ntimed++;
 	log_event("accept", "service=%s pid=%d peer=%s local=%s",
 	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
 	    l->label);
@@ -511,6 +560,7 @@ static void
 supervisor_accept(struct supervisor *sv, size_t i)
 {
 	long long wake = 0;
+	bool all = sv->admit.all_full;
 	int n;
 
 	for (n = 0; n < ACCEPT_BATCH; n++) {
@@ -522,7 +572,10 @@ supervisor_accept(struct supervisor *sv, size_t i)
 		if (!supervisor_accept_one(sv, &sv->ls[i]))
 			break;
 	}
-	supervisor_refresh(sv, clock_ms());
+	if (sv->admit.all_full != all || sv->resume_at != 0)
+		supervisor_refresh(sv, clock_ms());
+	else
+		supervisor_refresh_service(sv, sv->ls[i].service, clock_ms());
 }
 
 /* max_duration: TERM+CONT to the group at the deadline, KILL after the
@@ -586,7 +639,7 @@ supervisor_timeout(const struct supervisor *sv)
 		next = sv->resume_at;
 	if (sv->rate_wake != 0 && (next == -1 || sv->rate_wake < next))
 		next = sv->rate_wake;
-	if (!sv->stopping)
+	if (!sv->stopping && sv->ntimed > 0)
 		next = supervisor_child_deadline(sv, next);
 	if (sv->stopping && sv->ngroups > 0 &&
 	    (next == -1 || now + GROUP_POLL_MS < next))
@@ -617,21 +670,25 @@ static void
 supervisor_timers(struct supervisor *sv)
 {
 	long long now = clock_ms();
+	bool resumed = false;
 	size_t i;
 
 	if (sv->resume_at != 0 && now >= sv->resume_at) {
 		log_debug("retrying accepts");
 		sv->resume_at = 0;
+		resumed = true;
 	}
 	if (sv->stopping)
 		supervisor_leftovers(sv, now);
 	if (sv->stopping && !sv->killed && now >= sv->kill_at)
 		supervisor_kill(sv, "shutdown_timeout",
 		    "shutdown_timeout expired");
-	if (!sv->stopping)
+	if (!sv->stopping && sv->ntimed > 0)
 		for (i = 0; i < sv->kids.n; i++)
 			supervisor_expire(sv, &sv->kids.v[i], now);
-	supervisor_refresh(sv, now);
+	/* Only time-driven changes need every listener looked at again. */
+	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
+		supervisor_refresh(sv, now);
 }
 
 /* The loop broke: stop everything without it, waiting in waitpid. */
@@ -722,10 +779,13 @@ supervisor_status(const struct supervisor *sv)
 }
 
 static void
-supervisor_reload_failed(const char *err)
+supervisor_reload_failed(struct supervisor *sv, const char *err)
 {
 	char quoted[LOG_VALUE_MAX];
 
+	/* The running listeners may have left the epoll set for the attempt:
+	 * back they go. */
+	supervisor_refresh(sv, clock_ms());
 	log_event("reload_failed", "error=%s",
 	    "reload failed, keeping the running configuration: %s",
 	    log_value(quoted, sizeof(quoted), err));
@@ -774,20 +834,20 @@ supervisor_reload(struct supervisor *sv)
 	    log_value(quoted, sizeof(quoted), sv->file));
 	if (config_load(sv->file, sv->handler_dirs, &next, err, sizeof(err)) ==
 	    -1) {
-		supervisor_reload_failed(err);
+		supervisor_reload_failed(sv, err);
 		return;
 	}
 	/* The same rules as at start: a reload is no way around them. */
 	if (config_check_privileges(&next, geteuid(), getegid(), err,
 	        sizeof(err)) == -1) {
 		config_free(&next);
-		supervisor_reload_failed(err);
+		supervisor_reload_failed(sv, err);
 		return;
 	}
 	if (admit_init(&adm, &next) == -1) {
 		snprintf(err, sizeof(err), "%s", strerror(errno));
 		config_free(&next);
-		supervisor_reload_failed(err);
+		supervisor_reload_failed(sv, err);
 		return;
 	}
 	/* Kept sockets move to new indices: out of the epoll set first (the
@@ -800,7 +860,7 @@ supervisor_reload(struct supervisor *sv)
 			supervisor_retake(sv->act, sv->ls[i].fd);
 		admit_free(&adm);
 		config_free(&next);
-		supervisor_reload_failed(err);
+		supervisor_reload_failed(sv, err);
 		return;
 	}
 	for (i = 0; i < nls; i++) {
@@ -819,6 +879,11 @@ supervisor_reload(struct supervisor *sv)
 	sv->ls = ls;
 	sv->nls = nls;
 	log_set_format(sv->cfg->log_format);
+	if (supervisor_index(sv) == -1) {
+		log_warn("reload");
+		sv->failed = true;
+		return;
+	}
 	supervisor_refresh(sv, clock_ms());
 	log_event("reload", "file=%s services=%zu listeners=%zu kept=%zu",
 	    "reloaded %s: %zu services on %zu listeners (%zu kept)",
@@ -848,7 +913,7 @@ supervisor_run(struct supervisor_args *args)
 		return -1;
 	}
 	if (admit_init(&sv.admit, sv.cfg) == -1 ||
-	    supervisor_pollset(&sv) == -1) {
+	    supervisor_index(&sv) == -1 || supervisor_pollset(&sv) == -1) {
 		log_warn("supervisor");
 		if (sv.epfd != -1)
 			(void)close(sv.epfd);
@@ -870,6 +935,8 @@ supervisor_run(struct supervisor_args *args)
 	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
 	free(sv.groups);
+	free(sv.first);
+	free(sv.count);
 	admit_free(&sv.admit);
 	if (close(sv.epfd) == -1 || close(sv.devnull) == -1)
 		log_warn("close");
