@@ -607,6 +607,20 @@ tcp_exchange(int port, const char *msg, char *buf, size_t len)
 	return n;
 }
 
+size_t
+tcp_read_line(int fd, char *buf, size_t len)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t n = 0;
+
+	while (n + 1 < len && poll(&pfd, 1, 5000) == 1 &&
+	    read(fd, buf + n, 1) == 1)
+		if (buf[n++] == '\n')
+			break;
+	buf[n] = '\0';
+	return n;
+}
+
 /* ---- /proc ---- */
 
 int

@@ -111,6 +111,10 @@ void tcp_send(int fd, const void *buf, size_t len);
 /* Reads until EOF, len bytes, or timeout.  Returns bytes read. */
 size_t tcp_read_all(int fd, char *buf, size_t len, int timeout_ms);
 
+/* Reads one line (up to and with its '\n', or to EOF) within 5 s into
+ * buf, NUL-terminated; returns its length (0 at once on EOF). */
+size_t tcp_read_line(int fd, char *buf, size_t len);
+
 /* /proc views of a process: open fds, children that are zombies, and
  * the PIDs of its children. */
 int proc_fd_count(pid_t pid);

@@ -118,21 +118,6 @@ assert_healthy(int fds, size_t running)
 	ck_assert_ptr_null(strstr(sd.log, ": accept on "));
 }
 
-/* Reads one line (or to EOF) within 5 s. */
-static size_t
-read_line(int fd, char *buf, size_t len)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	size_t n = 0;
-
-	while (n + 1 < len && poll(&pfd, 1, 5000) == 1 &&
-	    read(fd, buf + n, 1) == 1)
-		if (buf[n++] == '\n')
-			break;
-	buf[n] = '\0';
-	return n;
-}
-
 /* Children of ours that are still running, after reaping the ones that
  * died (superd must be reaped already). */
 static size_t
@@ -181,7 +166,7 @@ START_TEST(clients_that_reset_before_accept_cost_nothing_and_superd_serves_on)
 	}
 	tcp_send(held, "x\n", 2);
 	shutdown(held, SHUT_WR);
-	ck_assert_int_eq(read_line(held, buf, sizeof(buf)), 2);
+	ck_assert_int_eq(tcp_read_line(held, buf, sizeof(buf)), 2);
 	close(held);
 	/* Each reset connection got a handler that saw the reset, or none;
 	 * either way superd accounts for it and serves on. */
@@ -440,7 +425,7 @@ START_TEST(handler_that_closes_stdout_and_keeps_running_is_stopped_at_shutdown)
 	port = start_with(script, "");
 	fd = tcp_connect("127.0.0.1", port);
 	ck_assert_int_ne(fd, -1);
-	read_line(fd, line, sizeof(line));
+	tcp_read_line(fd, line, sizeof(line));
 	handler = (pid_t)strtol(line, NULL, 10);
 	ck_assert_int_gt(handler, 1);
 	tcp_send(fd, "x\n", 2);
@@ -477,7 +462,7 @@ START_TEST(handler_that_forks_a_grandchild_and_exits_is_reaped_at_once)
 	port = start_with(script, "");
 	fd = tcp_connect("127.0.0.1", port);
 	ck_assert_int_ne(fd, -1);
-	read_line(fd, line, sizeof(line));
+	tcp_read_line(fd, line, sizeof(line));
 	grandchild = (pid_t)strtol(line, NULL, 10);
 	ck_assert_int_gt(grandchild, 1);
 	/* The handler is gone and reaped; its grandchild holds the client

@@ -46,21 +46,6 @@ start_service(const char *script, const char *keys)
 	return superd_port(&sd, "svc");
 }
 
-/* Reads one line (up to '\n', or EOF) within 5 s; returns its length. */
-static size_t
-read_line(int fd, char *buf, size_t len)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	size_t n = 0;
-
-	while (n + 1 < len && poll(&pfd, 1, 5000) == 1 &&
-	    read(fd, buf + n, 1) == 1)
-		if (buf[n++] == '\n')
-			break;
-	buf[n] = '\0';
-	return n;
-}
-
 /* Connects from src and returns the fd; *line gets the first line. */
 static int
 client(const char *src, int port, char *line, size_t len)
@@ -68,7 +53,7 @@ client(const char *src, int port, char *line, size_t len)
 	int fd = tcp_connect_from(src, "127.0.0.1", port);
 
 	ck_assert_msg(fd != -1, "connect: %s", strerror(errno));
-	read_line(fd, line, len);
+	tcp_read_line(fd, line, len);
 	return fd;
 }
 
@@ -136,7 +121,7 @@ START_TEST(defer_serves_every_client_of_a_ten_times_oversubscribed_burst)
 	}
 	for (i = 0; i < BURST; i++) {
 		snprintf(msg, sizeof(msg), "client %d\n", i);
-		ck_assert_int_gt(read_line(fds[i], buf, sizeof(buf)), 0);
+		ck_assert_int_gt(tcp_read_line(fds[i], buf, sizeof(buf)), 0);
 		ck_assert_str_eq(buf, msg);
 		close(fds[i]);
 	}
@@ -170,14 +155,14 @@ START_TEST(reject_refuses_exactly_the_excess_and_never_more)
 		ck_assert_int_ne(fd, -1);
 		/* Input superd never reads must not cost the message. */
 		tcp_send(fd, "hello?\n", 7);
-		read_line(fd, line, sizeof(line));
+		tcp_read_line(fd, line, sizeof(line));
 		ck_assert_str_eq(line, "busy, try later\n");
-		ck_assert_int_eq(read_line(fd, line, sizeof(line)), 0);
+		ck_assert_int_eq(tcp_read_line(fd, line, sizeof(line)), 0);
 		close(fd);
 	}
 	for (i = 0; i < 3; i++) {
 		tcp_send(held[i], "x\n", 2);
-		read_line(held[i], line, sizeof(line));
+		tcp_read_line(held[i], line, sizeof(line));
 		ck_assert_str_eq(line, "bye\n");
 		close(held[i]);
 	}
@@ -281,7 +266,7 @@ START_TEST(rate_defer_makes_clients_wait_instead_of_refusing)
 		shutdown(fds[i], SHUT_WR);
 	}
 	for (i = 0; i < DEFER_BURST; i++) {
-		read_line(fds[i], buf, sizeof(buf));
+		tcp_read_line(fds[i], buf, sizeof(buf));
 		ck_assert_str_eq(buf, "x\n");
 		close(fds[i]);
 	}
@@ -347,7 +332,7 @@ START_TEST(max_duration_stops_a_handler_and_its_grandchild)
 	    "still running 300ms after max_duration: killing", 5000, NULL));
 	ck_assert_ptr_nonnull(
 	    superd_wait_log(&sd, "killed by signal 9", 5000, NULL));
-	ck_assert_int_eq(read_line(fd, line, sizeof(line)), 0);
+	ck_assert_int_eq(tcp_read_line(fd, line, sizeof(line)), 0);
 	harness_sleep_ms(100);
 	ck_assert(!proc_alive(grandchild));
 	assert_stat(stats(), "killed=1");
@@ -380,7 +365,7 @@ START_TEST(max_children_caps_all_services_together)
 	ck_assert_int_eq(poll(&pfd, 1, 300), 0);
 	tcp_send(a1, "x\n", 2);
 	close(a1);
-	read_line(a2, line, sizeof(line));
+	tcp_read_line(a2, line, sizeof(line));
 	ck_assert_str_eq(line, "ready 1\n");
 	close(a2);
 	close(b1);
@@ -495,7 +480,7 @@ overload_client(const char *src, int port, int report)
 			         port)) == -1)
 				_exit(1);
 		for (j = 0; j < OVERLOAD_WAVE; j++) {
-			read_line(fds[j], line, sizeof(line));
+			tcp_read_line(fds[j], line, sizeof(line));
 			counts[strcmp(line, "ok\n") == 0 ? 0 : 1]++;
 			close(fds[j]);
 		}
