@@ -836,20 +836,28 @@ config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-void
-config_format_addr(const struct sockaddr *sa, char *buf, size_t len)
+unsigned short
+config_addr_text(const struct sockaddr *sa, char *ip, size_t iplen)
 {
 	const struct sockaddr_in *sin = (const void *)sa;
 	const struct sockaddr_in6 *sin6 = (const void *)sa;
-	char ip[INET6_ADDRSTRLEN];
 
 	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(sin6->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(sin->sin_port));
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, (socklen_t)iplen);
+		return ntohs(sin6->sin6_port);
 	}
+	inet_ntop(AF_INET, &sin->sin_addr, ip, (socklen_t)iplen);
+	return ntohs(sin->sin_port);
+}
+
+void
+config_format_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned short port = config_addr_text(sa, ip, sizeof(ip));
+
+	snprintf(buf, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	    port);
 }
 
 void

@@ -210,6 +210,11 @@ void config_free(struct config *cfg);
 /* Formats addr with port as "127.0.0.1:7" or "[::1]:7". */
 void config_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 
+/* The address of sa as text into ip (INET6_ADDRSTRLEN bytes will do);
+ * returns its port.  The one place addresses become text. */
+unsigned short config_addr_text(const struct sockaddr *sa, char *ip,
+    size_t iplen);
+
 /* The same for a bind address with the given port. */
 void config_format_bind(const struct bind_addr *ba, unsigned short port,
     char *buf, size_t len);

@@ -58,15 +58,11 @@ listen_describe(struct listener *l)
 	if (getsockname(l->fd, (struct sockaddr *)&l->local, &l->locallen) ==
 	    -1)
 		return -1;
-	if (l->local.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, l->ip, sizeof(l->ip));
-		l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-		port = ntohs(sin6->sin6_port);
-	} else {
-		inet_ntop(AF_INET, &sin->sin_addr, l->ip, sizeof(l->ip));
-		l->wildcard = sin->sin_addr.s_addr == htonl(INADDR_ANY);
-		port = ntohs(sin->sin_port);
-	}
+	port = config_addr_text((struct sockaddr *)&l->local, l->ip,
+	    sizeof(l->ip));
+	l->wildcard = l->local.ss_family == AF_INET6
+	    ? IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)
+	    : sin->sin_addr.s_addr == htonl(INADDR_ANY);
 	l->portnum = port;
 	snprintf(l->port, sizeof(l->port), "%u", port);
 	config_format_addr((struct sockaddr *)&l->local, l->label,

@@ -85,16 +85,7 @@ static void
 spawn_addr(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
     size_t portlen)
 {
-	const struct sockaddr_in *sin = (const void *)sa;
-	const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, (socklen_t)iplen);
-		snprintf(port, portlen, "%u", ntohs(sin6->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &sin->sin_addr, ip, (socklen_t)iplen);
-		snprintf(port, portlen, "%u", ntohs(sin->sin_port));
-	}
+	snprintf(port, portlen, "%u", config_addr_text(sa, ip, iplen));
 }
 
 /* env or pass_env may replace the default PATH. */
