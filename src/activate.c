@@ -30,8 +30,13 @@ activate_adopt(struct inherited *in, char *err, size_t errlen)
 	    (len = sizeof(listening),
 	        getsockopt(in->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
 	            &len) == -1)) {
-		snprintf(err, errlen, "LISTEN_FDS: fd %d: %s", in->fd,
-		    strerror(errno));
+		if (errno == ENOTSOCK)
+			snprintf(err, errlen,
+			    "LISTEN_FDS: fd %d is not a listening TCP socket",
+			    in->fd);
+		else
+			snprintf(err, errlen, "LISTEN_FDS: fd %d: %s", in->fd,
+			    strerror(errno));
 		return -1;
 	}
 	len = sizeof(in->addr);

@@ -465,6 +465,57 @@ START_TEST(stderr_null_and_inherit_do_what_they_say)
 }
 END_TEST
 
+/* Starts superd through sh, which sets the environment and fd 3 for it;
+ * $$ is superd's pid after the exec, as LISTEN_PID must be. */
+static void
+start_through_sh(const char *env, const char *redirect)
+{
+	char cmd[2048];
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	write_conf(HEAD "[echo]\nport = 0\nexec = echo\n");
+	snprintf(cmd, sizeof(cmd), "%s exec %s -c %s %s", env, SUPERD_BIN,
+	    conf_path, redirect);
+	superd_start_argv(&sd, argv);
+}
+
+START_TEST(a_bad_listen_fds_count_is_a_runtime_error)
+{
+	start_through_sh("LISTEN_PID=$$ LISTEN_FDS=lots", "");
+	ck_assert(superd_wait_exit(&sd, 5000));
+	ck_assert(WIFEXITED(sd.status) && WEXITSTATUS(sd.status) == 3);
+	ck_assert_ptr_nonnull(
+	    strstr(sd.log, "superd: LISTEN_FDS: \"lots\" is not a count\n"));
+}
+END_TEST
+
+START_TEST(a_passed_fd_that_is_not_a_listening_socket_is_refused)
+{
+	start_through_sh("LISTEN_PID=$$ LISTEN_FDS=1", "3</dev/null");
+	ck_assert(superd_wait_exit(&sd, 5000));
+	ck_assert(WIFEXITED(sd.status) && WEXITSTATUS(sd.status) == 3);
+	ck_assert_ptr_nonnull(strstr(sd.log,
+	    "superd: LISTEN_FDS: fd 3 is not a listening TCP socket\n"));
+}
+END_TEST
+
+START_TEST(listen_fds_meant_for_another_process_are_left_alone)
+{
+	start_through_sh("LISTEN_PID=1 LISTEN_FDS=1", "");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_ptr_null(strstr(sd.log, "LISTEN_FDS"));
+}
+END_TEST
+
+START_TEST(an_unusable_notify_socket_is_ignored_with_a_warning)
+{
+	start_through_sh("NOTIFY_SOCKET=relative", "");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd,
+	    "NOTIFY_SOCKET ignored: Invalid argument", 5000, NULL));
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+}
+END_TEST
+
 static Suite *
 make_reload_suite(void)
 {
@@ -490,6 +541,11 @@ make_reload_suite(void)
 	tcase_add_test(tc,
 	    handler_stderr_reaches_the_log_tagged_and_never_the_client);
 	tcase_add_test(tc, stderr_null_and_inherit_do_what_they_say);
+	tcase_add_test(tc, a_bad_listen_fds_count_is_a_runtime_error);
+	tcase_add_test(tc,
+	    a_passed_fd_that_is_not_a_listening_socket_is_refused);
+	tcase_add_test(tc, listen_fds_meant_for_another_process_are_left_alone);
+	tcase_add_test(tc, an_unusable_notify_socket_is_ignored_with_a_warning);
 	suite_add_tcase(s, tc);
 	return s;
 }
