@@ -101,8 +101,10 @@ activate_take(struct activation *a, char *err, size_t errlen)
 		a->v[i].fd = ACTIVATE_FIRST_FD + (int)i;
 		activate_name(names, i, a->v[i].name, sizeof(a->v[i].name));
 		a->n++;
-		if (activate_adopt(&a->v[i], err, errlen) == -1)
+		if (activate_adopt(&a->v[i], err, errlen) == -1) {
+			activate_free(a);
 			return -1;
+		}
 	}
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
