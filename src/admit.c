@@ -258,10 +258,10 @@ admit_connection(struct admit *a, size_t s, const struct sockaddr *peer,
 	if (!cidr_allowed(svc->allow, svc->nallow, svc->deny, svc->ndeny,
 	        &addr))
 		return admit_refuse(a, s, REFUSE_ACL, ad);
-	ad.source = addr;
-	cidr_truncate(&ad.source,
-	    addr.family == AF_INET ? svc->source_prefix_v4
-	                           : svc->source_prefix_v6);
+	/* The full address travels with the handler: a reload may cut it
+	 * to another prefix (admit_adopt). */
+	ad.peer = addr;
+	ad.source = admit_source(svc, &addr);
 	if (!admit_rates(a, s, &ad.source, now))
 		return admit_refuse(a, s, REFUSE_RATE, ad);
 	if (a->svc[s].active >= svc->max_connections)

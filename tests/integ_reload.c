@@ -231,6 +231,43 @@ START_TEST(a_running_handler_still_counts_against_its_limit_after_reload)
 }
 END_TEST
 
+/* Handlers started before a reload still count for their own source
+ * after it, both against max_per_source and in TCPCONCURRENCY. */
+START_TEST(per_source_counts_survive_a_reload)
+{
+	char line[64], buf[64];
+	int port, a, b, c;
+
+	start(HEAD "[one]\nport = 0\nmax_per_source = 2\n"
+	           "reject_message = busy\\n\n"
+	           "exec = sh -c 'echo $TCPCONCURRENCY; read x'\n");
+	port = superd_port(&sd, "one");
+	a = tcp_connect_from("127.0.0.2", "127.0.0.1", port);
+	ck_assert_int_ne(a, -1);
+	ck_assert_uint_gt(tcp_read_line(a, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "1\n");
+	reload("reloaded");
+	b = tcp_connect_from("127.0.0.2", "127.0.0.1", port);
+	ck_assert_int_ne(b, -1);
+	ck_assert_uint_gt(tcp_read_line(b, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "2\n");
+	/* The third from the same source is one too many... */
+	c = tcp_connect_from("127.0.0.2", "127.0.0.1", port);
+	ck_assert_int_ne(c, -1);
+	tcp_read_all(c, buf, sizeof(buf) - 1, 5000);
+	ck_assert_mem_eq(buf, "busy\n", 5);
+	close(c);
+	/* ...and another source is counted on its own. */
+	c = tcp_connect_from("127.0.0.3", "127.0.0.1", port);
+	ck_assert_int_ne(c, -1);
+	ck_assert_uint_gt(tcp_read_line(c, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "1\n");
+	close(a);
+	close(b);
+	close(c);
+}
+END_TEST
+
 #define LOAD_CONNECTIONS 400
 #define RELOADS 25
 
@@ -535,6 +572,7 @@ make_reload_suite(void)
 	    a_running_handler_still_counts_against_its_limit_after_reload);
 	tcase_add_test(tc,
 	    a_reload_storm_under_load_loses_no_connection_and_no_fd);
+	tcase_add_test(tc, per_source_counts_survive_a_reload);
 	tcase_add_test(tc, sd_notify_reports_ready_reloading_and_stopping);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_name);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_address);
