@@ -100,13 +100,16 @@ admit_update_full(struct admit *a, size_t s)
 	bool full = st->active >= svc->max_connections;
 	bool all = a->total >= a->cfg->max_children;
 
+	/* Once stopping, nothing accepts again: saying so would mislead. */
 	if (full != st->full) {
 		st->full = full;
-		admit_log_full(svc, st);
+		if (!a->stopping)
+			admit_log_full(svc, st);
 	}
 	if (all != a->all_full) {
 		a->all_full = all;
-		admit_log_all_full(a);
+		if (!a->stopping)
+			admit_log_all_full(a);
 	}
 }
 
@@ -288,12 +291,24 @@ admit_started(struct admit *a, size_t s, const struct cidr *source,
 	return src->active;
 }
 
+static void
+admit_log_source_clear(const struct service *svc, const struct cidr *source)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	cidr_format(source, buf, sizeof(buf));
+	log_event("limit",
+	    "state=clear reason=per_source limit=max_per_source service=%s "
+	    "source=%s",
+	    "%s: source %s below max_per_source: accepting again", svc->name,
+	    buf);
+}
+
 void
 admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
 {
 	const struct service *svc = &a->cfg->services[s];
 	struct source *src = sources_find(&a->sources, s, source);
-	char buf[INET6_ADDRSTRLEN + 8];
 
 	a->svc[s].active--;
 	a->total--;
@@ -301,17 +316,18 @@ admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
 		src->active--;
 		if (src->over && src->active < svc->max_per_source) {
 			src->over = false;
-			cidr_format(source, buf, sizeof(buf));
-			log_event("limit",
-			    "state=clear reason=per_source "
-			    "limit=max_per_source service=%s source=%s",
-			    "%s: source %s below max_per_source: accepting "
-			    "again",
-			    svc->name, buf);
+			if (!a->stopping)
+				admit_log_source_clear(svc, source);
 		}
 		sources_release(&a->sources, src, now);
 	}
 	admit_update_full(a, s);
+}
+
+void
+admit_stop(struct admit *a)
+{
+	a->stopping = true;
 }
 
 void

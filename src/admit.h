@@ -48,6 +48,7 @@ struct admit {
 	struct sources sources;
 	unsigned long total; /* handlers running, all services */
 	bool all_full;       /* at max_children */
+	bool stopping;       /* shutdown began: no "accepting again" */
 };
 
 /* What admit_connection decided, and for a handler its source. */
@@ -85,6 +86,10 @@ unsigned long admit_started(struct admit *a, size_t s,
 /* A handler ended (reaped). */
 void admit_ended(struct admit *a, size_t s, const struct cidr *source,
     long long now);
+
+/* Shutdown began: limits that clear from now on are not logged, since
+ * nothing accepts again. */
+void admit_stop(struct admit *a);
 
 /* fork failed after admit_started: undoes it and counts the refusal. */
 void admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,

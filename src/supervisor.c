@@ -33,6 +33,10 @@
 /* fork failures back off from here, doubling up to the maximum. */
 #define FORK_BACKOFF_MIN_MS 100
 #define FORK_BACKOFF_MAX_MS 3200
+/* A second stop signal sooner than this after the first is the same
+ * request delivered twice (a wrapper forwarding Ctrl-C to the process
+ * group that also holds superd), not a request to hurry. */
+#define SECOND_SIGNAL_MS 1000
 /* While stopping, how often to look at leftover process groups, and how
  * long to wait for them after SIGKILL. */
 #define GROUP_POLL_MS 100
@@ -52,6 +56,7 @@ struct supervisor {
 	struct admit admit;
 	bool stopping;       /* SIGTERM/SIGINT seen */
 	bool killed;         /* SIGKILL sent */
+	long long stop_ms;   /* when the first stop signal came */
 	long long kill_at;   /* when stopping: the deadline */
 	long long resume_at; /* accepts paused until; 0: not */
 	long long rate_wake; /* a deferred rate has a token; 0: none */
@@ -230,6 +235,11 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)
 			sv->admit.svc[c->service].stats.exec_failed++;
+		/* Only what the SIGKILL ended: one that obeyed SIGTERM
+		 * stopped cleanly, even if late. */
+		if (sv->killed && WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL)
+			sv->admit.svc[c->service].stats.killed_shutdown++;
 	}
 	supervisor_keep_group(sv, c);
 	if (WIFEXITED(status))
@@ -260,7 +270,6 @@ supervisor_reap(struct supervisor *sv, int flags)
 static void
 supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 {
-	size_t i;
 
 	if (sv->killed)
 		return;
@@ -268,10 +277,6 @@ supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 	if (sv->kids.n > 0) {
 		log_event("kill", "reason=%s%.0s running=%zu",
 		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
-		for (i = 0; i < sv->kids.n; i++)
-			if (sv->kids.v[i].service != CHILD_NO_SERVICE)
-				sv->admit.svc[sv->kids.v[i].service]
-				    .stats.killed_shutdown++;
 		children_signal(&sv->kids, SIGKILL);
 	}
 	supervisor_signal_groups(sv, SIGKILL);
@@ -285,10 +290,18 @@ supervisor_stop(struct supervisor *sv, int sig)
 	size_t i;
 
 	if (sv->stopping) {
-		supervisor_kill(sv, "second_signal", "second stop signal");
+		if (clock_ms() - sv->stop_ms < SECOND_SIGNAL_MS)
+			log_debug("%s within %dms of the first: the same "
+			          "request",
+			    sigabbrev_np(sig), SECOND_SIGNAL_MS);
+		else
+			supervisor_kill(sv, "second_signal",
+			    "second stop signal");
 		return;
 	}
 	sv->stopping = true;
+	sv->stop_ms = clock_ms();
+	admit_stop(&sv->admit);
 	notify_send("STOPPING=1\nSTATUS=stopping: %zu handlers running",
 	    sv->kids.n);
 	supervisor_refresh(sv, clock_ms());

@@ -161,12 +161,85 @@ START_TEST(second_sigterm_kills_at_once)
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
 	ck_assert(proc_alive(pid));
+	/* A deliberate second request: more than a second later. */
+	harness_sleep_ms(1100);
+	ck_assert(proc_alive(pid));
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	/* Well under the hour of shutdown_timeout. */
 	assert_clean_exit();
 	ck_assert_ptr_nonnull(
 	    strstr(sd.log, "second stop signal: killing 1 handlers"));
 	ck_assert(!proc_alive(pid));
+	close(fd);
+}
+END_TEST
+
+/* One Ctrl-C forwarded twice (timeout --foreground, a terminal's process
+ * group) is one request: the grace period still applies. */
+START_TEST(a_stop_signal_delivered_twice_keeps_the_grace_period)
+{
+	pid_t pid;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(start_with_script(IGNORES_TERM, "1500ms"), &pid,
+	    &pos);
+	ck_assert_int_eq(kill(sd.pid, SIGINT), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "stopping", 5000, NULL));
+	/* The copy arrives after superd has taken the first. */
+	ck_assert_int_eq(kill(sd.pid, SIGINT), 0);
+	harness_sleep_ms(500);
+	ck_assert_msg(proc_alive(pid), "killed at once; log:\n%s", sd.log);
+	assert_clean_exit();
+	ck_assert_ptr_null(strstr(sd.log, "second stop signal"));
+	ck_assert_ptr_nonnull(
+	    strstr(sd.log, "shutdown_timeout expired: killing 1 handlers"));
+	close(fd);
+}
+END_TEST
+
+/* killed_shutdown counts what needed SIGKILL, not what SIGTERM ended,
+ * even when the KILL follows at once (shutdown_timeout = 0). */
+START_TEST(killed_shutdown_counts_only_what_sigkill_ended)
+{
+	pid_t pid;
+	size_t pos = 0;
+	int fd;
+
+	fd = connect_ready(
+	    start_with_script("#!/bin/sh\necho ready\nexec sleep 30\n", "0"),
+	    &pid, &pos);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ck_assert_msg(strstr(sd.log, "killed by signal 15") != NULL, "log:\n%s",
+	    sd.log);
+	ck_assert_msg(strstr(sd.log, " killed_shutdown=0\n") != NULL,
+	    "log:\n%s", sd.log);
+	close(fd);
+}
+END_TEST
+
+/* After "stopping", nothing may claim that accepting resumes. */
+START_TEST(no_accepting_again_after_stopping)
+{
+	const char *script = harness_script("handler.sh", WAITS_FOR_INPUT);
+	char conf[1024];
+	size_t pos = 0;
+	pid_t pid;
+	int fd;
+
+	snprintf(conf, sizeof(conf),
+	    "[svc]\nport = 0\nbind = 127.0.0.1\nmax_connections = 1\n"
+	    "max_per_source = 1\nexec = %s\n",
+	    script);
+	superd_start(&sd, conf, NULL);
+	fd = connect_ready(superd_port(&sd, "svc"), &pid, &pos);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "svc: full", 5000, NULL));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ck_assert_msg(strstr(strstr(sd.log, "stopping"), "accepting again") ==
+	        NULL,
+	    "log:\n%s", sd.log);
 	close(fd);
 }
 END_TEST
@@ -230,6 +303,10 @@ make_shutdown_suite(void)
 	tcase_add_test(tc,
 	    handler_ignoring_sigterm_is_killed_after_shutdown_timeout);
 	tcase_add_test(tc, second_sigterm_kills_at_once);
+	tcase_add_test(tc,
+	    a_stop_signal_delivered_twice_keeps_the_grace_period);
+	tcase_add_test(tc, killed_shutdown_counts_only_what_sigkill_ended);
+	tcase_add_test(tc, no_accepting_again_after_stopping);
 	tcase_add_test(tc, stopped_handler_is_continued_so_it_can_terminate);
 	tcase_add_test(tc, shutdown_kills_a_handlers_own_children_too);
 	suite_add_tcase(s, tc);
