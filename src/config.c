@@ -10,10 +10,12 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -53,7 +55,12 @@ struct load {
 	bool failed;
 	char *err;
 	size_t errlen;
+	config_stop_fn *stop; /* NULL: never asked */
 };
+
+/* Lines (and services) between two looks at ld->stop: cheap enough to
+ * ask often, often enough that a stop is seen within milliseconds. */
+#define CONFIG_STOP_EVERY 64
 
 static void config_fail(struct load *ld, int line, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -440,6 +447,16 @@ config_check_line(struct load *ld, char *line, size_t len, int max)
 
 /* inih's line reader: one line per call, NULL at the end or after the
  * first error, which stops the parse there. */
+/* Every CONFIG_STOP_EVERY steps: whether the load must stop now. */
+static bool
+config_stopped(struct load *ld, size_t step)
+{
+	if (ld->stop == NULL || step % CONFIG_STOP_EVERY != 0 || !ld->stop())
+		return false;
+	config_fail(ld, 0, NULL, "stopped while loading");
+	return true;
+}
+
 static char *
 config_read_line(char *str, int num, void *stream)
 {
@@ -457,6 +474,8 @@ config_read_line(char *str, int num, void *stream)
 		return NULL;
 	}
 	ld->lineno++;
+	if (config_stopped(ld, (size_t)ld->lineno))
+		return NULL;
 	config_check_line(ld, ld->line, (size_t)n, num);
 	if (ld->failed)
 		return NULL;
@@ -603,7 +622,8 @@ config_check(struct load *ld)
 		return;
 	}
 	for (i = 0; i < ld->cfg->nservices && !ld->failed; i++)
-		config_check_service(ld, i);
+		if (!config_stopped(ld, i + 1))
+			config_check_service(ld, i);
 }
 
 /* ---- entry points ---- */
@@ -625,20 +645,35 @@ config_default_max_children(void)
 	return n > 0 ? n : 1;
 }
 
-/* Who may change the file, as it was opened: config_check_privileges
- * judges these, not whatever the path names later. */
+/* Opens the file without ever waiting: O_NONBLOCK, so a FIFO (or a
+ * device) in its place is refused instead of waited on, and records who
+ * may change it, as it was opened: config_check_privileges judges these,
+ * not whatever the path names later. */
 static void
-config_stat(struct load *ld)
+config_open(struct load *ld, const char *path)
 {
 	struct stat st;
+	int fd;
 
-	if (fstat(fileno(ld->fp), &st) == -1) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1) {
+		config_fail(ld, 0, NULL, "cannot open: %s", strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) == -1) {
 		config_fail(ld, 0, NULL, "cannot stat: %s", strerror(errno));
+		(void)close(fd);
 		return;
 	}
 	/* /dev/zero or a pipe would be read as one endless line. */
 	if (!S_ISREG(st.st_mode)) {
 		config_fail(ld, 0, NULL, "not a regular file");
+		(void)close(fd);
+		return;
+	}
+	if ((ld->fp = fdopen(fd, "re")) == NULL) {
+		config_fail(ld, 0, NULL, "cannot open: %s", strerror(errno));
+		(void)close(fd);
 		return;
 	}
 	ld->cfg->file_uid = st.st_uid;
@@ -666,11 +701,19 @@ int
 config_load(const char *path, const char *const *handler_dirs,
     struct config *cfg, char *err, size_t errlen)
 {
+	return config_load_until(path, handler_dirs, NULL, cfg, err, errlen);
+}
+
+int
+config_load_until(const char *path, const char *const *handler_dirs,
+    config_stop_fn *stop, struct config *cfg, char *err, size_t errlen)
+{
 	struct load ld;
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(&ld, 0, sizeof(ld));
+	ld.stop = stop;
 	keys_init_service(&ld.defaults);
 	ld.cfg = cfg;
 	ld.handler_dirs = handler_dirs;
@@ -683,13 +726,9 @@ config_load(const char *path, const char *const *handler_dirs,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* "re": the file must not leak into handlers even for a moment. */
-	if ((ld.fp = fopen(path, "re")) == NULL) {
-		config_fail(&ld, 0, NULL, "cannot open: %s", strerror(errno));
-	} else {
-		config_stat(&ld);
-		if (!ld.failed)
-			config_parse(&ld);
+	config_open(&ld, path);
+	if (ld.fp != NULL) {
+		config_parse(&ld);
 		fclose(ld.fp);
 	}
 	free(ld.line);

@@ -189,6 +189,15 @@ struct config {
 int config_load(const char *path, const char *const *handler_dirs,
     struct config *cfg, char *err, size_t errlen);
 
+/* Asked now and then during a load; true abandons it. */
+typedef bool config_stop_fn(void);
+
+/* config_load that also gives up, with "stopped while loading" in err,
+ * as soon as stop (if not NULL) returns true: a stop signal is honoured
+ * during a long load. */
+int config_load_until(const char *path, const char *const *handler_dirs,
+    config_stop_fn *stop, struct config *cfg, char *err, size_t errlen);
+
 /*
  * The rules that depend on who runs superd, kept out of config_load so a
  * file can be checked for any euid.  When euid is 0: every enabled

@@ -259,7 +259,13 @@ main(int argc, char *argv[])
 		return EXIT_RUNTIME;
 	}
 	main_handler_dirs(dirs, dirptrs);
-	if (config_load(file, dirptrs, &cfg, err, sizeof(err)) == -1) {
+	if (config_load_until(file, dirptrs, sig_stop_pending, &cfg, err,
+	        sizeof(err)) == -1) {
+		/* Asked to stop before there was anything to stop. */
+		if (sig_stop_pending()) {
+			log_event("stopped", NULL, "stopped while loading");
+			return EXIT_OK;
+		}
 		main_config_error(err);
 		return EXIT_CONFIG;
 	}

@@ -67,6 +67,17 @@ sig_next(int fd)
 	}
 }
 
+bool
+sig_stop_pending(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) == -1)
+		return false;
+	return sigismember(&set, SIGTERM) == 1 ||
+	    sigismember(&set, SIGINT) == 1;
+}
+
 int
 sig_child_reset(void)
 {

@@ -4,6 +4,8 @@
 #ifndef SUPERD_SIG_H
 #define SUPERD_SIG_H
 
+#include <stdbool.h>
+
 /*
  * Resets every signal disposition to its default (so an ignored signal
  * inherited from our parent, such as nohup's SIGHUP, never reaches a
@@ -18,6 +20,10 @@ int sig_init(void);
 /* Reads the next signal from fd.  Returns its number, 0 when none is left,
  * or -1 with errno. */
 int sig_next(int fd);
+
+/* True if SIGTERM or SIGINT waits to be read: lets long work (a load)
+ * give way to a stop signal that the loop is not there to see yet. */
+bool sig_stop_pending(void);
 
 /* In a freshly forked child: unblocks every signal.  Async-signal-safe.
  * Returns 0 or -1 with errno. */

@@ -845,8 +845,9 @@ supervisor_reload(struct supervisor *sv)
 	notify_reloading();
 	log_event("reloading", "file=%s", "SIGHUP: reloading %s",
 	    log_value(quoted, sizeof(quoted), sv->file));
-	if (config_load(sv->file, sv->handler_dirs, &next, err, sizeof(err)) ==
-	    -1) {
+	/* A stop signal cuts a long load short; the loop then stops. */
+	if (config_load_until(sv->file, sv->handler_dirs, sig_stop_pending,
+	        &next, err, sizeof(err)) == -1) {
 		supervisor_reload_failed(sv, err);
 		return;
 	}

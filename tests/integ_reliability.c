@@ -31,6 +31,7 @@ enum make {
 	MAKE_SERVICES,   /* 10,000 services, each on its own port */
 	MAKE_SAME_PORT,  /* 10,000 services, all on port 7 */
 	MAKE_DIRECTORY,  /* conf.d/, a directory */
+	MAKE_FIFO,       /* fifo.ini, a FIFO nobody writes to */
 	MAKE_LOOP,       /* loop.ini -> loop.ini */
 	MAKE_UNREADABLE, /* superd.ini, mode 000, superd as nobody */
 	MAKE_EXECUTABLE, /* superd.ini: the first 4 KB of superd itself */
@@ -314,6 +315,18 @@ static const struct row rows[] = {
 	    .args = "-t -c conf.d",
 	    .exit = 1,
 	    .message = "superd: conf.d: not a regular file" },
+	{ .input = "a FIFO as the config file (-t)",
+	    .make = MAKE_FIFO,
+	    .args = "-t -c fifo.ini",
+	    .exit = 1,
+	    .message = "superd: fifo.ini: not a regular file",
+	    .note = "refused without waiting for a writer" },
+	{ .input = "a FIFO as the config file (start)",
+	    .make = MAKE_FIFO,
+	    .args = "-c fifo.ini",
+	    .exit = 1,
+	    .message = "superd: fifo.ini: not a regular file",
+	    .note = "refused without waiting for a writer" },
 	{ .input = "/dev/zero as the config file",
 	    .make = MAKE_NOTHING,
 	    .args = "-t -c /dev/zero",
@@ -478,6 +491,9 @@ make_input(const struct row *r, const char *dir)
 	case MAKE_DIRECTORY:
 		snprintf(path, sizeof(path), "%s/conf.d", dir);
 		return mkdir(path, 0755);
+	case MAKE_FIFO:
+		snprintf(path, sizeof(path), "%s/fifo.ini", dir);
+		return mkfifo(path, 0644);
 	case MAKE_LOOP:
 		snprintf(path, sizeof(path), "%s/loop.ini", dir);
 		return symlink("loop.ini", path);

@@ -268,6 +268,75 @@ START_TEST(per_source_counts_survive_a_reload)
 }
 END_TEST
 
+/* A FIFO put in place of the file: the reload fails at once (nobody
+ * will ever write to it) and the running services go on. */
+START_TEST(a_fifo_in_place_of_the_file_fails_the_reload_without_waiting)
+{
+	char buf[64];
+	int port;
+
+	start(HEAD "[echo]\nport = 0\nexec = echo\n");
+	port = superd_port(&sd, "echo");
+	ck_assert_int_eq(unlink(conf_path), 0);
+	ck_assert_int_eq(mkfifo(conf_path, 0600), 0);
+	ck_assert_ptr_nonnull(
+	    strstr(reload("reload failed"), "not a regular file"));
+	tcp_exchange(port, "still here\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "still here\n");
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	ck_assert(superd_wait_exit(&sd, 5000));
+}
+END_TEST
+
+/* A config long enough to take a while to load. */
+static const char *
+write_huge_conf(void)
+{
+	size_t len = 0, cap = 100000 * 24 + 128, i;
+	char *text = malloc(cap);
+	const char *path;
+
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)snprintf(text, cap, "%s", HEAD "exec = /bin/cat\n");
+	for (i = 0; i < 100000; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "[s%zu]\nport = 0\n", i);
+	path = harness_file("reload.ini", text);
+	free(text);
+	return path;
+}
+
+/* SIGTERM during a long load (at start, and at a reload) is honoured
+ * then, not after the load. */
+START_TEST(a_stop_signal_is_honoured_during_a_long_load)
+{
+	long long t0;
+
+	snprintf(conf_path, sizeof(conf_path), "%s", write_huge_conf());
+	superd_start_file(&sd, conf_path, NULL);
+	harness_sleep_ms(300);
+	t0 = clock_ms();
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	ck_assert(superd_wait_exit(&sd, 20000));
+	ck_assert_msg(WIFEXITED(sd.status) && WEXITSTATUS(sd.status) == 0,
+	    "status %d; log:\n%s", sd.status, sd.log);
+	ck_assert_msg(strstr(sd.log, "stopped while loading") != NULL,
+	    "took %lldms; log:\n%s", clock_ms() - t0, sd.log);
+	superd_cleanup(&sd);
+
+	start(HEAD "[echo]\nport = 0\nexec = echo\n");
+	write_huge_conf();
+	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "reloading", 5000, NULL));
+	harness_sleep_ms(300);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	ck_assert(superd_wait_exit(&sd, 20000));
+	ck_assert_msg(strstr(sd.log, "stopped while loading") != NULL,
+	    "log:\n%s", sd.log);
+	ck_assert_ptr_nonnull(strstr(sd.log, "superd: stopped\n"));
+}
+END_TEST
+
 #define LOAD_CONNECTIONS 400
 #define RELOADS 25
 
@@ -573,6 +642,9 @@ make_reload_suite(void)
 	tcase_add_test(tc,
 	    a_reload_storm_under_load_loses_no_connection_and_no_fd);
 	tcase_add_test(tc, per_source_counts_survive_a_reload);
+	tcase_add_test(tc,
+	    a_fifo_in_place_of_the_file_fails_the_reload_without_waiting);
+	tcase_add_test(tc, a_stop_signal_is_honoured_during_a_long_load);
 	tcase_add_test(tc, sd_notify_reports_ready_reloading_and_stopping);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_name);
 	tcase_add_test(tc, socket_activation_adopts_a_socket_by_address);
