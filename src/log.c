@@ -1,7 +1,8 @@
 /* Logging to stderr, one event per line.  Each line is built in one buffer
- * and written with one write(2), so lines from superd and from handlers
- * sharing the same stderr do not interleave mid-line.  The level and the
- * format are the logger's file-level settings. */
+ * and handed whole to logout, which writes it with one write(2) (so lines
+ * from superd and from handlers sharing the same stderr do not interleave
+ * mid-line) and never waits.  The level and the format are the logger's
+ * file-level settings. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logout.h"
 
 /* A text line, as it always was: at most 1022 bytes and the newline. */
 #define LOG_LINE_MAX 1024
@@ -76,16 +78,14 @@ log_append(char *line, size_t size, size_t *len, const char *fmt, ...)
 }
 
 /* Ends the line with a newline (in place of its last byte if it is
- * full) and writes it. */
+ * full) and hands it to the output. */
 static void
 log_write(char *line, size_t size, size_t len)
 {
 	if (len >= size - 1)
 		len = size - 2;
 	line[len++] = '\n';
-	/* Nothing useful can be done if stderr is gone. */
-	while (write(STDERR_FILENO, line, len) == -1 && errno == EINTR)
-		;
+	logout_line(line, len);
 }
 
 /* The text of a message, and strerror's words after it if suffix is set,

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "listen.h"
 #include "log.h"
+#include "logout.h"
 #include "notify.h"
 #include "sig.h"
 #include "supervisor.h"
@@ -25,6 +26,8 @@
 #define EXIT_RUNTIME 3
 
 #define HANDLER_DIRS 2
+/* How long the last lines may wait for a stuck stderr at exit. */
+#define LOG_FINISH_MS 2000
 
 static void
 usage(FILE *fp)
@@ -247,6 +250,7 @@ main(int argc, char *argv[])
 	log_init(verbose);
 	if (main_stdio_open() == -1)
 		return EXIT_RUNTIME;
+	logout_open();
 	/* Sockets from a service manager sit at fds 3 and up: take them
 	 * before anything else is opened or forked. */
 	if (activate_take(&act, err, sizeof(err)) == -1) {
@@ -288,5 +292,7 @@ main(int argc, char *argv[])
 	rc = main_serve(&cfg, file, dirptrs, &act, sigfd);
 	activate_free(&act);
 	config_free(&cfg);
+	/* The final counters, if stderr takes them soon. */
+	logout_finish(LOG_FINISH_MS);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "children.h"
 #include "clock.h"
 #include "log.h"
+#include "logout.h"
 #include "notify.h"
 #include "sig.h"
 #include "spawn.h"
@@ -41,6 +42,8 @@
  * long to wait for them after SIGKILL. */
 #define GROUP_POLL_MS 100
 #define GROUP_GRACE_MS 2000
+/* How often to retry a log output that epoll cannot watch. */
+#define LOG_RETRY_MS 100
 
 struct supervisor {
 	struct config *cfg;
@@ -63,6 +66,8 @@ struct supervisor {
 	bool starved;        /* in an EMFILE-like episode */
 	int fork_backoff;    /* ms; 0: fork works */
 	bool failed;         /* the loop itself broke */
+	bool log_watched;    /* the log's fd is in the epoll set */
+	bool log_unpollable; /* it cannot be: retry on a timer instead */
 	pid_t *groups;       /* process groups of reaped handlers that live
 	                      * on (their leftovers): stopped at shutdown */
 	size_t ngroups, capgroups;
@@ -72,6 +77,8 @@ struct supervisor {
 
 /* epoll data of the signal fd; listeners carry their index. */
 #define EVENT_SIGNALS UINT64_MAX
+/* epoll data of superd's own log output, while lines wait for it. */
+#define EVENT_LOG (UINT64_MAX - 1)
 /* epoll data of a handler's stderr pipe: this bit and its pid. */
 #define EVENT_STDERR (1ULL << 62)
 /* Bytes of one handler's stderr read per wakeup: a flood gets a share of
@@ -96,6 +103,24 @@ supervisor_watch(struct supervisor *sv, size_t i, bool on)
 		return;
 	}
 	sv->ls[i].polled = on;
+}
+
+/* While log lines wait, the log's fd is watched for room; a stuck reader
+ * of stderr then costs lines, never the loop. */
+static void
+supervisor_watch_log(struct supervisor *sv)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = EVENT_LOG };
+	bool want = logout_pending();
+
+	if (want == sv->log_watched || sv->log_unpollable)
+		return;
+	if (epoll_ctl(sv->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+	        logout_fd(), &ev) == -1) {
+		sv->log_unpollable = true;
+		return;
+	}
+	sv->log_watched = want;
 }
 
 /* Polls each listener whose service may accept now, and no other.  Only
@@ -657,6 +682,9 @@ supervisor_timeout(const struct supervisor *sv)
 	if (sv->stopping && sv->ngroups > 0 &&
 	    (next == -1 || now + GROUP_POLL_MS < next))
 		next = now + GROUP_POLL_MS;
+	if (sv->log_unpollable && logout_pending() &&
+	    (next == -1 || now + LOG_RETRY_MS < next))
+		next = now + LOG_RETRY_MS;
 	if (next == -1)
 		return -1;
 	t = next - now;
@@ -734,6 +762,8 @@ supervisor_poll(struct supervisor *sv)
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u64 == EVENT_SIGNALS)
 			signals = true;
+		else if (ev[i].data.u64 == EVENT_LOG)
+			logout_flush();
 		else if (ev[i].data.u64 & EVENT_STDERR)
 			supervisor_stderr(sv,
 			    (pid_t)(ev[i].data.u64 & ~EVENT_STDERR));
@@ -743,6 +773,9 @@ supervisor_poll(struct supervisor *sv)
 	if (signals)
 		supervisor_signals(sv);
 	supervisor_timers(sv);
+	if (sv->log_unpollable)
+		logout_flush();
+	supervisor_watch_log(sv);
 }
 
 /* After a failed reload the running listeners keep their inherited

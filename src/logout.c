@@ -1,0 +1,163 @@
+/* The log's output side: never lets a slow or stuck reader of stderr stop
+ * the loop.  Lines go out whole, one write each; what stderr cannot take
+ * waits in a fixed buffer, in order; past that, lines are dropped and
+ * counted, and the count is reported when the buffer empties. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "logout.h"
+
+/* The logger's output settings and its one buffer: file-level, like the
+ * rest of the logger's settings, since every module logs. */
+static struct {
+	int fd;      /* where lines go */
+	bool socket; /* fd is a socket: send with MSG_DONTWAIT */
+	size_t len;  /* bytes queued in buf, whole lines */
+	unsigned long dropped;
+	char buf[LOGOUT_BUF_MAX];
+} out = { .fd = STDERR_FILENO };
+
+void
+logout_open(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		out.socket = true;
+		return;
+	}
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return;
+	fd = open("/proc/self/fd/2",
+	    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd != -1)
+		out.fd = fd;
+}
+
+/* One write that never waits; returns what write returns. */
+static ssize_t
+logout_try(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		if (out.socket)
+			n = send(out.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(out.fd, buf, len);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static void
+logout_queue(const char *line, size_t len)
+{
+	if (len > sizeof(out.buf) - out.len) {
+		out.dropped++;
+		return;
+	}
+	memcpy(out.buf + out.len, line, len);
+	out.len += len;
+}
+
+void
+logout_line(const char *line, size_t len)
+{
+	int saved = errno;
+	ssize_t n;
+
+	if (out.len > 0) {
+		/* Behind what waits, to keep the order. */
+		logout_queue(line, len);
+		logout_flush();
+		errno = saved;
+		return;
+	}
+	n = logout_try(line, len);
+	/* A short write happens only to a regular file (a full disk):
+	 * what is left waits like the rest. */
+	if (n >= 0 && (size_t)n < len)
+		logout_queue(line + n, len - (size_t)n);
+	else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		logout_queue(line, len);
+	/* Any other error: stderr is gone, and nothing can be done. */
+	errno = saved;
+}
+
+/* The drop count, once there is room to say it. */
+static void
+logout_report(void)
+{
+	unsigned long n = out.dropped;
+
+	out.dropped = 0;
+	log_event("log_dropped", "count=%lu",
+	    "%lu log lines dropped (stderr was not read)", n);
+}
+
+void
+logout_flush(void)
+{
+	size_t done = 0, line;
+	char *nl;
+	ssize_t n;
+
+	while (done < out.len) {
+		nl = memchr(out.buf + done, '\n', out.len - done);
+		line = nl != NULL ? (size_t)(nl - (out.buf + done)) + 1
+		                  : out.len - done;
+		n = logout_try(out.buf + done, line);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* stderr is gone (EPIPE): waiting would never end. */
+			out.len = 0;
+			out.dropped = 0;
+			return;
+		}
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	memmove(out.buf, out.buf + done, out.len - done);
+	out.len -= done;
+	if (out.len == 0 && out.dropped > 0)
+		logout_report();
+}
+
+bool
+logout_pending(void)
+{
+	return out.len > 0;
+}
+
+int
+logout_fd(void)
+{
+	return out.fd;
+}
+
+void
+logout_finish(int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+	struct pollfd p = { .fd = out.fd, .events = POLLOUT };
+	long long left;
+
+	logout_flush();
+	while (logout_pending() && (left = end - clock_ms()) > 0) {
+		if (poll(&p, 1, (int)left) == -1 && errno != EINTR)
+			return;
+		logout_flush();
+	}
+}

@@ -1,0 +1,43 @@
+/* Where superd's log lines go, without ever waiting: stderr through a
+ * descriptor of superd's own in non-blocking mode, and a bounded buffer
+ * for what stderr cannot take right now.  A line that does not fit in the
+ * buffer is dropped and counted; the count is logged once the log drains.
+ * The loop watches logout_fd for writability while logout_pending. */
+#ifndef SUPERD_LOGOUT_H
+#define SUPERD_LOGOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes of log held back while stderr is full (some hundreds of lines). */
+#define LOGOUT_BUF_MAX (64 * 1024)
+
+/*
+ * Sets up the output on fd 2, which must be open: a pipe, FIFO or
+ * terminal is reopened through /proc/self/fd/2 as a new, non-blocking
+ * open file description (setting O_NONBLOCK on fd 2 itself would change
+ * it for whoever shares it: the shell, handlers with stderr = inherit);
+ * a socket is written with MSG_DONTWAIT; a regular file as it is.  If the
+ * reopen fails, fd 2 is used as it is.  Returns nothing: logging has no
+ * way to report its own failure.
+ */
+void logout_open(void);
+
+/* Writes one line (ending in '\n', at most PIPE_BUF bytes, so one write
+ * is atomic), or queues it behind earlier ones, or drops and counts it. */
+void logout_line(const char *line, size_t len);
+
+/* Writes what is queued, as far as stderr takes it now; once all is out,
+ * logs how many lines were dropped, if any. */
+void logout_flush(void);
+
+/* True while lines wait in the buffer. */
+bool logout_pending(void);
+
+/* The descriptor to watch for EPOLLOUT while logout_pending. */
+int logout_fd(void);
+
+/* At exit: flushes, waiting up to timeout_ms for stderr to take it. */
+void logout_finish(int timeout_ms);
+
+#endif
