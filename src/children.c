@@ -34,14 +34,20 @@ children_add(struct children *c, const struct child *child)
 }
 
 struct child *
-children_find(struct children *c, pid_t pid)
+children_find_id(struct children *c, uint64_t id)
 {
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (c->v[i].pid == pid)
+		if (c->v[i].id == id)
 			return &c->v[i];
 	return NULL;
+}
+
+void
+children_remove_at(struct children *c, size_t i)
+{
+	c->v[i] = c->v[--c->n];
 }
 
 int

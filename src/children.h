@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cidr.h"
 #include "config.h"
@@ -18,6 +19,7 @@
 
 struct child {
 	pid_t pid;      /* also its process group */
+	uint64_t id;    /* unique for superd's lifetime, unlike a pid */
 	size_t service; /* index in config.services, or CHILD_NO_SERVICE */
 	char name[SERVICE_NAME_MAX + 1]; /* its service, for the log */
 	long long start_ms;              /* clock_ms() at spawn */
@@ -35,8 +37,11 @@ struct children {
 	size_t n, cap;
 };
 
-/* The child with this pid, or NULL. */
-struct child *children_find(struct children *c, pid_t pid);
+/* The child with this id, or NULL. */
+struct child *children_find_id(struct children *c, uint64_t id);
+
+/* Removes the entry at v[i] (swapping the last one in). */
+void children_remove_at(struct children *c, size_t i);
 
 /* Makes room for one more child.  Returns 0, or -1 with errno ENOMEM. */
 int children_reserve(struct children *c);

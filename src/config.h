@@ -56,6 +56,7 @@ enum service_key {
 	KEY_RLIMIT_CPU,
 	KEY_RLIMIT_CORE,
 	KEY_STDERR,
+	KEY_STDERR_RATE,
 	SERVICE_KEYS
 };
 
@@ -63,7 +64,8 @@ enum service_key {
 enum stderr_to {
 	STDERR_LOG,     /* a pipe superd reads: lines tagged in its log */
 	STDERR_INHERIT, /* superd's own stderr, shared */
-	STDERR_NULL     /* /dev/null */
+	STDERR_NULL,    /* /dev/null */
+	STDERR_CLIENT   /* the connection, as inetd does */
 };
 
 /* What to do with a connection over a limit. */
@@ -124,6 +126,7 @@ struct service {
 	unsigned long max_duration_ms; /* 0: no limit */
 	unsigned long stop_timeout_ms; /* TERM -> KILL for max_duration */
 	enum stderr_to stderr_to;
+	struct rate stderr_rate; /* lines a handler may log; n == 0: all */
 
 	/*
 	 * Whom the handler runs as.  Names are resolved at load, so the
@@ -170,6 +173,8 @@ struct config {
 
 #define MAX_CONNECTIONS_DEFAULT 64UL
 #define STOP_TIMEOUT_DEFAULT_MS 5000UL
+/* stderr_rate: a burst of this many lines, then this many a second. */
+#define STDERR_RATE_DEFAULT 200UL
 #define DURATION_MAX_MS (24UL * 60 * 60 * 1000)
 #define MAX_CHILDREN_DEFAULT 1024UL
 #define MAX_CHILDREN_MAX 65536UL

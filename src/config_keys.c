@@ -25,7 +25,7 @@ const char keys_service_list[] =
     "rate_per_source, on_rate, allow, deny, max_duration, stop_timeout, "
     "user, group, supplementary_groups, env, pass_env, workdir, umask, "
     "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core, "
-    "stderr";
+    "stderr, stderr_rate";
 const char keys_supervisor_list[] =
     "shutdown_timeout, max_children, log_format";
 
@@ -310,11 +310,28 @@ set_stderr(struct service *svc, const char *v, char *why, size_t whylen)
 		svc->stderr_to = STDERR_INHERIT;
 	else if (strcmp(v, "null") == 0)
 		svc->stderr_to = STDERR_NULL;
+	else if (strcmp(v, "client") == 0)
+		svc->stderr_to = STDERR_CLIENT;
 	else {
-		snprintf(why, whylen, "\"%s\" is not log, inherit or null", v);
+		snprintf(why, whylen,
+		    "\"%s\" is not log, inherit, null or client", v);
 		return -1;
 	}
 	return 0;
+}
+
+/* A rate, or a bare count: that many lines a second. */
+static int
+set_stderr_rate(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long n;
+
+	if (parse_ulong(v, 0, 1000000, &n) == 0) {
+		svc->stderr_rate.n = n;
+		svc->stderr_rate.per_ms = 1000;
+		return 0;
+	}
+	return keys_rate(v, &svc->stderr_rate, why, whylen);
 }
 
 static int
@@ -866,6 +883,7 @@ static const struct service_key_info service_keys[] = {
 	{ "rlimit_cpu", KEY_RLIMIT_CPU, false, false, set_rlimit_cpu },
 	{ "rlimit_core", KEY_RLIMIT_CORE, false, false, set_rlimit_core },
 	{ "stderr", KEY_STDERR, false, false, set_stderr },
+	{ "stderr_rate", KEY_STDERR_RATE, false, false, set_stderr_rate },
 };
 
 const struct service_key_info *
@@ -903,6 +921,8 @@ keys_init_service(struct service *svc)
 	svc->groups_from = GROUPS_USER;
 	svc->umask = UMASK_DEFAULT;
 	svc->stderr_to = STDERR_LOG;
+	svc->stderr_rate.n = STDERR_RATE_DEFAULT;
+	svc->stderr_rate.per_ms = 1000;
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -140,25 +141,31 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	return 0;
 }
 
-static void spawn_die(const struct service *svc, const char *what,
+/* What the child needs, passed through clone's one argument. */
+struct spawn_args {
+	const struct service *svc;
+	int fd, errfd;
+	char *const *envp;
+	struct spawn_failure *fail; /* vfork builds: superd's own memory */
+	int report;                 /* fork builds: a pipe to superd; -1 */
+};
+
+static void spawn_die(const struct spawn_args *a, const char *step,
     const char *reason, int code) __attribute__((noreturn));
 
-/* One line on stderr, "superd: NAME[PID]: WHAT PATH: REASON" (reason
- * NULL: errno's text), then _exit(code). */
+/* Tells superd which step failed and why, then _exit(code).  superd logs
+ * it in its own format; nothing goes to the handler's stderr, which may
+ * be the client (stderr = client) or nowhere (stderr = null). */
 static void
-spawn_die(const struct service *svc, const char *what, const char *reason,
+spawn_die(const struct spawn_args *a, const char *step, const char *reason,
     int code)
 {
-	char line[512];
-	int len;
+	struct spawn_failure f = { code, step, reason, errno };
 
-	len = snprintf(line, sizeof(line), "superd: %s[%d]: %s %s: %s\n",
-	    svc->name, (int)getpid(), what, svc->path,
-	    reason != NULL ? reason : strerror(errno));
-	if (len > 0)
-		(void)!write(STDERR_FILENO, line,
-		    (size_t)len < sizeof(line) ? (size_t)len
-		                               : sizeof(line) - 1);
+	if (a->report == -1)
+		*a->fail = f;
+	else
+		(void)!write(a->report, &f, sizeof(f));
 	_exit(code);
 }
 
@@ -166,8 +173,9 @@ spawn_die(const struct service *svc, const char *what, const char *reason,
  * or lowering the niceness needs the privilege the drop gives up, and
  * chdir needs no search permission for the handler's user. */
 static void
-spawn_world(const struct service *svc)
+spawn_world(const struct spawn_args *a)
 {
+	const struct service *svc = a->svc;
 	struct rlimit rl;
 	size_t r;
 
@@ -176,15 +184,15 @@ spawn_world(const struct service *svc)
 			continue;
 		rl.rlim_cur = rl.rlim_max = svc->rlimit[r].value;
 		if (setrlimit(spawn_limits[r].resource, &rl) == -1)
-			spawn_die(svc, spawn_limits[r].step, NULL, 126);
+			spawn_die(a, spawn_limits[r].step, NULL, 126);
 	}
 	if (svc->nice_set && setpriority(PRIO_PROCESS, 0, svc->nice) == -1)
-		spawn_die(svc, "cannot set nice for", NULL, 126);
+		spawn_die(a, "cannot set nice for", NULL, 126);
 	umask(svc->umask);
 	/* "/" by default, so no handler runs in wherever superd was started
 	 * (a home directory, a build tree). */
 	if (chdir(svc->workdir != NULL ? svc->workdir : "/") == -1)
-		spawn_die(svc, "cannot change to workdir for", NULL, 126);
+		spawn_die(a, "cannot change to workdir for", NULL, 126);
 }
 
 /* Groups, then gid, then uid: after setuid the child could no longer
@@ -193,28 +201,29 @@ spawn_world(const struct service *svc)
  * what differs is attempted (and fails, unless it is the real or saved
  * id). */
 static void
-spawn_drop(const struct service *svc)
+spawn_drop(const struct spawn_args *a)
 {
+	const struct service *svc = a->svc;
 	bool root = geteuid() == 0;
 
 	if (!svc->user_set)
 		return;
 	if (root && setgroups(svc->ngroups, svc->groups) == -1)
-		spawn_die(svc, "cannot setgroups for", NULL, 126);
+		spawn_die(a, "cannot setgroups for", NULL, 126);
 	if ((root || getgid() != svc->gid || getegid() != svc->gid) &&
 	    setgid(svc->gid) == -1)
-		spawn_die(svc, "cannot setgid for", NULL, 126);
+		spawn_die(a, "cannot setgid for", NULL, 126);
 	if ((root || getuid() != svc->uid || geteuid() != svc->uid) &&
 	    setuid(svc->uid) == -1)
-		spawn_die(svc, "cannot setuid for", NULL, 126);
+		spawn_die(a, "cannot setuid for", NULL, 126);
 	/* Trust, but verify: a drop that half worked must not exec. */
 	if (getuid() != svc->uid || geteuid() != svc->uid ||
 	    getgid() != svc->gid || getegid() != svc->gid ||
 	    (root && getgroups(0, NULL) != (int)svc->ngroups))
-		spawn_die(svc, "privileges not dropped for",
+		spawn_die(a, "privileges not dropped for",
 		    "ids differ after setuid", 126);
 	if (svc->uid != 0 && setuid(0) != -1)
-		spawn_die(svc, "privileges not dropped for",
+		spawn_die(a, "privileges not dropped for",
 		    "setuid(0) succeeded", 126);
 }
 
@@ -234,48 +243,52 @@ spawn_close_from(int lowfd)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-spawn_child(const struct service *svc, int fd, int errfd, char *const envp[])
+/* Fork builds: the report pipe moves to fd 3 (still close-on-exec, so
+ * exec closes it and superd reads EOF), above the handler's three. */
+static int
+spawn_keep_report(struct spawn_args *a)
 {
+	if (a->report == -1)
+		return 3;
+	if (a->report != 3 && dup3(a->report, 3, O_CLOEXEC) == -1)
+		return -1;
+	a->report = 3;
+	return 4;
+}
+
+static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
+{
+	int lowfd;
+
 	/* Dispositions are already default: sig_init reset them in superd
 	 * and superd installs no handler.  The blocked mask survives exec,
 	 * so it is cleared here. */
 	if (sig_child_reset() == -1)
-		spawn_die(svc, "cannot reset the signal mask for", NULL, 126);
+		spawn_die(a, "cannot reset the signal mask for", NULL, 126);
 	/* Own session and process group: shutdown signals the group, so a
 	 * handler's own children are stopped with it. */
 	if (setsid() == -1)
-		spawn_die(svc, "cannot start a session for", NULL, 126);
-	spawn_world(svc);
-	spawn_drop(svc);
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
-		spawn_die(svc, "cannot set up stdin/stdout for", NULL, 126);
-	/* After this, failures are reported where the handler's own
-	 * complaints go: the log pipe, or nowhere with stderr = null. */
-	if (errfd != -1 && dup2(errfd, STDERR_FILENO) == -1)
-		spawn_die(svc, "cannot set up stderr for", NULL, 126);
+		spawn_die(a, "cannot start a session for", NULL, 126);
+	spawn_world(a);
+	spawn_drop(a);
+	if (dup2(a->fd, STDIN_FILENO) == -1 || dup2(a->fd, STDOUT_FILENO) == -1)
+		spawn_die(a, "cannot set up stdin/stdout for", NULL, 126);
+	if (a->errfd != -1 && dup2(a->errfd, STDERR_FILENO) == -1)
+		spawn_die(a, "cannot set up stderr for", NULL, 126);
 	/* Every fd of superd's is close-on-exec already; this also closes
 	 * anything our own parent leaked to us, and fd itself. */
-	if (spawn_close_from(3) == -1)
-		spawn_die(svc, "cannot close descriptors for", NULL, 126);
-	execve(svc->path, svc->argv, envp);
-	spawn_die(svc, "cannot run", NULL, errno == ENOENT ? 127 : 126);
+	if ((lowfd = spawn_keep_report(a)) == -1 ||
+	    spawn_close_from(lowfd) == -1)
+		spawn_die(a, "cannot close descriptors for", NULL, 126);
+	execve(a->svc->path, a->svc->argv, a->envp);
+	spawn_die(a, "cannot run", NULL, errno == ENOENT ? 127 : 126);
 }
-
-/* What the child needs, passed through clone's one argument. */
-struct spawn_args {
-	const struct service *svc;
-	int fd, errfd;
-	char *const *envp;
-};
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(SUPERD_SPAWN_FORK)
 static int
 spawn_child_main(void *arg)
 {
-	const struct spawn_args *a = arg;
-
-	spawn_child(a->svc, a->fd, a->errfd, a->envp);
+	spawn_child(arg);
 }
 #endif
 
@@ -286,41 +299,77 @@ spawn_child_main(void *arg)
  * because the child only makes syscalls on data superd built beforehand,
  * superd has no signal handlers that could run on the shared memory, and
  * the child's stack is a region of this frame that superd does not touch
- * while it waits.  Sanitizer builds use fork: their runtimes do not expect
- * a second task on one address space.  (So does -DSUPERD_SPAWN_FORK, for
- * measuring the difference.)
+ * while it waits.  The shared memory also carries a failure report back.
+ * Sanitizer builds use fork: their runtimes do not expect a second task
+ * on one address space.  (So does -DSUPERD_SPAWN_FORK, for measuring the
+ * difference.)
  */
+#if defined(__SANITIZE_ADDRESS__) || defined(SUPERD_SPAWN_FORK)
+/* fork: the report comes through a close-on-exec pipe, read until exec
+ * closes it, so superd waits as long as with vfork and no longer. */
 static pid_t
 spawn_start(struct spawn_args *a)
 {
-#if defined(__SANITIZE_ADDRESS__) || defined(SUPERD_SPAWN_FORK)
-	pid_t pid = fork();
+	int p[2];
+	pid_t pid;
+	ssize_t n;
 
-	if (pid == 0)
-		spawn_child(a->svc, a->fd, a->errfd, a->envp);
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	a->report = p[1];
+	pid = fork();
+	if (pid == 0) {
+		(void)close(p[0]);
+		spawn_child(a);
+	}
+	(void)close(p[1]);
+	if (pid != -1) {
+		do
+			n = read(p[0], a->fail, sizeof(*a->fail));
+		while (n == -1 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*a->fail))
+			a->fail->code = 0;
+	}
+	(void)close(p[0]);
 	return pid;
+}
 #else
-	/* Enough for the checklist and the snprintf of spawn_die. */
+static pid_t
+spawn_start(struct spawn_args *a)
+{
+	/* Enough for the checklist. */
 	static_assert(SPAWN_STACK % 16 == 0, "stack alignment");
 	char stack[SPAWN_STACK] __attribute__((aligned(16)));
 
+	a->report = -1;
 	return clone(spawn_child_main, stack + sizeof(stack),
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
-#endif
 }
+#endif
 
 pid_t
 spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency, int errfd)
+    const struct sockaddr *peer, unsigned long concurrency, int errfd,
+    struct spawn_failure *fail)
 {
 	struct spawn_env env;
 	struct spawn_args a;
 
+	fail->code = 0;
 	if (spawn_build_env(&env, svc, l, fd, peer, concurrency) == -1)
 		return -1;
 	a.svc = svc;
 	a.fd = fd;
 	a.errfd = errfd;
 	a.envp = env.envp;
+	a.fail = fail;
 	return spawn_start(&a);
+}
+
+int
+spawn_failure_text(const struct service *svc, const struct spawn_failure *f,
+    char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s %s: %s", f->step, svc->path,
+	    f->reason != NULL ? f->reason : strerror(f->err));
 }

@@ -11,10 +11,18 @@
 /* The fixed PATH a handler gets. */
 #define SPAWN_PATH "/usr/local/bin:/usr/bin:/bin"
 
+/* Why a child did not reach exec.  code 0: it did. */
+struct spawn_failure {
+	int code;           /* its exit status: 126, or 127 (not found) */
+	const char *step;   /* "cannot run", "cannot setuid for", ... */
+	const char *reason; /* fixed text, or NULL: strerror(err) */
+	int err;            /* errno at the failure */
+};
+
 /*
  * Forks a child that runs svc's program with the connection fd on its
- * stdin and stdout, superd's stderr on fd 2, no other fd, an empty signal
- * mask, default dispositions, its own session, and the UCSPI environment
+ * stdin and stdout, errfd on fd 2, no other fd, an empty signal mask,
+ * default dispositions, its own session, and the UCSPI environment
  * (PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT) plus PATH
  * (unless svc's env replaces it), SUPERD_SERVICE, TCPCONCURRENCY
  * (handlers of this service running for the same source, this one
@@ -23,17 +31,23 @@
  * then drops to svc's groups, gid and uid when `user` is set, and checks
  * the drop.  This is the only way superd starts a handler.
  *
- * If any step fails the child writes one line to stderr naming the service
- * and the step, and exits 126; if exec fails, 127 (not found) or 126 (any
- * other reason).
+ * superd waits until the child has exec'd or failed (as with vfork).  If
+ * a step fails, the child exits 126 (127 if exec found no program) and
+ * *fail says which step and why, for superd to log; the child itself
+ * writes nothing anywhere.  Otherwise fail->code is 0.
  *
- * errfd, unless -1, becomes the handler's stderr (the log pipe or
- * /dev/null); with -1 the handler shares superd's.
+ * errfd, unless -1, becomes the handler's stderr (the log pipe, the
+ * connection or /dev/null); with -1 the handler shares superd's.
  *
  * The caller still owns fd and closes it.  Returns the child's pid, or -1
  * with errno if the environment could not be built or fork failed.
  */
 pid_t spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency, int errfd);
+    const struct sockaddr *peer, unsigned long concurrency, int errfd,
+    struct spawn_failure *fail);
+
+/* "STEP PATH: REASON" for a failure, as snprintf. */
+int spawn_failure_text(const struct service *svc, const struct spawn_failure *f,
+    char *buf, size_t len);
 
 #endif

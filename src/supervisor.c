@@ -19,6 +19,7 @@
 #include "admit.h"
 #include "children.h"
 #include "clock.h"
+#include "hstderr.h"
 #include "log.h"
 #include "logout.h"
 #include "notify.h"
@@ -54,7 +55,8 @@ struct supervisor {
 	size_t nls;
 	int epfd; /* the signal fd and the polled listeners */
 	int sigfd;
-	int devnull; /* stderr = null */
+	struct hstderr err; /* handlers' stderr */
+	uint64_t next_id;   /* for the next child */
 	struct children kids;
 	struct admit admit;
 	bool stopping;       /* SIGTERM/SIGINT seen */
@@ -79,13 +81,6 @@ struct supervisor {
 #define EVENT_SIGNALS UINT64_MAX
 /* epoll data of superd's own log output, while lines wait for it. */
 #define EVENT_LOG (UINT64_MAX - 1)
-/* epoll data of a handler's stderr pipe: this bit and its pid. */
-#define EVENT_STDERR (1ULL << 62)
-/* Bytes of one handler's stderr read per wakeup: a flood gets a share of
- * the loop, not all of it. */
-#define STDERR_BUDGET 16384
-/* What is still read once the handler has exited. */
-#define STDERR_FINAL_BUDGET (256 * 1024)
 #define EVENTS_PER_WAIT 64
 
 /* Adds listener i to the epoll set or takes it out, if that changes. */
@@ -137,18 +132,6 @@ supervisor_refresh(struct supervisor *sv, long long now)
 		    !paused &&
 		        admit_open(&sv->admit, sv->ls[i].service, now,
 		            &sv->rate_wake));
-}
-
-/* One line of a handler's stderr, tagged with who wrote it. */
-static void
-supervisor_stderr_line(void *arg, const char *line)
-{
-	const struct child *c = arg;
-	char quoted[LOG_VALUE_MAX];
-
-	log_event("stderr", "service=%s pid=%d peer=%s line=%s",
-	    "%s[%d]: stderr from %s: %s", c->name, (int)c->pid, c->from,
-	    log_value(quoted, sizeof(quoted), line));
 }
 
 /* A handler gone while its process group lives on (it left children
@@ -246,12 +229,9 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	struct supervisor *sv = arg;
 	const char *name = c->name;
 	long long now = clock_ms(), ms = now - c->start_ms;
-	struct child gone = *c;
 
 	/* Its last words come before the line saying it is gone. */
-	if (gone.err.fd != -1)
-		errlog_drain(&gone.err, STDERR_FINAL_BUDGET, true,
-		    supervisor_stderr_line, &gone);
+	hstderr_exited(&sv->err, c);
 	if (c->max_duration_ms != 0)
 		sv->ntimed--;
 	if (c->service != CHILD_NO_SERVICE) {
@@ -408,48 +388,26 @@ supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
 	supervisor_pause(sv, sv->fork_backoff);
 }
 
-/* The fd that becomes the handler's stderr: the write end of a fresh log
- * pipe (its read end goes to c), /dev/null, or -1 for superd's own.  A
- * pipe that cannot be made leaves the handler on superd's stderr. */
-static int
-supervisor_stderr_for(struct supervisor *sv, const struct service *svc,
-    struct child *c)
-{
-	int wr;
-
-	if (svc->stderr_to == STDERR_NULL)
-		return sv->devnull;
-	if (svc->stderr_to == STDERR_INHERIT)
-		return -1;
-	if (errlog_open(&c->err, &wr) == -1) {
-		log_warn("%s: stderr pipe (the handler shares superd's)",
-		    svc->name);
-		c->err.fd = -1;
-		return -1;
-	}
-	return wr;
-}
-
+/* A new child's record, before its fork. */
 static void
-supervisor_watch_stderr(struct supervisor *sv, struct child *c)
+supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
+    const struct sockaddr *peer, const struct admission *ad)
 {
-	struct epoll_event ev = { .events = EPOLLIN,
-		.data.u64 = EVENT_STDERR | (uint64_t)(uint32_t)c->pid };
+	const struct service *svc = &sv->cfg->services[s];
 
-	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, c->err.fd, &ev) == -1)
-		log_warn("%s[%d]: epoll_ctl stderr", c->name, (int)c->pid);
-}
-
-/* A handler wrote to its stderr (or closed it). */
-static void
-supervisor_stderr(struct supervisor *sv, pid_t pid)
-{
-	struct child *c = children_find(&sv->kids, pid);
-
-	/* Closing the pipe also takes it out of the epoll set. */
-	if (c != NULL && c->err.fd != -1)
-		errlog_drain(&c->err, STDERR_BUDGET, false,
-		    supervisor_stderr_line, c);
+	memset(c, 0, sizeof(*c));
+	c->err.fd = -1;
+	c->id = ++sv->next_id;
+	c->service = s;
+	snprintf(c->name, sizeof(c->name), "%s", svc->name);
+	c->peer = ad->peer;
+	c->source = ad->source;
+	c->start_ms = clock_ms();
+	c->max_duration_ms = svc->max_duration_ms;
+	c->stop_timeout_ms = svc->stop_timeout_ms;
+	if (svc->max_duration_ms != 0)
+		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
+	config_format_addr(peer, c->from, sizeof(c->from));
 }
 
 static void
@@ -457,29 +415,18 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr *peer, const struct admission *ad)
 {
 	const struct service *svc = &sv->cfg->services[l->service];
+	struct spawn_failure fail;
 	struct child c;
 	unsigned long conc;
 	int errfd;
 
-	memset(&c, 0, sizeof(c));
-	c.err.fd = -1;
-	c.service = l->service;
-	snprintf(c.name, sizeof(c.name), "%s", svc->name);
-	c.peer = ad->peer;
-	c.source = ad->source;
-	c.start_ms = clock_ms();
-	c.max_duration_ms = svc->max_duration_ms;
-	c.stop_timeout_ms = svc->stop_timeout_ms;
-	if (svc->max_duration_ms != 0)
-		c.stop_at = c.start_ms + (long long)svc->max_duration_ms;
-	config_format_addr(peer, c.from, sizeof(c.from));
+	supervisor_child_init(sv, &c, l->service, peer, ad);
 	conc = admit_started(&sv->admit, l->service, &c.source, c.start_ms);
-	errfd = supervisor_stderr_for(sv, svc, &c);
+	errfd = hstderr_for(&sv->err, svc, fd, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd);
-	if (svc->stderr_to == STDERR_LOG && errfd != -1 && close(errfd) == -1)
-		log_warn("close stderr pipe");
+		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd, &fail);
+	hstderr_done(svc, errfd);
 	if (c.pid == -1) {
 		if (c.err.fd != -1)
 			(void)close(c.err.fd);
@@ -499,8 +446,9 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	log_event("accept", "service=%s pid=%d peer=%s local=%s",
 	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
 	    l->label);
-	if (c.err.fd != -1)
-		supervisor_watch_stderr(sv, &c);
+	if (fail.code != 0)
+		hstderr_spawn_failed(svc, c.pid, &fail);
+	hstderr_watch(&sv->err, &c);
 }
 
 /* A connection that gets no handler: the reject_message if there is one
@@ -764,9 +712,9 @@ supervisor_poll(struct supervisor *sv)
 			signals = true;
 		else if (ev[i].data.u64 == EVENT_LOG)
 			logout_flush();
-		else if (ev[i].data.u64 & EVENT_STDERR)
-			supervisor_stderr(sv,
-			    (pid_t)(ev[i].data.u64 & ~EVENT_STDERR));
+		else if (ev[i].data.u64 & HSTDERR_EVENT)
+			hstderr_ready(&sv->err, &sv->kids,
+			    ev[i].data.u64 & ~HSTDERR_EVENT);
 		else if (ev[i].data.u64 < sv->nls && !sv->stopping)
 			supervisor_accept(sv, (size_t)ev[i].data.u64);
 	}
@@ -953,17 +901,14 @@ supervisor_run(struct supervisor_args *args)
 	sv.nls = args->nls;
 	sv.sigfd = args->sigfd;
 	sv.epfd = -1;
-	sv.devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (sv.devnull == -1) {
-		log_warn("/dev/null");
-		listen_close_all(sv.ls, sv.nls);
-		return -1;
-	}
+	sv.err.devnull = -1;
 	if (admit_init(&sv.admit, sv.cfg) == -1 ||
-	    supervisor_index(&sv) == -1 || supervisor_pollset(&sv) == -1) {
+	    supervisor_index(&sv) == -1 || supervisor_pollset(&sv) == -1 ||
+	    hstderr_init(&sv.err, sv.epfd, sv.cfg->max_children) == -1) {
 		log_warn("supervisor");
 		if (sv.epfd != -1)
 			(void)close(sv.epfd);
+		hstderr_free(&sv.err);
 		listen_close_all(sv.ls, sv.nls);
 		return -1;
 	}
@@ -976,7 +921,8 @@ supervisor_run(struct supervisor_args *args)
 		supervisor_poll(&sv);
 	if (sv.failed)
 		supervisor_abort(&sv);
-	/* The final counters: what happened, for the record. */
+	/* What leftovers wrote last, then the final counters. */
+	hstderr_free(&sv.err);
 	admit_log_stats(&sv.admit);
 	log_event("stopped", NULL, "stopped");
 	listen_close_all(sv.ls, sv.nls);
@@ -985,7 +931,7 @@ supervisor_run(struct supervisor_args *args)
 	free(sv.first);
 	free(sv.count);
 	admit_free(&sv.admit);
-	if (close(sv.epfd) == -1 || close(sv.devnull) == -1)
+	if (close(sv.epfd) == -1)
 		log_warn("close");
 	return sv.failed ? -1 : 0;
 }
