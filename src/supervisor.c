@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "sig.h"
 #include "spawn.h"
+#include "sweep.h"
 #include "supervisor.h"
 
 /* Accepts per listener per wakeup: enough to drain a burst, small enough
@@ -39,10 +40,10 @@
  * request delivered twice (a wrapper forwarding Ctrl-C to the process
  * group that also holds superd), not a request to hurry. */
 #define SECOND_SIGNAL_MS 1000
-/* While stopping, how often to look at leftover process groups, and how
+/* While stopping, how often to look for processes below superd, and how
  * long to wait for them after SIGKILL. */
-#define GROUP_POLL_MS 100
-#define GROUP_GRACE_MS 2000
+#define SWEEP_POLL_MS 100
+#define SWEEP_GRACE_MS 2000
 /* How often to retry a log output that epoll cannot watch. */
 #define LOG_RETRY_MS 100
 
@@ -70,9 +71,8 @@ struct supervisor {
 	bool failed;         /* the loop itself broke */
 	bool log_watched;    /* the log's fd is in the epoll set */
 	bool log_unpollable; /* it cannot be: retry on a timer instead */
-	pid_t *groups;       /* process groups of reaped handlers that live
-	                      * on (their leftovers): stopped at shutdown */
-	size_t ngroups, capgroups;
+	struct sweep sweep;  /* while stopping: what got SIGTERM */
+	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
 	size_t *first, *count; /* service s has ls[first[s]..+count[s]] */
 	size_t ntimed;         /* children with a max_duration deadline */
 };
@@ -132,56 +132,6 @@ supervisor_refresh(struct supervisor *sv, long long now)
 		    !paused &&
 		        admit_open(&sv->admit, sv->ls[i].service, now,
 		            &sv->rate_wake));
-}
-
-/* A handler gone while its process group lives on (it left children
- * behind): superd, their subreaper, keeps the group to stop it at
- * shutdown.  Until the group is empty its id cannot be reused. */
-static void
-supervisor_keep_group(struct supervisor *sv, const struct child *c)
-{
-	pid_t *grown;
-	size_t cap;
-
-	if (kill(-c->pid, 0) == -1)
-		return;
-	if (sv->ngroups == sv->capgroups) {
-		cap = sv->capgroups ? sv->capgroups * 2 : 16;
-		grown = realloc(sv->groups, cap * sizeof(*grown));
-		if (grown == NULL) {
-			log_warn("%s[%d]: remembering its process group",
-			    c->name, (int)c->pid);
-			return;
-		}
-		sv->groups = grown;
-		sv->capgroups = cap;
-	}
-	sv->groups[sv->ngroups++] = c->pid;
-	log_debug("%s[%d]: its process group lives on", c->name, (int)c->pid);
-}
-
-/* Forgets the groups that have emptied. */
-static void
-supervisor_prune_groups(struct supervisor *sv)
-{
-	size_t i = 0;
-
-	while (i < sv->ngroups) {
-		if (kill(-sv->groups[i], 0) == -1 && errno == ESRCH)
-			sv->groups[i] = sv->groups[--sv->ngroups];
-		else
-			i++;
-	}
-}
-
-static void
-supervisor_signal_groups(struct supervisor *sv, int sig)
-{
-	size_t i;
-
-	for (i = 0; i < sv->ngroups; i++)
-		if (kill(-sv->groups[i], sig) == -1 && errno != ESRCH)
-			log_warn("kill group %d", (int)sv->groups[i]);
 }
 
 /* The same for one service's listeners: what an accept or an exit in
@@ -246,7 +196,6 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		    WTERMSIG(status) == SIGKILL)
 			sv->admit.svc[c->service].stats.killed_shutdown++;
 	}
-	supervisor_keep_group(sv, c);
 	if (WIFEXITED(status))
 		log_event("exit",
 		    "service=%s pid=%d status=%d duration_ms=%lld",
@@ -268,7 +217,6 @@ supervisor_reap(struct supervisor *sv, int flags)
 	children_reap(&sv->kids, flags, supervisor_log_exit, sv);
 	if (sv->admit.all_full != all)
 		supervisor_refresh(sv, clock_ms());
-	supervisor_prune_groups(sv);
 }
 
 /* why: the kv token, then the words of the text line. */
@@ -284,7 +232,25 @@ supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
 		children_signal(&sv->kids, SIGKILL);
 	}
-	supervisor_signal_groups(sv, SIGKILL);
+	(void)sweep_signal(&sv->sweep, getpid(), true, NULL);
+}
+
+/* The first look below superd at shutdown: what the handlers' groups
+ * just got is not sent twice, so a handler that traps SIGTERM runs its
+ * trap once. */
+static void
+supervisor_sweep_first(struct supervisor *sv)
+{
+	struct pidlist groups = { 0 };
+	size_t i;
+
+	for (i = 0; i < sv->kids.n; i++)
+		if (proctree_add(&groups, sv->kids.v[i].pid) == -1)
+			break;
+	proctree_sort(&groups);
+	if (sweep_signal(&sv->sweep, getpid(), false, &groups) == -1)
+		log_warn("listing the processes below superd");
+	proctree_free(&groups);
 }
 
 /* Like init: no new connections, TERM (and CONT, so a stopped handler can
@@ -322,8 +288,8 @@ supervisor_stop(struct supervisor *sv, int sig)
 	    sv->cfg->shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);
-	supervisor_signal_groups(sv, SIGTERM);
-	supervisor_signal_groups(sv, SIGCONT);
+	/* Everything below superd, also what left its handler's group. */
+	supervisor_sweep_first(sv);
 	sv->kill_at = clock_ms() + (long long)sv->cfg->shutdown_timeout_ms;
 }
 
@@ -576,6 +542,7 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 		    c->name, (int)c->pid, c->stop_timeout_ms);
 		if (children_signal_one(c->pid, SIGKILL) == -1)
 			log_warn("kill %d", (int)c->pid);
+		sweep_tree(c->pid, SIGKILL);
 		c->kill_at = 0;
 		c->stop_at = 0;
 		return;
@@ -591,6 +558,10 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	if (children_signal_one(c->pid, SIGTERM) == -1 ||
 	    children_signal_one(c->pid, SIGCONT) == -1)
 		log_warn("kill %d", (int)c->pid);
+	/* Also what left the handler's group (setsid) but is still below
+	 * it. */
+	sweep_tree(c->pid, SIGTERM);
+	sweep_tree(c->pid, SIGCONT);
 	c->kill_at = now + (long long)c->stop_timeout_ms;
 	if (c->kill_at == now)
 		c->kill_at = now + 1;
@@ -627,9 +598,10 @@ supervisor_timeout(const struct supervisor *sv)
 		next = sv->rate_wake;
 	if (!sv->stopping && sv->ntimed > 0)
 		next = supervisor_child_deadline(sv, next);
-	if (sv->stopping && sv->ngroups > 0 &&
-	    (next == -1 || now + GROUP_POLL_MS < next))
-		next = now + GROUP_POLL_MS;
+	/* New leftovers (orphans handed to superd, forks) are looked for
+	 * while stopping. */
+	if (sv->stopping && (next == -1 || now + SWEEP_POLL_MS < next))
+		next = now + SWEEP_POLL_MS;
 	if (sv->log_unpollable && logout_pending() &&
 	    (next == -1 || now + LOG_RETRY_MS < next))
 		next = now + LOG_RETRY_MS;
@@ -639,20 +611,21 @@ supervisor_timeout(const struct supervisor *sv)
 	return t < 0 ? 0 : (int)(t > 60000 ? 60000 : t);
 }
 
-/* While stopping: groups left behind by handlers empty as their members
- * die (reaped by superd as their subreaper); one that outlasts the KILL
- * by GROUP_GRACE_MS (a process stuck in the kernel) is given up on. */
+/* While stopping: processes below superd that were not there at the
+ * first look (forked since, or handed to superd as orphans) get the same
+ * signals; one that outlasts the SIGKILL by SWEEP_GRACE_MS (stuck in the
+ * kernel) is given up on. */
 static void
 supervisor_leftovers(struct supervisor *sv, long long now)
 {
-	supervisor_prune_groups(sv);
-	if (sv->ngroups == 0 || !sv->killed ||
-	    now < sv->kill_at + GROUP_GRACE_MS)
+	if (sweep_signal(&sv->sweep, getpid(), sv->killed, NULL) == 0 ||
+	    !sv->killed || now < sv->kill_at + SWEEP_GRACE_MS)
 		return;
-	log_warnx("%zu process groups left by handlers did not end after "
-	          "SIGKILL: stopping without them",
-	    sv->ngroups);
-	sv->ngroups = 0;
+	if (sv->kids.n == 0 && sweep_has_children()) {
+		log_warnx("processes left by handlers did not end after "
+		          "SIGKILL: stopping without them");
+		sv->abandoned = true;
+	}
 }
 
 static void
@@ -887,6 +860,15 @@ supervisor_reload(struct supervisor *sv)
 	supervisor_status(sv);
 }
 
+/* Stopping is done when nothing is left below superd: no handler and no
+ * process any handler left behind, reaped or not. */
+static bool
+supervisor_done(const struct supervisor *sv)
+{
+	return sv->stopping && sv->kids.n == 0 &&
+	    (sv->abandoned || !sweep_has_children());
+}
+
 int
 supervisor_run(struct supervisor_args *args)
 {
@@ -916,8 +898,7 @@ supervisor_run(struct supervisor_args *args)
 	    "ready: %zu services on %zu listeners, max_children %lu",
 	    config_count_enabled(sv.cfg), sv.nls, sv.cfg->max_children);
 	supervisor_status(&sv);
-	while (
-	    !sv.failed && !(sv.stopping && sv.kids.n == 0 && sv.ngroups == 0))
+	while (!sv.failed && !supervisor_done(&sv))
 		supervisor_poll(&sv);
 	if (sv.failed)
 		supervisor_abort(&sv);
@@ -927,7 +908,7 @@ supervisor_run(struct supervisor_args *args)
 	log_event("stopped", NULL, "stopped");
 	listen_close_all(sv.ls, sv.nls);
 	children_free(&sv.kids);
-	free(sv.groups);
+	sweep_free(&sv.sweep);
 	free(sv.first);
 	free(sv.count);
 	admit_free(&sv.admit);

@@ -288,6 +288,92 @@ START_TEST(shutdown_kills_a_handlers_own_children_too)
 }
 END_TEST
 
+/* Reads the "ready" line, then the pid the handler prints. */
+static pid_t
+read_pid(int fd)
+{
+	char line[64];
+
+	ck_assert_uint_gt(tcp_read_line(fd, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "ready\n");
+	ck_assert_uint_gt(tcp_read_line(fd, line, sizeof(line)), 0);
+	ck_assert_int_gt(atoi(line), 0);
+	return (pid_t)atoi(line);
+}
+
+/* A process that left its handler's group (setsid) and outlived the
+ * handler is still stopped at shutdown, and superd exits only after. */
+START_TEST(shutdown_stops_what_left_the_group_after_the_handler_exited)
+{
+	pid_t escapee;
+	int port, fd;
+
+	port = start_with_script("#!/bin/sh\nsetsid sleep 30 </dev/null "
+	                         ">/dev/null 2>&1 &\n"
+	                         "echo ready\necho $!\n",
+	    "10s");
+	fd = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(fd, -1);
+	escapee = read_pid(fd);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "exited 0", 5000, NULL));
+	ck_assert(proc_alive(escapee));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ck_assert_msg(!proc_alive(escapee), "%d still runs", (int)escapee);
+	close(fd);
+}
+END_TEST
+
+/* The same for one that ignores SIGTERM while its handler still runs:
+ * SIGKILL at the deadline reaches it too. */
+START_TEST(shutdown_kills_what_left_the_group_and_ignores_sigterm)
+{
+	pid_t escapee;
+	int port, fd;
+
+	port = start_with_script("#!/bin/sh\nsetsid sh -c 'trap \"\" TERM; "
+	                         "while :; do sleep 0.1; done' </dev/null "
+	                         ">/dev/null 2>&1 &\n"
+	                         "echo ready\necho $!\nread x\n",
+	    "300ms");
+	fd = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(fd, -1);
+	escapee = read_pid(fd);
+	ck_assert(proc_alive(escapee));
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	assert_clean_exit();
+	ck_assert_msg(!proc_alive(escapee), "%d still runs", (int)escapee);
+	close(fd);
+}
+END_TEST
+
+/* max_duration stops the whole tree the handler started, also what left
+ * its group. */
+START_TEST(max_duration_stops_what_left_the_group_too)
+{
+	const char *script = harness_script("handler.sh",
+	    "#!/bin/sh\nsetsid sleep 30 </dev/null >/dev/null 2>&1 &\n"
+	    "echo ready\necho $!\nsleep 30\n");
+	char conf[1024];
+	pid_t escapee;
+	int fd;
+
+	snprintf(conf, sizeof(conf),
+	    "[svc]\nport = 0\nbind = 127.0.0.1\nmax_duration = 300ms\n"
+	    "exec = %s\n",
+	    script);
+	superd_start(&sd, conf, NULL);
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "svc"));
+	ck_assert_int_ne(fd, -1);
+	escapee = read_pid(fd);
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "killed by signal 15", 5000, NULL));
+	harness_sleep_ms(200);
+	ck_assert_msg(!proc_alive(escapee), "%d still runs", (int)escapee);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 make_shutdown_suite(void)
 {
@@ -309,6 +395,11 @@ make_shutdown_suite(void)
 	tcase_add_test(tc, no_accepting_again_after_stopping);
 	tcase_add_test(tc, stopped_handler_is_continued_so_it_can_terminate);
 	tcase_add_test(tc, shutdown_kills_a_handlers_own_children_too);
+	tcase_add_test(tc,
+	    shutdown_stops_what_left_the_group_after_the_handler_exited);
+	tcase_add_test(tc,
+	    shutdown_kills_what_left_the_group_and_ignores_sigterm);
+	tcase_add_test(tc, max_duration_stops_what_left_the_group_too);
 	suite_add_tcase(s, tc);
 	return s;
 }
