@@ -423,9 +423,8 @@ START_TEST(fork_failure_closes_clients_without_spinning_and_recovers)
 	pid_t holder;
 
 	if (geteuid() != 0) {
-		fprintf(stderr,
-		    "skipped: needs root to run superd as nobody "
-		    "under a process limit\n");
+		harness_skip("not root: superd must run as nobody under a "
+		             "process limit that root would ignore");
 		return;
 	}
 	/* Root ignores RLIMIT_NPROC, so superd runs as nobody, with a limit
@@ -580,9 +579,15 @@ make_limits_suite(void)
 	tcase_add_test(tc, max_duration_stops_a_handler_and_its_grandchild);
 	tcase_add_test(tc, max_children_caps_all_services_together);
 	tcase_add_test(tc,
-	    fork_failure_closes_clients_without_spinning_and_recovers);
-	tcase_add_test(tc,
 	    overload_run_accounts_for_every_client_and_keeps_serving);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as_root");
+	tcase_set_tags(tc, "root");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc,
+	    fork_failure_closes_clients_without_spinning_and_recovers);
 	suite_add_tcase(s, tc);
 	return s;
 }
