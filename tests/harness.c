@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -344,6 +345,48 @@ harness_as_root(const char *config)
 		    len > 0 && config[len - 1] != '\n' ? "\n" : "",
 		    at != NULL ? "" : header, line);
 	}
+	return out;
+}
+
+/* True if p, at the start of a line, is "user = root" ending the line. */
+static bool
+harness_user_root_at(const char *p)
+{
+	static const char line[] = "user = root";
+
+	return strncmp(p, line, sizeof(line) - 1) == 0 &&
+	    strchr("\r\n", p[sizeof(line) - 1]) != NULL;
+}
+
+char *
+harness_as_self(const char *config)
+{
+	const struct passwd *pw;
+	const char *p;
+	size_t n = 0, len;
+	char *out, *o;
+
+	if (geteuid() == 0) {
+		out = strdup(config);
+		ck_assert_ptr_nonnull(out);
+		return out;
+	}
+	pw = getpwuid(geteuid());
+	ck_assert_msg(pw != NULL, "no user name for uid %d", (int)geteuid());
+	for (p = config; *p != '\0'; p++)
+		n += (p == config || p[-1] == '\n') && harness_user_root_at(p);
+	len = strlen(config) + n * strlen(pw->pw_name);
+	out = o = malloc(len + 1);
+	ck_assert_ptr_nonnull(out);
+	for (p = config; *p != '\0';) {
+		if ((p == config || p[-1] == '\n') && harness_user_root_at(p)) {
+			o += sprintf(o, "user = %s", pw->pw_name);
+			p += strlen("user = root");
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
 	return out;
 }
 

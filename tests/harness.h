@@ -71,6 +71,14 @@ void harness_run_as(uid_t uid, gid_t gid, unsigned long nproc);
  * a file: tests of the root rule itself use those. */
 void superd_start(struct superd *sd, const char *config, ...);
 
+/* A copy of config (malloc'd, for free) for a superd that runs as this
+ * process's user: as root the same text; otherwise each line `user =
+ * root` says `user = NAME` instead, NAME this user's (the line ends as
+ * before, lines keep their numbers).  An unprivileged superd refuses
+ * `user = root` but runs handlers as its own user; a test whose subject
+ * is not privileges can then run as root and as nobody alike. */
+char *harness_as_self(const char *config);
+
 /* Starts argv (argv[0] a path: superd, or a wrapper that runs it) the
  * same way: stderr captured, killed if the test dies. */
 void superd_start_argv(struct superd *sd, const char *const *argv);

@@ -21,17 +21,21 @@ assert_exit(int status, int code)
 	    "status %d, want exit %d; stderr:\n%s", status, code, err);
 }
 
+/* As root, superd wants to be told whom handlers run as. */
+static const char check_mode_conf[] =
+    "[supervisor]\nshutdown_timeout = 2s\n"
+    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
+    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
+    "exec = sh -c 'echo \"it'\\''s\"'\n"
+    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n"
+    "[defaults]\nuser = root\n";
+
 START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 {
-	const char *conf = harness_file("t.ini",
-	    "[supervisor]\nshutdown_timeout = 2s\n"
-	    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
-	    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
-	    "exec = sh -c 'echo \"it'\\''s\"'\n"
-	    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n"
-	    /* As root, superd wants to be told whom handlers run as. */
-	    "[defaults]\nuser = root\n");
+	char *text = harness_as_self(check_mode_conf);
+	const char *conf = harness_file("t.ini", text);
 
+	free(text);
 	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
 	                conf, NULL),
 	    0);

@@ -459,21 +459,28 @@ make_long_path(void)
 static int
 make_input(const struct row *r, const char *dir)
 {
-	char path[PATH_MAX], *text;
+	char path[PATH_MAX], *text, *self;
 	int rc;
 
 	switch (r->make) {
 	case MAKE_TEXT:
-		return put(dir, "superd.ini", r->text,
-		    r->len ? r->len : strlen(r->text), 0644);
+		if (r->len != 0)
+			return put(dir, "superd.ini", r->text, r->len, 0644);
+		/* Not root, superd runs its handlers as itself. */
+		text = harness_as_self(r->text);
+		rc = put(dir, "superd.ini", text, strlen(text), 0644);
+		free(text);
+		return rc;
 	case MAKE_LONG_LINE:
 		return make_long_line(dir);
 	case MAKE_SERVICES:
 	case MAKE_SAME_PORT:
 		if ((text = make_services(r->make == MAKE_SAME_PORT)) == NULL)
 			return -1;
-		rc = put(dir, "superd.ini", text, strlen(text), 0644);
+		self = harness_as_self(text);
 		free(text);
+		rc = put(dir, "superd.ini", self, strlen(self), 0644);
+		free(self);
 		return rc;
 	case MAKE_DIRECTORY:
 		snprintf(path, sizeof(path), "%s/conf.d", dir);

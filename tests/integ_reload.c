@@ -31,12 +31,16 @@ teardown(void)
 
 #define HEAD "[defaults]\nuser = root\nbind = 127.0.0.1\n"
 
-/* (Re)writes the config file; the first call starts superd on it. */
+/* (Re)writes the config file; the first call starts superd on it.  Not
+ * root, superd runs its handlers as itself. */
 static void
 write_conf(const char *text)
 {
+	char *self = harness_as_self(text);
+
 	snprintf(conf_path, sizeof(conf_path), "%s",
-	    harness_file("reload.ini", text));
+	    harness_file("reload.ini", self));
+	free(self);
 }
 
 static void
