@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -95,16 +96,100 @@ harness_script(const char *name, const char *text)
 	return harness_write(name, text, 0755);
 }
 
+/* Each test runs in a child of harness_main: a skip is a line appended
+ * to a file named in the environment, one write(2) each, so lines from
+ * tests that run at once never mix. */
+#define HARNESS_SKIPS_ENV "SUPERD_TEST_SKIPS"
+
+void
+harness_skip_test(const char *func, const char *fmt, ...)
+{
+	const char *path = getenv(HARNESS_SKIPS_ENV);
+	size_t flen = strlen(func), len;
+	char line[512];
+	va_list ap;
+	int fd;
+
+	ck_assert_msg(path != NULL, "harness_skip outside harness_main");
+	/* START_TEST(name) defines name_fn. */
+	if (flen > 3 && strcmp(func + flen - 3, "_fn") == 0)
+		flen -= 3;
+	len = (size_t)snprintf(line, sizeof(line), "%.*s: ", (int)flen, func);
+	va_start(ap, fmt);
+	if (len < sizeof(line))
+		len +=
+		    (size_t)vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	va_end(ap);
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert_msg(fd != -1, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, line, len), (ssize_t)len);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Prints the skips recorded in fd, closes it and returns how many there
+ * were, or -1 if it cannot read them. */
+static int
+harness_report_skips(int fd)
+{
+	char line[512];
+	FILE *fp;
+	int n = 0;
+
+	if (lseek(fd, 0, SEEK_SET) == -1 || (fp = fdopen(fd, "re")) == NULL) {
+		perror("skips");
+		(void)close(fd);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		printf("skipped %s", line);
+		n++;
+	}
+	fclose(fp);
+	return n;
+}
+
 int
 harness_main(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	int failed;
+	const char *base = getenv("TMPDIR"), *strict;
+	char path[PATH_MAX];
+	int fd, run, failed, skipped, passed;
+	SRunner *sr;
 
+	snprintf(path, sizeof(path), "%s/superd-skips.XXXXXX",
+	    base != NULL ? base : "/tmp");
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1 ||
+	    setenv(HARNESS_SKIPS_ENV, path, 1) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
+	run = srunner_ntests_run(sr);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	(void)unlink(path);
+	if ((skipped = harness_report_skips(fd)) == -1)
+		return EXIT_FAILURE;
+	/* A skipped test that failed all the same counts once, as failed. */
+	passed = run - failed - skipped > 0 ? run - failed - skipped : 0;
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	strict = getenv("SUPERD_TEST_NO_SKIP");
+	if (run == 0) {
+		printf("no test ran (CK_INCLUDE_TAGS, CK_EXCLUDE_TAGS and "
+		       "CK_RUN_CASE choose none)\n");
+		return EXIT_FAILURE;
+	}
+	if (failed > 0)
+		return EXIT_FAILURE;
+	if (skipped > 0 && strict != NULL && strcmp(strict, "1") == 0) {
+		printf("SUPERD_TEST_NO_SKIP=1: a skip is a failure\n");
+		return EXIT_FAILURE;
+	}
+	return skipped > 0 ? HARNESS_EXIT_SKIPPED : EXIT_SUCCESS;
 }
 
 int
@@ -260,6 +345,48 @@ harness_as_root(const char *config)
 		    len > 0 && config[len - 1] != '\n' ? "\n" : "",
 		    at != NULL ? "" : header, line);
 	}
+	return out;
+}
+
+/* True if p, at the start of a line, is "user = root" ending the line. */
+static bool
+harness_user_root_at(const char *p)
+{
+	static const char line[] = "user = root";
+
+	return strncmp(p, line, sizeof(line) - 1) == 0 &&
+	    strchr("\r\n", p[sizeof(line) - 1]) != NULL;
+}
+
+char *
+harness_as_self(const char *config)
+{
+	const struct passwd *pw;
+	const char *p;
+	size_t n = 0, len;
+	char *out, *o;
+
+	if (geteuid() == 0) {
+		out = strdup(config);
+		ck_assert_ptr_nonnull(out);
+		return out;
+	}
+	pw = getpwuid(geteuid());
+	ck_assert_msg(pw != NULL, "no user name for uid %d", (int)geteuid());
+	for (p = config; *p != '\0'; p++)
+		n += (p == config || p[-1] == '\n') && harness_user_root_at(p);
+	len = strlen(config) + n * strlen(pw->pw_name);
+	out = o = malloc(len + 1);
+	ck_assert_ptr_nonnull(out);
+	for (p = config; *p != '\0';) {
+		if ((p == config || p[-1] == '\n') && harness_user_root_at(p)) {
+			o += sprintf(o, "user = %s", pw->pw_name);
+			p += strlen("user = root");
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
 	return out;
 }
 

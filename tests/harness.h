@@ -13,9 +13,30 @@
 
 #define HARNESS_LOG_MAX (4 * 1024 * 1024)
 
-/* Runs every test of s (each in its own process) and returns the exit
- * status for main: EXIT_SUCCESS only if none failed. */
+/* The exit status of a test binary when some test was skipped and none
+ * failed: CTest's SKIP_RETURN_CODE for every entry (tests/CMakeLists.txt). */
+#define HARNESS_EXIT_SKIPPED 77
+
+/* Runs every test of s (each in its own process; CK_INCLUDE_TAGS and
+ * CK_EXCLUDE_TAGS pick tcases by tag), prints "N passed, N failed, N
+ * skipped" and the reason of each skip, and returns the exit status for
+ * main: EXIT_FAILURE if a test failed or none ran (a filter that matches
+ * nothing must not pass), HARNESS_EXIT_SKIPPED if a test was skipped,
+ * EXIT_SUCCESS otherwise.  With SUPERD_TEST_NO_SKIP=1 in the environment a
+ * skip is a failure: for a run that exists to run the tests a skip would
+ * hide. */
 int harness_main(Suite *s);
+
+/* Records that the running test is skipped, because the precondition that
+ * fmt (printf-style) names is missing, for harness_main to count and
+ * show.  The test must return right after, having checked nothing; call
+ * it from the test's own body, whose name it records.  A test that can
+ * skip belongs in a tcase of its own, tagged with the condition it needs
+ * (root, unprivileged, ...), so that the tests of the other tcases still
+ * count as passed: see tests/CMakeLists.txt. */
+#define harness_skip(...) harness_skip_test(__func__, __VA_ARGS__)
+void harness_skip_test(const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Writes text to a new file in a private temporary directory and returns
  * its path (static storage, valid until the next call). */
@@ -49,6 +70,14 @@ void harness_run_as(uid_t uid, gid_t gid, unsigned long nproc);
  * the end (no line moves).  superd_start_file and superd_run never change
  * a file: tests of the root rule itself use those. */
 void superd_start(struct superd *sd, const char *config, ...);
+
+/* A copy of config (malloc'd, for free) for a superd that runs as this
+ * process's user: as root the same text; otherwise each line `user =
+ * root` says `user = NAME` instead, NAME this user's (the line ends as
+ * before, lines keep their numbers).  An unprivileged superd refuses
+ * `user = root` but runs handlers as its own user; a test whose subject
+ * is not privileges can then run as root and as nobody alike. */
+char *harness_as_self(const char *config);
 
 /* Starts argv (argv[0] a path: superd, or a wrapper that runs it) the
  * same way: stderr captured, killed if the test dies. */

@@ -21,17 +21,21 @@ assert_exit(int status, int code)
 	    "status %d, want exit %d; stderr:\n%s", status, code, err);
 }
 
+/* As root, superd wants to be told whom handlers run as. */
+static const char check_mode_conf[] =
+    "[supervisor]\nshutdown_timeout = 2s\n"
+    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
+    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
+    "exec = sh -c 'echo \"it'\\''s\"'\n"
+    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n"
+    "[defaults]\nuser = root\n";
+
 START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 {
-	const char *conf = harness_file("t.ini",
-	    "[supervisor]\nshutdown_timeout = 2s\n"
-	    "[echo]\nport = 7007\nbind = 127.0.0.1\nexec = echo\n"
-	    "[shell]\nport = 7010\nbind = 127.0.0.1, ::1\n"
-	    "exec = sh -c 'echo \"it'\\''s\"'\n"
-	    "[off]\nport = 7011\nexec = /nonexistent\nenabled = no\n"
-	    /* As root, superd wants to be told whom handlers run as. */
-	    "[defaults]\nuser = root\n");
+	char *text = harness_as_self(check_mode_conf);
+	const char *conf = harness_file("t.ini", text);
 
+	free(text);
 	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
 	                conf, NULL),
 	    0);
@@ -176,8 +180,11 @@ START_TEST(installed_superd_serves_on_its_installed_config)
 	const char *argv[4];
 	struct superd sd;
 
-	if (geteuid() != 0)
-		return; /* its handlers run as nobody */
+	if (geteuid() != 0) {
+		harness_skip("not root: the installed config runs its "
+		             "handlers as nobody");
+		return;
+	}
 	snprintf(dest, sizeof(dest), "%s", harness_file("dest", ""));
 	/* nobody must reach the installed handlers. */
 	slash = strrchr(dest, '/');
@@ -215,6 +222,11 @@ make_cli_suite(void)
 	tcase_add_test(tc, usage_errors_exit_2);
 	tcase_add_test(tc, help_and_version_exit_0_on_stdout);
 	tcase_add_test(tc, installed_superd_finds_its_installed_handlers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as_root");
+	tcase_set_tags(tc, "root");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, installed_superd_serves_on_its_installed_config);
 	suite_add_tcase(s, tc);
 	return s;

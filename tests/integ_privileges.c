@@ -22,14 +22,7 @@ teardown(void)
 	superd_cleanup(&sd);
 }
 
-static bool
-skip_unless_root(void)
-{
-	if (geteuid() == 0)
-		return false;
-	fprintf(stderr, "skipped: superd must run as root to switch users\n");
-	return true;
-}
+#define NOT_ROOT "not root: superd must run as root to switch users"
 
 /* The harness's private directory, opened up so that handlers running as
  * other users can reach their scripts in it. */
@@ -124,8 +117,10 @@ START_TEST(live_handlers_run_with_the_configured_uid_gid_and_groups)
 	pid_t pid;
 	int fd;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	temp_dir_for_all(dir, sizeof(dir));
 	script = harness_script("wait.sh", waiting_script);
 	snprintf(conf, sizeof(conf),
@@ -180,8 +175,10 @@ START_TEST(live_handler_shows_its_rlimits_and_environment_in_proc)
 	FILE *fp;
 	int fd;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	temp_dir_for_all(dir, sizeof(dir));
 	script = harness_script("wait.sh", waiting_script);
 	snprintf(conf, sizeof(conf),
@@ -222,8 +219,10 @@ START_TEST(script_handler_sees_env_pass_env_workdir_umask_nice_and_rlimits)
 	char buf[1024];
 	const char *script;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	temp_dir_for_all(dir, sizeof(dir));
 	script = harness_script("world.sh",
 	    "#!/bin/sh\n"
@@ -272,8 +271,10 @@ START_TEST(handler_not_executable_by_its_user_exits_126_with_a_logged_line)
 	char needle[PATH_MAX + 64];
 	const char *script;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	temp_dir_for_all(dir, sizeof(dir));
 	script = harness_script("rootonly.sh", "#!/bin/sh\necho hi\n");
 	snprintf(path, sizeof(path), "%s", script);
@@ -326,8 +327,10 @@ START_TEST(root_superd_refuses_a_service_without_user)
 {
 	const char *path;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	path = harness_file("nouser.ini",
 	    "[fine]\nport = 0\nbind = 127.0.0.1\nexec = echo\nuser = nobody\n"
 	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = echo\n");
@@ -341,8 +344,10 @@ START_TEST(root_superd_refuses_a_config_file_others_can_write)
 {
 	char path[PATH_MAX];
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	snprintf(path, sizeof(path), "%s",
 	    harness_file("open.ini",
 	        "[svc]\nport = 0\nbind = 127.0.0.1\n"
@@ -358,9 +363,9 @@ START_TEST(unprivileged_superd_refuses_to_run_handlers_as_root)
 {
 	const char *path;
 
-	if (skip_unless_root())
-		return;
-	harness_run_as(65534, 65534, 0);
+	/* Root tests it as nobody; anyone else is unprivileged already. */
+	if (geteuid() == 0)
+		harness_run_as(65534, 65534, 0);
 	path = harness_file("asroot.ini",
 	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = echo\nuser = root\n");
 	expect_refusal(path,
@@ -376,6 +381,14 @@ make_privileges_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, a_missing_user_fails_at_load_with_file_and_line);
+	tcase_add_test(tc, unprivileged_superd_refuses_to_run_handlers_as_root);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as_root");
+	tcase_set_tags(tc, "root");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc,
 	    live_handlers_run_with_the_configured_uid_gid_and_groups);
 	tcase_add_test(tc,
@@ -384,10 +397,8 @@ make_privileges_suite(void)
 	    script_handler_sees_env_pass_env_workdir_umask_nice_and_rlimits);
 	tcase_add_test(tc,
 	    handler_not_executable_by_its_user_exits_126_with_a_logged_line);
-	tcase_add_test(tc, a_missing_user_fails_at_load_with_file_and_line);
 	tcase_add_test(tc, root_superd_refuses_a_service_without_user);
 	tcase_add_test(tc, root_superd_refuses_a_config_file_others_can_write);
-	tcase_add_test(tc, unprivileged_superd_refuses_to_run_handlers_as_root);
 	suite_add_tcase(s, tc);
 	return s;
 }

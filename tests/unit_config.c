@@ -1358,8 +1358,10 @@ START_TEST(config_rejects_an_unreadable_file)
 
 	/* Root reads a mode 000 file anyway; the directory test covers the
 	 * read-error path there. */
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
+		harness_skip("root: it reads a mode 000 file all the same");
 		return;
+	}
 	snprintf(path, sizeof(path), "%s",
 	    harness_file(CONFIG_NAME, "[echo]\nport = 7\nexec = echo\n"));
 	ck_assert_int_eq(chmod(path, 0), 0);
@@ -2543,21 +2545,16 @@ expect_privilege_error(const char *text, uid_t euid, gid_t egid,
 }
 
 /* Files must belong to root for the euid 0 checks to pass. */
-static bool
-skip_unless_root(void)
-{
-	if (geteuid() == 0)
-		return false;
-	fprintf(stderr, "skipped: needs root to own and chown files\n");
-	return true;
-}
+#define NOT_ROOT "not root: the files must belong to root, and be chowned"
 
 START_TEST(privileges_as_root_require_user_in_each_enabled_service)
 {
 	char err[CONFIG_ERR_MAX];
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	expect_privilege_error("[ok]\nport = 7\nuser = root\nexec = echo\n"
 	                       "[svc]\nport = 8\nexec = echo\n",
 	    0, 0,
@@ -2585,8 +2582,10 @@ START_TEST(privileges_as_root_refuse_a_config_file_others_can_change)
 	    "[svc]\nport = 7\nuser = nobody\nexec = echo\n";
 	char err[CONFIG_ERR_MAX], path[PATH_MAX];
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	snprintf(path, sizeof(path), "%s", harness_file(CONFIG_NAME, text));
 	ck_assert_int_eq(chmod(path, 0666), 0);
 	expect_privilege_error_file(path,
@@ -2618,8 +2617,10 @@ START_TEST(privileges_as_root_refuse_a_handler_others_can_change)
 	    harness_script("handler.sh", "#!/bin/sh\necho hi\n");
 	char path[512];
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	snprintf(path, sizeof(path), "%s", script);
 	snprintf(text, sizeof(text),
 	    "[svc]\nport = 7\nuser = nobody\nexec = %s --flag\n", path);
@@ -2850,13 +2851,17 @@ make_config_suite(void)
 	tcase_add_test(tc,
 	    config_reports_a_bad_privilege_key_in_defaults_at_its_line);
 	tcase_add_test(tc,
+	    privileges_without_root_refuse_another_user_or_group);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("privileges_as_root");
+	tcase_set_tags(tc, "root");
+	tcase_add_test(tc,
 	    privileges_as_root_require_user_in_each_enabled_service);
 	tcase_add_test(tc,
 	    privileges_as_root_refuse_a_config_file_others_can_change);
 	tcase_add_test(tc,
 	    privileges_as_root_refuse_a_handler_others_can_change);
-	tcase_add_test(tc,
-	    privileges_without_root_refuse_another_user_or_group);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
@@ -2864,9 +2869,13 @@ make_config_suite(void)
 	tcase_add_test(tc,
 	    config_rejects_a_file_with_only_a_supervisor_section);
 	tcase_add_test(tc, config_rejects_a_missing_file);
-	tcase_add_test(tc, config_rejects_an_unreadable_file);
 	tcase_add_test(tc, config_rejects_a_directory);
 	tcase_add_test(tc, config_rejects_a_device_it_would_read_forever);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files_unprivileged");
+	tcase_set_tags(tc, "unprivileged");
+	tcase_add_test(tc, config_rejects_an_unreadable_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

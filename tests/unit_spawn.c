@@ -117,13 +117,18 @@ expect_value(const char *key, const char *want)
 	    want, probe_report);
 }
 
-static bool
-skip_unless_root(void)
+#define NOT_ROOT "not root: switching users needs root"
+
+/* Makes this test process unprivileged: root becomes nobody, anyone else
+ * already is. */
+static void
+drop_root_if_root(void)
 {
-	if (geteuid() == 0)
-		return false;
-	fprintf(stderr, "skipped: needs root to switch users\n");
-	return true;
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(setgroups(0, NULL), 0);
+	ck_assert_int_eq(setgid(65534), 0);
+	ck_assert_int_eq(setuid(65534), 0);
 }
 
 static void
@@ -264,8 +269,10 @@ START_TEST(spawn_drops_to_nobody_with_no_supplementary_groups)
 	struct service svc;
 	int status;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	spawn_setup_like_superd();
 	probe_service(&svc, argv, PROBE_BIN);
 	svc.user_set = true;
@@ -286,8 +293,10 @@ START_TEST(spawn_drops_to_exactly_the_listed_supplementary_groups)
 	gid_t groups[] = { 4, 27, 100 };
 	struct service svc;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	spawn_setup_like_superd();
 	probe_service(&svc, argv, PROBE_BIN);
 	svc.user_set = true;
@@ -308,8 +317,10 @@ START_TEST(spawn_as_root_sets_the_groups_even_for_user_root)
 	gid_t superd_groups[] = { 4, 27 }, groups[] = { 0 };
 	struct service svc;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	/* superd's own groups must not reach the handler. */
 	ck_assert_int_eq(setgroups(2, superd_groups), 0);
 	spawn_setup_like_superd();
@@ -351,8 +362,10 @@ START_TEST(spawn_exits_126_naming_the_step_when_setgroups_fails)
 	struct service svc;
 	int status, errfd;
 
-	if (skip_unless_root())
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
 		return;
+	}
 	spawn_setup_like_superd();
 	errfd = capture_stderr();
 	probe_service(&svc, argv, PROBE_BIN);
@@ -383,11 +396,7 @@ START_TEST(spawn_without_root_fails_to_switch_users_with_126)
 	struct service svc;
 	int status, errfd;
 
-	if (skip_unless_root())
-		return;
-	ck_assert_int_eq(setgroups(0, NULL), 0);
-	ck_assert_int_eq(setgid(65534), 0);
-	ck_assert_int_eq(setuid(65534), 0);
+	drop_root_if_root();
 	spawn_setup_like_superd();
 	errfd = capture_stderr();
 	probe_service(&svc, argv, PROBE_BIN);
@@ -406,24 +415,25 @@ END_TEST
 
 START_TEST(spawn_without_root_keeps_its_own_ids_when_asked_for_them)
 {
-	char a0[] = "probe", *argv[] = { a0, NULL };
+	char a0[] = "probe", *argv[] = { a0, NULL }, ids[64];
 	struct service svc;
 	int status;
 
-	if (skip_unless_root())
-		return;
-	ck_assert_int_eq(setgroups(0, NULL), 0);
-	ck_assert_int_eq(setgid(65534), 0);
-	ck_assert_int_eq(setuid(65534), 0);
+	drop_root_if_root();
 	spawn_setup_like_superd();
 	probe_service(&svc, argv, PROBE_BIN);
 	svc.user_set = true;
-	svc.uid = 65534;
-	svc.gid = 65534;
+	svc.uid = getuid();
+	svc.gid = getgid();
 	status = spawn_service(&svc);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "status %d", status);
-	expect_value("Uid", "65534\t65534\t65534\t65534");
+	snprintf(ids, sizeof(ids), "%u\t%u\t%u\t%u", (unsigned)svc.uid,
+	    (unsigned)svc.uid, (unsigned)svc.uid, (unsigned)svc.uid);
+	expect_value("Uid", ids);
+	snprintf(ids, sizeof(ids), "%u\t%u\t%u\t%u", (unsigned)svc.gid,
+	    (unsigned)svc.gid, (unsigned)svc.gid, (unsigned)svc.gid);
+	expect_value("Gid", ids);
 }
 END_TEST
 
@@ -668,12 +678,6 @@ make_spawn_suite(void)
 	tcase_add_test(tc,
 	    spawn_exits_127_with_one_line_when_program_is_missing);
 	tcase_add_test(tc, spawn_exits_126_when_program_is_not_executable);
-	tcase_add_test(tc, spawn_drops_to_nobody_with_no_supplementary_groups);
-	tcase_add_test(tc,
-	    spawn_drops_to_exactly_the_listed_supplementary_groups);
-	tcase_add_test(tc, spawn_as_root_sets_the_groups_even_for_user_root);
-	tcase_add_test(tc,
-	    spawn_exits_126_naming_the_step_when_setgroups_fails);
 	tcase_add_test(tc, spawn_without_root_fails_to_switch_users_with_126);
 	tcase_add_test(tc,
 	    spawn_without_root_keeps_its_own_ids_when_asked_for_them);
@@ -687,6 +691,16 @@ make_spawn_suite(void)
 	tcase_add_test(tc, spawn_sets_each_configured_rlimit_soft_and_hard);
 	tcase_add_test(tc, spawn_sets_rlimit_as);
 	tcase_add_test(tc, reap_collects_many_children_exiting_at_once);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as_root");
+	tcase_set_tags(tc, "root");
+	tcase_add_test(tc, spawn_drops_to_nobody_with_no_supplementary_groups);
+	tcase_add_test(tc,
+	    spawn_drops_to_exactly_the_listed_supplementary_groups);
+	tcase_add_test(tc, spawn_as_root_sets_the_groups_even_for_user_root);
+	tcase_add_test(tc,
+	    spawn_exits_126_naming_the_step_when_setgroups_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
