@@ -540,9 +540,7 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 		    "service=%s pid=%d action=kill stop_timeout_ms=%lu",
 		    "%s[%d]: still running %lums after max_duration: killing",
 		    c->name, (int)c->pid, c->stop_timeout_ms);
-		if (children_signal_one(c->pid, SIGKILL) == -1)
-			log_warn("kill %d", (int)c->pid);
-		sweep_tree(c->pid, SIGKILL);
+		sweep_group_and_tree(c->pid, (const int[]){ SIGKILL }, 1);
 		c->kill_at = 0;
 		c->stop_at = 0;
 		return;
@@ -555,13 +553,9 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	    c->name, (int)c->pid, c->max_duration_ms);
 	if (c->service != CHILD_NO_SERVICE)
 		sv->admit.svc[c->service].stats.killed++;
-	if (children_signal_one(c->pid, SIGTERM) == -1 ||
-	    children_signal_one(c->pid, SIGCONT) == -1)
-		log_warn("kill %d", (int)c->pid);
 	/* Also what left the handler's group (setsid) but is still below
 	 * it. */
-	sweep_tree(c->pid, SIGTERM);
-	sweep_tree(c->pid, SIGCONT);
+	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);
 	c->kill_at = now + (long long)c->stop_timeout_ms;
 	if (c->kill_at == now)
 		c->kill_at = now + 1;

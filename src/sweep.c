@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "log.h"
 #include "sweep.h"
 
@@ -50,16 +51,22 @@ sweep_signal(struct sweep *s, pid_t root, bool kill,
 }
 
 void
-sweep_tree(pid_t root, int sig)
+sweep_group_and_tree(pid_t root, const int *sigs, size_t nsigs)
 {
 	struct pidlist found = { 0 };
-	size_t i;
+	size_t i, k;
 
-	/* The members of root's own group had it with the group. */
-	if (proctree_collect(root, &found) == 0)
+	/* The tree first: once the group's signal has ended root, what it
+	 * started belongs to superd and is no longer below it. */
+	(void)proctree_collect(root, &found);
+	for (k = 0; k < nsigs; k++) {
+		if (children_signal_one(root, sigs[k]) == -1 && errno != ESRCH)
+			log_warn("kill %d", (int)root);
+		/* The group's members had it with the group. */
 		for (i = 0; i < found.n; i++)
 			if (getpgid(found.v[i]) != root)
-				sweep_kill(found.v[i], sig);
+				sweep_kill(found.v[i], sigs[k]);
+	}
 	proctree_free(&found);
 }
 

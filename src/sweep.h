@@ -28,10 +28,11 @@ struct sweep {
 long sweep_signal(struct sweep *s, pid_t root, bool kill,
     const struct pidlist *groups);
 
-/* sig to every process below root that is not in root's process group
- * (max_duration: the caller signals the group; this reaches the rest of
- * the tree the handler started, what left its group included). */
-void sweep_tree(pid_t root, int sig);
+/* Each of sigs, in order, to root's process group (root itself if it
+ * has none yet) and to every process below root outside that group: the
+ * whole tree a handler started, also what left its group (max_duration).
+ * The tree is listed before the first signal. */
+void sweep_group_and_tree(pid_t root, const int *sigs, size_t nsigs);
 
 /* True while superd has any child at all, running or not yet reaped. */
 bool sweep_has_children(void);
