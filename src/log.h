@@ -44,6 +44,10 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_event(const char *event, const char *kvfmt, const char *textfmt, ...)
     __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
 
+/* Writes what waits for stderr (see logout.h) and, once all is out, logs
+ * how many lines had to be dropped, if any. */
+void log_flush(void);
+
 /*
  * Writes s into buf as a kv value: in double quotes, with '"' and '\'
  * escaped by a backslash, and newline, carriage return and tab as \n, \r,

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "log.h"
 #include "logout.h"
 
 /* The logger's output settings and its one buffer: file-level, like the
@@ -79,9 +78,10 @@ logout_line(const char *line, size_t len)
 	ssize_t n;
 
 	if (out.len > 0) {
-		/* Behind what waits, to keep the order. */
+		/* Behind what waits, to keep the order; a drop count that
+		 * this frees is kept for the next logout_flush. */
 		logout_queue(line, len);
-		logout_flush();
+		out.dropped += logout_flush();
 		errno = saved;
 		return;
 	}
@@ -96,49 +96,44 @@ logout_line(const char *line, size_t len)
 	errno = saved;
 }
 
-/* The drop count, once there is room to say it. */
-static void
-logout_report(void)
-{
-	unsigned long n = out.dropped;
-
-	out.dropped = 0;
-	log_event("log_dropped", "count=%lu",
-	    "%lu log lines dropped (stderr was not read)", n);
-}
-
-void
+unsigned long
 logout_flush(void)
 {
 	size_t done = 0, line;
+	unsigned long n;
+	ssize_t w;
 	char *nl;
-	ssize_t n;
 
 	while (done < out.len) {
 		nl = memchr(out.buf + done, '\n', out.len - done);
 		line = nl != NULL ? (size_t)(nl - (out.buf + done)) + 1
 		                  : out.len - done;
-		n = logout_try(out.buf + done, line);
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		w = logout_try(out.buf + done, line);
+		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			/* stderr is gone (EPIPE): waiting would never end. */
 			out.len = 0;
 			out.dropped = 0;
-			return;
+			return 0;
 		}
-		if (n <= 0)
+		if (w <= 0)
 			break;
-		done += (size_t)n;
+		done += (size_t)w;
 	}
 	memmove(out.buf, out.buf + done, out.len - done);
 	out.len -= done;
-	if (out.len == 0 && out.dropped > 0)
-		logout_report();
+	if (out.len > 0)
+		return 0;
+	n = out.dropped;
+	out.dropped = 0;
+	return n;
 }
 
 bool
 logout_pending(void)
 {
-	return out.len > 0;
+	/* A drop count not yet reported is pending too: the next flush,
+	 * when stderr has room, reports it. */
+	return out.len > 0 || out.dropped > 0;
 }
 
 int
@@ -154,10 +149,10 @@ logout_finish(int timeout_ms)
 	struct pollfd p = { .fd = out.fd, .events = POLLOUT };
 	long long left;
 
-	logout_flush();
+	(void)logout_flush();
 	while (logout_pending() && (left = end - clock_ms()) > 0) {
 		if (poll(&p, 1, (int)left) == -1 && errno != EINTR)
 			return;
-		logout_flush();
+		(void)logout_flush();
 	}
 }

@@ -1,7 +1,8 @@
 /* Where superd's log lines go, without ever waiting: stderr through a
  * descriptor of superd's own in non-blocking mode, and a bounded buffer
  * for what stderr cannot take right now.  A line that does not fit in the
- * buffer is dropped and counted; the count is logged once the log drains.
+ * buffer is dropped and counted; the logger reports the count once the
+ * log drains (log_flush).
  * The loop watches logout_fd for writability while logout_pending. */
 #ifndef SUPERD_LOGOUT_H
 #define SUPERD_LOGOUT_H
@@ -27,11 +28,12 @@ void logout_open(void);
  * is atomic), or queues it behind earlier ones, or drops and counts it. */
 void logout_line(const char *line, size_t len);
 
-/* Writes what is queued, as far as stderr takes it now; once all is out,
- * logs how many lines were dropped, if any. */
-void logout_flush(void);
+/* Writes what is queued, as far as stderr takes it now.  Once all is out,
+ * returns how many lines were dropped since the last report (and forgets
+ * them: the caller reports them), else 0. */
+unsigned long logout_flush(void);
 
-/* True while lines wait in the buffer. */
+/* True while lines wait in the buffer, or a drop count to be reported. */
 bool logout_pending(void);
 
 /* The descriptor to watch for EPOLLOUT while logout_pending. */

@@ -678,7 +678,7 @@ supervisor_poll(struct supervisor *sv)
 		if (ev[i].data.u64 == EVENT_SIGNALS)
 			signals = true;
 		else if (ev[i].data.u64 == EVENT_LOG)
-			logout_flush();
+			log_flush();
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
@@ -689,7 +689,7 @@ supervisor_poll(struct supervisor *sv)
 		supervisor_signals(sv);
 	supervisor_timers(sv);
 	if (sv->log_unpollable)
-		logout_flush();
+		log_flush();
 	supervisor_watch_log(sv);
 }
 
