@@ -3,6 +3,7 @@
  * being so; refusals in between are only counted. */
 #include <netinet/in.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,26 @@ const char *const admit_reason[REFUSALS] = {
 	[REFUSE_RATE] = "rate",
 	[REFUSE_ACL] = "acl",
 	[REFUSE_FORK_FAILED] = "fork_failed",
+};
+
+const char *const admit_stat_name[STATS] = {
+	[STAT_ACCEPTED] = "accepted",
+	[STAT_REFUSED + REFUSE_MAX] = "refused_max",
+	[STAT_REFUSED + REFUSE_PER_SOURCE] = "refused_per_source",
+	[STAT_REFUSED + REFUSE_RATE] = "refused_rate",
+	[STAT_REFUSED + REFUSE_ACL] = "refused_acl",
+	[STAT_REFUSED + REFUSE_FORK_FAILED] = "refused_fork_failed",
+	[STAT_KILLED] = "killed",
+	[STAT_EXEC_FAILED] = "exec_failed",
+	[STAT_KILLED_SHUTDOWN] = "killed_shutdown",
+};
+
+struct service_state {
+	unsigned long active; /* handlers running */
+	bool full;            /* at max_connections */
+	bool rate_limited;    /* refusing or deferring for rate */
+	struct bucket bucket; /* for rate */
+	unsigned long stat[STATS];
 };
 
 int
@@ -114,7 +135,7 @@ admit_update_full(struct admit *a, size_t s)
 }
 
 static void
-admit_rate_limited(struct admit *a, size_t s, bool limited)
+admit_set_rate_limited(struct admit *a, size_t s, bool limited)
 {
 	const struct service *svc = &a->cfg->services[s];
 	struct service_state *st = &a->svc[s];
@@ -146,7 +167,7 @@ admit_rate_lifted(struct admit *a, size_t s, long long now)
 
 	if (a->svc[s].rate_limited &&
 	    bucket_full(&a->svc[s].bucket, &svc->rate, now))
-		admit_rate_limited(a, s, false);
+		admit_set_rate_limited(a, s, false);
 }
 
 bool
@@ -168,7 +189,7 @@ admit_open(struct admit *a, size_t s, long long now, long long *wake)
 	at = bucket_ready_at(&st->bucket, &svc->rate, now);
 	if (at <= now)
 		return true;
-	admit_rate_limited(a, s, true);
+	admit_set_rate_limited(a, s, true);
 	if (*wake == 0 || at < *wake)
 		*wake = at;
 	return false;
@@ -177,7 +198,7 @@ admit_open(struct admit *a, size_t s, long long now, long long *wake)
 static struct admission
 admit_refuse(struct admit *a, size_t s, enum refusal why, struct admission ad)
 {
-	a->svc[s].stats.refused[why]++;
+	a->svc[s].stat[STAT_REFUSED + why]++;
 	ad.ok = false;
 	ad.why = why;
 	return ad;
@@ -206,7 +227,7 @@ admit_rates(struct admit *a, size_t s, const struct cidr *source, long long now)
 	admit_rate_lifted(a, s, now);
 	if (bucket_take(&st->bucket, &svc->rate, now))
 		return true;
-	admit_rate_limited(a, s, true);
+	admit_set_rate_limited(a, s, true);
 	return false;
 }
 
@@ -284,7 +305,7 @@ admit_started(struct admit *a, size_t s, const struct cidr *source,
 	struct source *src = sources_get(&a->sources, s, source, NULL, now);
 
 	a->svc[s].active++;
-	a->svc[s].stats.accepted++;
+	a->svc[s].stat[STAT_ACCEPTED]++;
 	a->total++;
 	src->active++;
 	admit_update_full(a, s);
@@ -335,35 +356,70 @@ admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
     long long now)
 {
 	admit_ended(a, s, source, now);
-	a->svc[s].stats.accepted--;
-	a->svc[s].stats.refused[REFUSE_FORK_FAILED]++;
+	a->svc[s].stat[STAT_ACCEPTED]--;
+	a->svc[s].stat[STAT_REFUSED + REFUSE_FORK_FAILED]++;
 }
 
 void
 admit_log_stats(const struct admit *a)
 {
 	const struct service_state *st;
-	size_t i;
+	char line[STATS * 40];
+	size_t i, len;
+	int k;
 
 	for (i = 0; i < a->cfg->nservices; i++) {
 		st = &a->svc[i];
-		log_event("stats",
-		    "service=%s active=%lu accepted=%lu refused_max=%lu "
-		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
-		    "refused_fork_failed=%lu killed=%lu exec_failed=%lu "
-		    "killed_shutdown=%lu",
-		    "%s: stats active=%lu accepted=%lu refused_max=%lu "
-		    "refused_per_source=%lu refused_rate=%lu refused_acl=%lu "
-		    "refused_fork_failed=%lu killed=%lu exec_failed=%lu "
-		    "killed_shutdown=%lu",
-		    a->cfg->services[i].name, st->active, st->stats.accepted,
-		    st->stats.refused[REFUSE_MAX],
-		    st->stats.refused[REFUSE_PER_SOURCE],
-		    st->stats.refused[REFUSE_RATE],
-		    st->stats.refused[REFUSE_ACL],
-		    st->stats.refused[REFUSE_FORK_FAILED], st->stats.killed,
-		    st->stats.exec_failed, st->stats.killed_shutdown);
+		len = (size_t)snprintf(line, sizeof(line), "active=%lu",
+		    st->active);
+		for (k = 0; k < STATS && len < sizeof(line); k++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    " %s=%lu", admit_stat_name[k], st->stat[k]);
+		log_event("stats", "service=%s %s", "%s: stats %s",
+		    a->cfg->services[i].name, line);
 	}
+}
+
+void
+admit_count(struct admit *a, size_t s, enum stat_counter st)
+{
+	a->svc[s].stat[st]++;
+}
+
+unsigned long
+admit_stat(const struct admit *a, size_t s, enum stat_counter st)
+{
+	return a->svc[s].stat[st];
+}
+
+unsigned long
+admit_active(const struct admit *a, size_t s)
+{
+	return a->svc[s].active;
+}
+
+unsigned long
+admit_total(const struct admit *a)
+{
+	return a->total;
+}
+
+bool
+admit_full(const struct admit *a, size_t s)
+{
+	return a->svc[s].full;
+}
+
+bool
+admit_all_full(const struct admit *a)
+{
+	return a->all_full;
+}
+
+bool
+admit_rate_limited(const struct admit *a, size_t s)
+{
+	return a->svc[s].rate_limited;
 }
 
 void
@@ -376,7 +432,8 @@ admit_carry(struct admit *a, const struct admit *old)
 		i = config_find_service(old->cfg, a->cfg->services[j].name);
 		if (i == -1)
 			continue;
-		a->svc[j].stats = old->svc[i].stats;
+		memcpy(a->svc[j].stat, old->svc[i].stat,
+		    sizeof(a->svc[j].stat));
 		a->svc[j].full = old->svc[i].full;
 		a->svc[j].rate_limited = old->svc[i].rate_limited;
 		/* A changed rate starts from a full bucket. */

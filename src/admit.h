@@ -26,21 +26,22 @@ enum refusal {
 
 extern const char *const admit_reason[REFUSALS];
 
-struct service_stats {
-	unsigned long accepted; /* handlers started */
-	unsigned long refused[REFUSALS];
-	unsigned long killed;          /* by max_duration */
-	unsigned long exec_failed;     /* handlers that exited 126 or 127 */
-	unsigned long killed_shutdown; /* SIGKILLed at shutdown */
+/* The counters of a service, since superd started.  The names are those
+ * of the SIGUSR1 line and the final counters ("refused_max=3"), in this
+ * order; REFUSED_* follow enum refusal. */
+enum stat_counter {
+	STAT_ACCEPTED, /* handlers started */
+	STAT_REFUSED,  /* first of REFUSALS counters, one per reason */
+	STAT_KILLED = STAT_REFUSED + REFUSALS, /* by max_duration */
+	STAT_EXEC_FAILED,     /* handlers that exited 126 or 127 */
+	STAT_KILLED_SHUTDOWN, /* ended by SIGKILL at shutdown */
+	STATS
 };
 
-struct service_state {
-	unsigned long active; /* handlers running */
-	bool full;            /* at max_connections */
-	bool rate_limited;    /* refusing or deferring for rate */
-	struct bucket bucket; /* for rate */
-	struct service_stats stats;
-};
+extern const char *const admit_stat_name[STATS];
+
+/* Per-service runtime state: admit.c's own (struct admit holds it). */
+struct service_state;
 
 struct admit {
 	const struct config *cfg;
@@ -109,5 +110,16 @@ void admit_settle(struct admit *a);
 
 /* SIGUSR1: one "NAME: stats key=value …" line per service. */
 void admit_log_stats(const struct admit *a);
+
+/* Counts one event of service s. */
+void admit_count(struct admit *a, size_t s, enum stat_counter st);
+
+/* What the counters and the state say now. */
+unsigned long admit_stat(const struct admit *a, size_t s, enum stat_counter st);
+unsigned long admit_active(const struct admit *a, size_t s);
+unsigned long admit_total(const struct admit *a);
+bool admit_full(const struct admit *a, size_t s);
+bool admit_all_full(const struct admit *a);
+bool admit_rate_limited(const struct admit *a, size_t s);
 
 #endif

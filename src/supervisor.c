@@ -189,12 +189,13 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		supervisor_refresh_service(sv, c->service, now);
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)
-			sv->admit.svc[c->service].stats.exec_failed++;
+			admit_count(&sv->admit, c->service, STAT_EXEC_FAILED);
 		/* Only what the SIGKILL ended: one that obeyed SIGTERM
 		 * stopped cleanly, even if late. */
 		if (sv->killed && WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL)
-			sv->admit.svc[c->service].stats.killed_shutdown++;
+			admit_count(&sv->admit, c->service,
+			    STAT_KILLED_SHUTDOWN);
 	}
 	if (WIFEXITED(status))
 		log_event("exit",
@@ -212,10 +213,10 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 static void
 supervisor_reap(struct supervisor *sv, int flags)
 {
-	bool all = sv->admit.all_full;
+	bool all = admit_all_full(&sv->admit);
 
 	children_reap(&sv->kids, flags, supervisor_log_exit, sv);
-	if (sv->admit.all_full != all)
+	if (admit_all_full(&sv->admit) != all)
 		supervisor_refresh(sv, clock_ms());
 }
 
@@ -512,7 +513,7 @@ static void
 supervisor_accept(struct supervisor *sv, size_t i)
 {
 	long long wake = 0;
-	bool all = sv->admit.all_full;
+	bool all = admit_all_full(&sv->admit);
 	int n;
 
 	for (n = 0; n < ACCEPT_BATCH; n++) {
@@ -524,7 +525,7 @@ supervisor_accept(struct supervisor *sv, size_t i)
 		if (!supervisor_accept_one(sv, &sv->ls[i]))
 			break;
 	}
-	if (sv->admit.all_full != all || sv->resume_at != 0)
+	if (admit_all_full(&sv->admit) != all || sv->resume_at != 0)
 		supervisor_refresh(sv, clock_ms());
 	else
 		supervisor_refresh_service(sv, sv->ls[i].service, clock_ms());
@@ -552,7 +553,7 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	    "%s[%d]: running longer than max_duration (%lums): stopping",
 	    c->name, (int)c->pid, c->max_duration_ms);
 	if (c->service != CHILD_NO_SERVICE)
-		sv->admit.svc[c->service].stats.killed++;
+		admit_count(&sv->admit, c->service, STAT_KILLED);
 	/* Also what left the handler's group (setsid) but is still below
 	 * it. */
 	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);

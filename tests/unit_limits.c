@@ -1021,9 +1021,10 @@ START_TEST(admit_limits_each_ipv6_source_by_its_prefix)
 	admit_ended(&f.a, 0, &first, 10);
 	expect_started(&f, 0, "2001:db8::2", 10, 1);
 	expect_refused(&f, 0, "2001:db8::1", 10, REFUSE_PER_SOURCE);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_PER_SOURCE], 3);
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 3);
-	ck_assert_uint_eq(f.a.svc[0].active, 2);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_PER_SOURCE),
+	    3);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 3);
+	ck_assert_uint_eq(admit_active(&f.a, 0), 2);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1090,9 +1091,9 @@ START_TEST(admit_started_returns_the_running_count_for_the_source)
 	expect_started(&f, 0, "192.0.2.1", 1, 3);
 	expect_started(&f, 0, "2001:db8::2", 1, 2);
 	(void)b;
-	ck_assert_uint_eq(f.a.total, 6);
-	ck_assert_uint_eq(f.a.svc[0].active, 5);
-	ck_assert_uint_eq(f.a.svc[1].active, 1);
+	ck_assert_uint_eq(admit_total(&f.a), 6);
+	ck_assert_uint_eq(admit_active(&f.a, 0), 5);
+	ck_assert_uint_eq(admit_active(&f.a, 1), 1);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1114,19 +1115,19 @@ START_TEST(admit_refuses_with_max_exactly_past_max_connections)
 		src[i] =
 		    expect_started(&f, 0, "192.0.2.1", 0, (unsigned long)i + 1);
 	}
-	ck_assert(f.a.svc[0].full);
+	ck_assert(admit_full(&f.a, 0));
 	/* reject: keep accepting, so the refusal can be sent. */
 	ck_assert(admit_open(&f.a, 0, 0, &wake));
 	expect_refused(&f, 0, "192.0.2.1", 0, REFUSE_MAX);
 	expect_refused(&f, 0, "192.0.2.2", 0, REFUSE_MAX);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_MAX], 2);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_MAX), 2);
 
 	admit_ended(&f.a, 0, &src[0], 5);
-	ck_assert(!f.a.svc[0].full);
+	ck_assert(!admit_full(&f.a, 0));
 	expect_started(&f, 0, "192.0.2.2", 5, 1);
 	expect_refused(&f, 0, "192.0.2.3", 5, REFUSE_MAX);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_MAX], 3);
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 4);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_MAX), 3);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 4);
 	ck_assert_int_eq(wake, 0);
 	admit_free(&f.a);
 }
@@ -1176,20 +1177,20 @@ START_TEST(admit_enforces_max_children_across_services)
 	expect_started(&f, 1, "192.0.2.2", 0, 1);
 	ck_assert(admit_open(&f.a, 0, 0, &wake));
 	expect_started(&f, 1, "192.0.2.3", 0, 1);
-	ck_assert(f.a.all_full);
+	ck_assert(admit_all_full(&f.a));
 	ck_assert(!admit_open(&f.a, 0, 0, &wake));
 	ck_assert(!admit_open(&f.a, 1, 0, &wake));
 	expect_refused(&f, 0, "192.0.2.4", 0, REFUSE_MAX);
 	expect_refused(&f, 1, "192.0.2.4", 0, REFUSE_MAX);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_MAX], 1);
-	ck_assert_uint_eq(f.a.svc[1].stats.refused[REFUSE_MAX], 1);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_MAX), 1);
+	ck_assert_uint_eq(admit_stat(&f.a, 1, STAT_REFUSED + REFUSE_MAX), 1);
 
 	admit_ended(&f.a, 0, &a, 1);
-	ck_assert(!f.a.all_full);
+	ck_assert(!admit_all_full(&f.a));
 	ck_assert(admit_open(&f.a, 1, 1, &wake));
 	expect_started(&f, 1, "192.0.2.4", 1, 1);
 	ck_assert(!admit_open(&f.a, 0, 1, &wake));
-	ck_assert_uint_eq(f.a.total, 3);
+	ck_assert_uint_eq(admit_total(&f.a), 3);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1225,8 +1226,8 @@ START_TEST(admit_refuses_a_denied_peer_with_acl)
 	    admit_connection(&f.a, 0, (const struct sockaddr *)(void *)&sun, 0);
 	ck_assert(!ad.ok);
 	ck_assert_int_eq(ad.why, REFUSE_ACL);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_ACL], 6);
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 2);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_ACL), 6);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 2);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1245,7 +1246,7 @@ START_TEST(admit_refuses_past_the_service_rate_and_admits_again_later)
 	expect_admitted(&f, 0, "192.0.2.2", 0);
 	expect_admitted(&f, 0, "2001:db8::3", 0);
 	expect_refused(&f, 0, "192.0.2.4", 0, REFUSE_RATE);
-	ck_assert(f.a.svc[0].rate_limited);
+	ck_assert(admit_rate_limited(&f.a, 0));
 	/* reject: the listener stays open so refusals are counted. */
 	ck_assert(admit_open(&f.a, 0, 0, &wake));
 	ck_assert_int_eq(wake, 0);
@@ -1255,17 +1256,17 @@ START_TEST(admit_refuses_past_the_service_rate_and_admits_again_later)
 	expect_refused(&f, 0, "192.0.2.4", 333, REFUSE_RATE);
 	expect_admitted(&f, 0, "192.0.2.4", 334);
 	/* The episode lasts until the bucket is full again. */
-	ck_assert(f.a.svc[0].rate_limited);
+	ck_assert(admit_rate_limited(&f.a, 0));
 	expect_refused(&f, 0, "192.0.2.5", 334, REFUSE_RATE);
 	expect_admitted(&f, 0, "192.0.2.5", 1334);
-	ck_assert(!f.a.svc[0].rate_limited);
+	ck_assert(!admit_rate_limited(&f.a, 0));
 	expect_admitted(&f, 0, "192.0.2.6", 1334);
 	expect_admitted(&f, 0, "192.0.2.7", 1334);
-	ck_assert(!f.a.svc[0].rate_limited);
+	ck_assert(!admit_rate_limited(&f.a, 0));
 	expect_refused(&f, 0, "192.0.2.8", 1334, REFUSE_RATE);
-	ck_assert(f.a.svc[0].rate_limited);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_RATE], 4);
-	ck_assert_uint_eq(f.a.svc[1].stats.refused[REFUSE_RATE], 0);
+	ck_assert(admit_rate_limited(&f.a, 0));
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_RATE), 4);
+	ck_assert_uint_eq(admit_stat(&f.a, 1, STAT_REFUSED + REFUSE_RATE), 0);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1292,9 +1293,9 @@ START_TEST(admit_limits_the_rate_of_each_source_separately)
 	expect_refused(&f, 0, "192.0.2.1", 250, REFUSE_RATE);
 	expect_admitted(&f, 0, "192.0.2.1", 500);
 	expect_refused(&f, 0, "192.0.2.1", 500, REFUSE_RATE);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_RATE], 5);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_RATE), 5);
 	/* The service itself is not rate limited. */
-	ck_assert(!f.a.svc[0].rate_limited);
+	ck_assert(!admit_rate_limited(&f.a, 0));
 	admit_free(&f.a);
 }
 END_TEST
@@ -1356,7 +1357,7 @@ START_TEST(admit_open_defers_for_rate_and_says_when_to_wake)
 	ck_assert_int_eq(wake, 0);
 	ck_assert(!admit_open(&f.a, 0, 0, &wake));
 	ck_assert_msg(wake == 500 || wake == 501, "wake at %lld", wake);
-	ck_assert(f.a.svc[0].rate_limited);
+	ck_assert(admit_rate_limited(&f.a, 0));
 
 	/* An earlier wake-up already asked for is kept; a later one is
 	 * brought forward. */
@@ -1371,10 +1372,10 @@ START_TEST(admit_open_defers_for_rate_and_says_when_to_wake)
 	ck_assert(admit_open(&f.a, 0, wake, &wake));
 	expect_admitted(&f, 0, "192.0.2.1", 501);
 	/* Limited until the bucket is full again. */
-	ck_assert(f.a.svc[0].rate_limited);
+	ck_assert(admit_rate_limited(&f.a, 0));
 	ck_assert(admit_open(&f.a, 0, 5000, &wake));
-	ck_assert(!f.a.svc[0].rate_limited);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_RATE], 0);
+	ck_assert(!admit_rate_limited(&f.a, 0));
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_RATE), 0);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1422,16 +1423,19 @@ START_TEST(admit_counts_accepted_and_refused_exactly)
 	expect_refused(&f, 0, "192.0.2.4", 0, REFUSE_RATE);
 	admit_fork_failed(&f.a, 0, &src, 1);
 
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 3);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_MAX], 5);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_PER_SOURCE], 1);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_RATE], 1);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_ACL], 1);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_FORK_FAILED], 1);
-	ck_assert_uint_eq(f.a.svc[0].active, 3);
-	ck_assert_uint_eq(f.a.svc[1].stats.accepted, 0);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 3);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_MAX), 5);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_PER_SOURCE),
+	    1);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_RATE), 1);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_REFUSED + REFUSE_ACL), 1);
+	ck_assert_uint_eq(admit_stat(&f.a, 0,
+	                      STAT_REFUSED + REFUSE_FORK_FAILED),
+	    1);
+	ck_assert_uint_eq(admit_active(&f.a, 0), 3);
+	ck_assert_uint_eq(admit_stat(&f.a, 1, STAT_ACCEPTED), 0);
 	for (i = 0; i < REFUSALS; i++)
-		ck_assert_uint_eq(f.a.svc[1].stats.refused[i], 0);
+		ck_assert_uint_eq(admit_stat(&f.a, 1, STAT_REFUSED + i), 0);
 	admit_log_stats(&f.a);
 	admit_free(&f.a);
 }
@@ -1452,19 +1456,21 @@ START_TEST(admit_fork_failed_undoes_admit_started)
 	ck_assert(!admit_open(&f.a, 0, 0, &wake));
 	admit_fork_failed(&f.a, 0, &src, 0);
 
-	ck_assert_uint_eq(f.a.svc[0].active, 0);
-	ck_assert_uint_eq(f.a.total, 0);
-	ck_assert(!f.a.all_full);
-	ck_assert(!f.a.svc[0].full);
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 0);
-	ck_assert_uint_eq(f.a.svc[0].stats.refused[REFUSE_FORK_FAILED], 1);
+	ck_assert_uint_eq(admit_active(&f.a, 0), 0);
+	ck_assert_uint_eq(admit_total(&f.a), 0);
+	ck_assert(!admit_all_full(&f.a));
+	ck_assert(!admit_full(&f.a, 0));
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 0);
+	ck_assert_uint_eq(admit_stat(&f.a, 0,
+	                      STAT_REFUSED + REFUSE_FORK_FAILED),
+	    1);
 	ck_assert_ptr_null(sources_find(&f.a.sources, 0, &src));
 	ck_assert_uint_eq(f.a.sources.used, 0);
 	ck_assert(admit_open(&f.a, 0, 0, &wake));
 	/* The same source may try again at once. */
 	other = expect_started(&f, 0, "2001:db8::1", 0, 1);
 	ck_assert(memcmp(&other, &src, sizeof(src)) == 0);
-	ck_assert_uint_eq(f.a.svc[0].stats.accepted, 1);
+	ck_assert_uint_eq(admit_stat(&f.a, 0, STAT_ACCEPTED), 1);
 	admit_free(&f.a);
 }
 END_TEST
@@ -1484,7 +1490,7 @@ START_TEST(admit_forgets_a_source_when_its_last_handler_ends)
 	ck_assert_uint_eq(f.a.sources.used, 1);
 	admit_ended(&f.a, 0, &b, 2);
 	ck_assert_uint_eq(f.a.sources.used, 0);
-	ck_assert_uint_eq(f.a.total, 0);
+	ck_assert_uint_eq(admit_total(&f.a), 0);
 	admit_free(&f.a);
 }
 END_TEST
