@@ -22,6 +22,7 @@
 #include "config_keys.h"
 #include "parse.h"
 #include "program.h"
+#include "trust.h"
 
 enum section_kind {
 	SECTION_NONE,
@@ -723,39 +724,13 @@ config_deny(const struct config *cfg, int line, const struct service *svc,
 	return -1;
 }
 
-/* Whether root may trust a file with this owner, group and mode: nobody
- * but root may be able to change it.  Returns false with the reason in
- * why. */
-static bool
-config_trusted(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen)
-{
-	unsigned perm = (unsigned)(mode & 07777);
-
-	if (mode & S_IWOTH)
-		snprintf(why, whylen,
-		    "writable by every user (mode %04o; "
-		    "chmod o-w)",
-		    perm);
-	else if ((mode & S_IWGRP) && gid != 0)
-		snprintf(why, whylen,
-		    "writable by group %u (mode %04o; "
-		    "chmod g-w, or chgrp root)",
-		    (unsigned)gid, perm);
-	else if (uid != 0)
-		snprintf(why, whylen, "owned by uid %u, not root (chown root)",
-		    (unsigned)uid);
-	else
-		return true;
-	return false;
-}
-
 static int
 config_check_root(const struct config *cfg, const struct service *svc,
     char *err, size_t errlen)
 {
 	int line = svc->key_line[KEY_EXEC];
 	struct stat st;
-	char why[128];
+	char why[CONFIG_ERR_MAX];
 
 	if (!svc->user_set)
 		return config_deny(cfg, svc->line, svc, NULL, err, errlen,
@@ -764,7 +739,7 @@ config_check_root(const struct config *cfg, const struct service *svc,
 	if (stat(svc->path, &st) == -1)
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "%s: %s", svc->path, strerror(errno));
-	if (!config_trusted(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
+	if (!trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "superd runs as root, and %s is %s", svc->path, why);
 	return 0;
@@ -801,11 +776,11 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen)
 {
 	const struct service *svc;
-	char why[128];
+	char why[CONFIG_ERR_MAX];
 	size_t i;
 
 	if (euid == 0 &&
-	    !config_trusted(cfg->file_uid, cfg->file_gid, cfg->file_mode, why,
+	    !trust_file(cfg->file_uid, cfg->file_gid, cfg->file_mode, why,
 	        sizeof(why)))
 		return config_deny(cfg, 0, NULL, NULL, err, errlen,
 		    "superd runs as root, and the file is %s", why);
