@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,14 @@ START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 	    /* As root, superd wants to be told whom handlers run as. */
 	    "[defaults]\nuser = root\n");
 
+	char want[PATH_MAX + 64];
+
 	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
 	                conf, NULL),
 	    0);
-	ck_assert_msg(strstr(out,
-	                  "echo 127.0.0.1:7007 " HANDLER_DIR "/echo\n") != NULL,
-	    "%s", out);
+	snprintf(want, sizeof(want), "echo 127.0.0.1:7007 %s/echo\n",
+	    harness_handler_dir());
+	ck_assert_msg(strstr(out, want) != NULL, "want %s in:\n%s", want, out);
 	ck_assert_msg(strstr(out, "shell 127.0.0.1:7010,[::1]:7010 /") != NULL,
 	    "%s", out);
 	ck_assert_msg(strstr(out, "/sh -c 'echo \"it'\\''s\"'\n") != NULL, "%s",
