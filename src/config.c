@@ -742,6 +742,10 @@ config_check_root(const struct config *cfg, const struct service *svc,
 	if (!trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "superd runs as root, and %s is %s", svc->path, why);
+	/* Whoever can write a directory above it can swap the program. */
+	if (trust_dirs(svc->path, why, sizeof(why)) == -1)
+		return config_deny(cfg, line, svc, "exec", err, errlen,
+		    "superd runs as root, and %s", why);
 	return 0;
 }
 
@@ -784,6 +788,9 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 	        sizeof(why)))
 		return config_deny(cfg, 0, NULL, NULL, err, errlen,
 		    "superd runs as root, and the file is %s", why);
+	if (euid == 0 && trust_dirs(cfg->file, why, sizeof(why)) == -1)
+		return config_deny(cfg, 0, NULL, NULL, err, errlen,
+		    "superd runs as root, and %s", why);
 	for (i = 0; i < cfg->nservices; i++) {
 		svc = &cfg->services[i];
 		/* A disabled service never starts a handler. */

@@ -193,8 +193,10 @@ int config_load(const char *path, const char *const *handler_dirs,
  * The rules that depend on who runs superd, kept out of config_load so a
  * file can be checked for any euid.  When euid is 0: every enabled
  * service must set `user` (`user = root` to mean it), and neither the
- * file nor an enabled service's program may be writable by others, by a
- * group other than root, or owned by anyone but root.  Otherwise no
+ * file nor an enabled service's program, nor any directory on the way to
+ * either (as written and as resolved, see trust_dirs), may be writable by
+ * others, by a group other than root, or owned by anyone but root.
+ * Otherwise no
  * service may ask for a user or group other than euid/egid, nor set
  * supplementary_groups.
  *

@@ -2665,6 +2665,37 @@ START_TEST(privileges_as_root_refuse_a_handler_others_can_change)
 }
 END_TEST
 
+/* A relative path is judged from the current directory, which counts as
+ * a directory on the way. */
+START_TEST(privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory)
+{
+	char dir[PATH_MAX], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
+	char cwd[PATH_MAX];
+	FILE *fp;
+
+	if (skip_unless_root())
+		return;
+	snprintf(dir, sizeof(dir), "%s.d", harness_file(CONFIG_NAME, ""));
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	fp = fopen("superd.ini", "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("[svc]\nport = 7\nuser = root\nexec = echo\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_msg(check_file_privileges("superd.ini", 0, 0, err) == 0, "%s",
+	    err);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(want, sizeof(want),
+	    ": superd runs as root, and the directory %s above "
+	    "%s/superd.ini is writable by every user (mode 0777; move it "
+	    "where only root can write every directory on the way)",
+	    dir, dir);
+	expect_privilege_error_file("superd.ini", want);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
 START_TEST(privileges_without_root_refuse_another_user_or_group)
 {
 	char err[CONFIG_ERR_MAX];
@@ -2876,6 +2907,8 @@ make_config_suite(void)
 	    privileges_as_root_refuse_a_handler_others_can_change);
 	tcase_add_test(tc,
 	    privileges_without_root_refuse_another_user_or_group);
+	tcase_add_test(tc,
+	    privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
