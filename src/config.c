@@ -806,6 +806,46 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 	return 0;
 }
 
+static void
+config_lint_service(const struct config *cfg, const struct service *svc,
+    void (*warn)(void *arg, const char *line), void *arg)
+{
+	int line = svc->key_line[KEY_EXEC];
+	char msg[CONFIG_ERR_MAX];
+	mode_t mode = 0;
+	unsigned flags = program_inspect(svc->path, &mode);
+
+	if (flags & PROGRAM_SETID) {
+		(void)config_deny(cfg, line, svc, "exec", msg, sizeof(msg),
+		    "warning: %s is %s (mode %04o): it gains its file's ids, "
+		    "whatever user and group say",
+		    svc->path,
+		    (mode & S_ISUID) && (mode & S_ISGID) ? "setuid and setgid"
+		        : (mode & S_ISUID)               ? "setuid"
+		                                         : "setgid",
+		    (unsigned)(mode & 07777));
+		warn(arg, msg);
+	}
+	if (flags & PROGRAM_NO_MAGIC) {
+		(void)config_deny(cfg, line, svc, "exec", msg, sizeof(msg),
+		    "warning: %s is neither an ELF binary nor a script "
+		    "starting with \"#!\": execve will refuse it",
+		    svc->path);
+		warn(arg, msg);
+	}
+}
+
+void
+config_lint(const struct config *cfg, void (*warn)(void *arg, const char *line),
+    void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nservices; i++)
+		if (cfg->services[i].enabled)
+			config_lint_service(cfg, &cfg->services[i], warn, arg);
+}
+
 void
 config_free(struct config *cfg)
 {

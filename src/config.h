@@ -206,6 +206,17 @@ int config_load(const char *path, const char *const *handler_dirs,
 int config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen);
 
+/*
+ * For superd -t: calls warn(arg, line) for each enabled service's program
+ * that is allowed but likely a mistake, one line in the shape of the
+ * errors ("FILE:LINE: [service] exec: warning: ..."): a setuid or setgid
+ * program (it gains its file's ids whatever user and group say), and one
+ * that is neither an ELF binary nor a script starting with "#!" (execve
+ * refuses it).
+ */
+void config_lint(const struct config *cfg,
+    void (*warn)(void *arg, const char *line), void *arg);
+
 /* Releases everything config_load allocated; cfg may be zeroed. */
 void config_free(struct config *cfg);
 
