@@ -24,6 +24,7 @@
 #include "config_keys.h"
 #include "parse.h"
 #include "program.h"
+#include "trust.h"
 
 enum section_kind {
 	SECTION_NONE,
@@ -762,39 +763,13 @@ config_deny(const struct config *cfg, int line, const struct service *svc,
 	return -1;
 }
 
-/* Whether root may trust a file with this owner, group and mode: nobody
- * but root may be able to change it.  Returns false with the reason in
- * why. */
-static bool
-config_trusted(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen)
-{
-	unsigned perm = (unsigned)(mode & 07777);
-
-	if (mode & S_IWOTH)
-		snprintf(why, whylen,
-		    "writable by every user (mode %04o; "
-		    "chmod o-w)",
-		    perm);
-	else if ((mode & S_IWGRP) && gid != 0)
-		snprintf(why, whylen,
-		    "writable by group %u (mode %04o; "
-		    "chmod g-w, or chgrp root)",
-		    (unsigned)gid, perm);
-	else if (uid != 0)
-		snprintf(why, whylen, "owned by uid %u, not root (chown root)",
-		    (unsigned)uid);
-	else
-		return true;
-	return false;
-}
-
 static int
 config_check_root(const struct config *cfg, const struct service *svc,
     char *err, size_t errlen)
 {
 	int line = svc->key_line[KEY_EXEC];
 	struct stat st;
-	char why[128];
+	char why[CONFIG_ERR_MAX];
 
 	if (!svc->user_set)
 		return config_deny(cfg, svc->line, svc, NULL, err, errlen,
@@ -803,9 +778,13 @@ config_check_root(const struct config *cfg, const struct service *svc,
 	if (stat(svc->path, &st) == -1)
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "%s: %s", svc->path, strerror(errno));
-	if (!config_trusted(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
+	if (!trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)))
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "superd runs as root, and %s is %s", svc->path, why);
+	/* Whoever can write a directory above it can swap the program. */
+	if (trust_dirs(svc->path, why, sizeof(why)) == -1)
+		return config_deny(cfg, line, svc, "exec", err, errlen,
+		    "superd runs as root, and %s", why);
 	return 0;
 }
 
@@ -840,14 +819,17 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen)
 {
 	const struct service *svc;
-	char why[128];
+	char why[CONFIG_ERR_MAX];
 	size_t i;
 
 	if (euid == 0 &&
-	    !config_trusted(cfg->file_uid, cfg->file_gid, cfg->file_mode, why,
+	    !trust_file(cfg->file_uid, cfg->file_gid, cfg->file_mode, why,
 	        sizeof(why)))
 		return config_deny(cfg, 0, NULL, NULL, err, errlen,
 		    "superd runs as root, and the file is %s", why);
+	if (euid == 0 && trust_dirs(cfg->file, why, sizeof(why)) == -1)
+		return config_deny(cfg, 0, NULL, NULL, err, errlen,
+		    "superd runs as root, and %s", why);
 	for (i = 0; i < cfg->nservices; i++) {
 		svc = &cfg->services[i];
 		/* A disabled service never starts a handler. */
@@ -861,6 +843,46 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 			return -1;
 	}
 	return 0;
+}
+
+static void
+config_lint_service(const struct config *cfg, const struct service *svc,
+    void (*warn)(void *arg, const char *line), void *arg)
+{
+	int line = svc->key_line[KEY_EXEC];
+	char msg[CONFIG_ERR_MAX];
+	mode_t mode = 0;
+	unsigned flags = program_inspect(svc->path, &mode);
+
+	if (flags & PROGRAM_SETID) {
+		(void)config_deny(cfg, line, svc, "exec", msg, sizeof(msg),
+		    "warning: %s is %s (mode %04o): it gains its file's ids, "
+		    "whatever user and group say",
+		    svc->path,
+		    (mode & S_ISUID) && (mode & S_ISGID) ? "setuid and setgid"
+		        : (mode & S_ISUID)               ? "setuid"
+		                                         : "setgid",
+		    (unsigned)(mode & 07777));
+		warn(arg, msg);
+	}
+	if (flags & PROGRAM_NO_MAGIC) {
+		(void)config_deny(cfg, line, svc, "exec", msg, sizeof(msg),
+		    "warning: %s is neither an ELF binary nor a script "
+		    "starting with \"#!\": execve will refuse it",
+		    svc->path);
+		warn(arg, msg);
+	}
+}
+
+void
+config_lint(const struct config *cfg, void (*warn)(void *arg, const char *line),
+    void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nservices; i++)
+		if (cfg->services[i].enabled)
+			config_lint_service(cfg, &cfg->services[i], warn, arg);
 }
 
 void

@@ -207,8 +207,10 @@ int config_load_until(const char *path, const char *const *handler_dirs,
  * The rules that depend on who runs superd, kept out of config_load so a
  * file can be checked for any euid.  When euid is 0: every enabled
  * service must set `user` (`user = root` to mean it), and neither the
- * file nor an enabled service's program may be writable by others, by a
- * group other than root, or owned by anyone but root.  Otherwise no
+ * file nor an enabled service's program, nor any directory on the way to
+ * either (as written and as resolved, see trust_dirs), may be writable by
+ * others, by a group other than root, or owned by anyone but root.
+ * Otherwise no
  * service may ask for a user or group other than euid/egid, nor set
  * supplementary_groups.
  *
@@ -217,6 +219,17 @@ int config_load_until(const char *path, const char *const *handler_dirs,
  */
 int config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen);
+
+/*
+ * For superd -t: calls warn(arg, line) for each enabled service's program
+ * that is allowed but likely a mistake, one line in the shape of the
+ * errors ("FILE:LINE: [service] exec: warning: ..."): a setuid or setgid
+ * program (it gains its file's ids whatever user and group say), and one
+ * that is neither an ELF binary nor a script starting with "#!" (execve
+ * refuses it).
+ */
+void config_lint(const struct config *cfg,
+    void (*warn)(void *arg, const char *line), void *arg);
 
 /* Releases everything config_load allocated; cfg may be zeroed. */
 void config_free(struct config *cfg);

@@ -152,6 +152,15 @@ main_print(const struct config *cfg)
 	}
 }
 
+/* -t: one line on stderr for each config_lint finding; the file is still
+ * valid. */
+static void
+main_warn(void *arg, const char *line)
+{
+	(void)arg;
+	log_warnx("%s", line);
+}
+
 /* -v: where each service's program resolved, before anything starts. */
 static void
 main_log_services(const struct config *cfg)
@@ -283,6 +292,7 @@ main(int argc, char *argv[])
 	}
 	main_log_services(&cfg);
 	if (test) {
+		config_lint(&cfg, main_warn, NULL);
 		main_print(&cfg);
 		log_event("config_ok", "file=%s", "%s: configuration OK",
 		    log_value(quoted, sizeof(quoted), file));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,4 +167,32 @@ program_resolve(const char *word, const char *const *handler_dirs, char *why,
 		snprintf(why, whylen, "\"%s\": %s in PATH", word,
 		    errno == ENOENT ? "not found" : program_reason(errno));
 	return found;
+}
+
+unsigned
+program_inspect(const char *path, mode_t *mode)
+{
+	unsigned char head[4] = { 0 };
+	unsigned flags = 0;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	*mode = st.st_mode;
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		flags |= PROGRAM_SETID;
+	/* The two formats the kernel runs here; a script without "#!" is
+	 * refused by execve (a shell would guess, superd does not). */
+	if (n >= 0 && memcmp(head, "#!", 2) != 0 &&
+	    memcmp(head, "\177ELF", 4) != 0)
+		flags |= PROGRAM_NO_MAGIC;
+	return flags;
 }

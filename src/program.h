@@ -2,6 +2,8 @@
 #ifndef SUPERD_PROGRAM_H
 #define SUPERD_PROGRAM_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,5 +21,16 @@ bool program_is_shipped(const char *name);
  */
 char *program_resolve(const char *word, const char *const *handler_dirs,
     char *why, size_t whylen);
+
+/* What superd -t warns about in a program: allowed, but likely wrong. */
+#define PROGRAM_SETID 0x1    /* setuid or setgid: gains its file's ids */
+#define PROGRAM_NO_MAGIC 0x2 /* neither "#!" nor ELF: execve says ENOEXEC */
+
+/*
+ * The PROGRAM_ flags that apply to the file at path, with its mode in
+ * *mode.  Returns 0 also when the file cannot be read: loading has
+ * checked what must hold.
+ */
+unsigned program_inspect(const char *path, mode_t *mode);
 
 #endif

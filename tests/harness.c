@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -25,13 +26,20 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
 #include "harness.h"
+#include "trust.h"
 
 static char harness_dir[PATH_MAX / 2];
 static uid_t harness_uid;
 static gid_t harness_gid;
 static rlim_t harness_nproc;
 static pid_t harness_dir_owner;
+
+/* As root: the trusted root, and where superd and its handlers are. */
+static char harness_root[PATH_MAX / 4];
+static pid_t harness_root_owner;
+static char harness_bin[PATH_MAX], harness_handlers[PATH_MAX];
 
 static int
 harness_rm(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -52,20 +60,194 @@ harness_rmdir(void)
 		nftw(harness_dir, harness_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void
+harness_rmroot(void)
+{
+	if (harness_root_owner == getpid())
+		nftw(harness_root, harness_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Whether superd as root would trust path: the file and every directory
+ * on the way to it are root's alone. */
+static bool
+harness_trusted(const char *path)
+{
+	char why[CONFIG_ERR_MAX];
+	struct stat st;
+
+	return stat(path, &st) == 0 &&
+	    trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)) &&
+	    trust_dirs(path, why, sizeof(why)) == 0;
+}
+
+/* A root-owned 0755 directory made with mkdtemp where superd as root
+ * trusts what the tests put: /tmp never qualifies (others can write it),
+ * and scripts must be able to run there.  Returns -1 if no candidate
+ * does. */
+static int
+harness_make_root(void)
+{
+	static const char *const bases[] = { "/run", "/var/lib" };
+	struct statvfs vfs;
+	size_t i;
+
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (!harness_trusted(bases[i]) ||
+		    statvfs(bases[i], &vfs) == -1 ||
+		    (vfs.f_flag & ST_NOEXEC) != 0)
+			continue;
+		snprintf(harness_root, sizeof(harness_root),
+		    "%s/superd-test.XXXXXX", bases[i]);
+		if (mkdtemp(harness_root) == NULL ||
+		    chmod(harness_root, 0755) == -1)
+			continue;
+		harness_root_owner = getpid();
+		atexit(harness_rmroot);
+		return 0;
+	}
+	harness_root[0] = '\0';
+	return -1;
+}
+
+const char *
+harness_base(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (geteuid() != 0)
+		return tmp != NULL ? tmp : "/tmp";
+	if (harness_root[0] == '\0')
+		ck_assert_msg(harness_make_root() == 0,
+		    "no trusted directory for test files as root: neither "
+		    "/run nor /var/lib is root's alone and allows exec");
+	return harness_root;
+}
+
 static const char *
 harness_tmpdir(void)
 {
-	const char *base = getenv("TMPDIR");
-
 	if (harness_dir[0] != '\0')
 		return harness_dir;
 	snprintf(harness_dir, sizeof(harness_dir), "%s/superd-test.XXXXXX",
-	    base != NULL ? base : "/tmp");
+	    harness_base());
 	ck_assert_msg(mkdtemp(harness_dir) != NULL, "mkdtemp: %s",
 	    strerror(errno));
 	harness_dir_owner = getpid();
 	atexit(harness_rmdir);
 	return harness_dir;
+}
+
+/* Copies src to a new file dst, mode 0755. */
+static int
+harness_copy(const char *src, const char *dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out, rc = 0;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (out == -1) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (n != 0)
+		rc = -1;
+	close(in);
+	if (close(out) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* mkdir -p, each new directory 0755. */
+static int
+harness_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = strchr(buf + 1, '/');; p = strchr(p + 1, '/')) {
+		if (p != NULL)
+			*p = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return -1;
+		if (p == NULL)
+			return 0;
+		*p = '/';
+	}
+}
+
+/* Every executable regular file of HANDLER_DIR into the directory to. */
+static int
+harness_copy_handlers(const char *to)
+{
+	char src[PATH_MAX], dst[PATH_MAX + 256];
+	DIR *d = opendir(HANDLER_DIR);
+	struct dirent *de;
+	struct stat st;
+	int rc = 0;
+
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		snprintf(src, sizeof(src), "%s/%s", HANDLER_DIR, de->d_name);
+		snprintf(dst, sizeof(dst), "%s/%s", to, de->d_name);
+		if (stat(src, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & S_IXUSR) != 0)
+			rc = harness_copy(src, dst);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* superd as root refuses handlers under a directory others can write, so
+ * a build tree that is not root's alone (a checkout under /tmp, as CI's
+ * may be) is run from copies in the trusted root: superd there finds its
+ * handlers at SUPERD_HANDLER_REL from itself, as an installed one does.
+ * Returns -1 with errno if the copies cannot be made. */
+static int
+harness_locate(void)
+{
+	char dir[PATH_MAX];
+
+	snprintf(harness_bin, sizeof(harness_bin), "%s", SUPERD_BUILT_BIN);
+	snprintf(harness_handlers, sizeof(harness_handlers), "%s", HANDLER_DIR);
+	if (geteuid() != 0 || harness_trusted(HANDLER_DIR "/echo"))
+		return 0;
+	if (harness_root[0] == '\0' && harness_make_root() == -1)
+		return -1;
+	snprintf(harness_bin, sizeof(harness_bin), "%s/sbin/superd",
+	    harness_root);
+	snprintf(dir, sizeof(dir), "%s/sbin/%s", harness_root,
+	    SUPERD_HANDLER_REL);
+	/* superd tidies "sbin/../libexec/superd" the same way. */
+	if (harness_mkdirs(dir) == -1 ||
+	    realpath(dir, harness_handlers) == NULL ||
+	    harness_copy(SUPERD_BUILT_BIN, harness_bin) == -1)
+		return -1;
+	return harness_copy_handlers(harness_handlers);
+}
+
+const char *
+harness_superd_bin(void)
+{
+	if (harness_bin[0] == '\0')
+		ck_assert_msg(harness_locate() == 0,
+		    "copying superd and its handlers to %s: %s", harness_root,
+		    strerror(errno));
+	return harness_bin;
+}
+
+const char *
+harness_handler_dir(void)
+{
+	(void)harness_superd_bin();
+	return harness_handlers;
 }
 
 static const char *
@@ -159,6 +341,17 @@ harness_main(Suite *s)
 	int fd, run, failed, skipped, passed;
 	SRunner *sr;
 
+	/* Once, before Check forks a process per test: the trusted root and
+	 * the copies serve every test and go when this process exits. */
+	if ((geteuid() == 0 && harness_make_root() == -1) ||
+	    harness_locate() == -1) {
+		fprintf(stderr,
+		    "harness: as root, tests need a trusted directory under "
+		    "/run or /var/lib, with copies of superd and its handlers "
+		    "when the build tree is not root's alone: %s\n",
+		    strerror(errno));
+		return EXIT_FAILURE;
+	}
 	snprintf(path, sizeof(path), "%s/superd-skips.XXXXXX",
 	    base != NULL ? base : "/tmp");
 	if ((fd = mkostemp(path, O_CLOEXEC)) == -1 ||

@@ -38,12 +38,33 @@ int harness_main(Suite *s);
 void harness_skip_test(const char *func, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Writes text to a new file in a private temporary directory and returns
+/* Writes text to a new file in a private directory under harness_base()
+ * (made on first use, removed when the test ends) and returns
  * its path (static storage, valid until the next call). */
 const char *harness_file(const char *name, const char *text);
 
 /* Same, and makes it executable: for shell-script handlers. */
 const char *harness_script(const char *name, const char *text);
+
+/*
+ * The directory under which tests make their files.  As root, a fresh
+ * root-owned 0755 directory under /run (or /var/lib), made once per test
+ * program and removed when it exits, since superd as root refuses a file
+ * under a directory others can write, /tmp included.  Otherwise $TMPDIR
+ * or /tmp.
+ */
+const char *harness_base(void);
+
+/*
+ * The superd that tests run, and the directory of the shipped handlers it
+ * uses: the build tree's, or, as root when the build tree is not root's
+ * alone (a checkout under /tmp), copies of both under harness_base().
+ * SUPERD_BIN names it for the tests; HANDLER_DIR stays the build tree's,
+ * for running handlers without superd.
+ */
+const char *harness_superd_bin(void);
+const char *harness_handler_dir(void);
+#define SUPERD_BIN harness_superd_bin()
 
 struct superd {
 	pid_t pid;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,15 @@ START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 {
 	char *text = harness_as_self(check_mode_conf);
 	const char *conf = harness_file("t.ini", text);
+	char want[PATH_MAX + 64];
 
 	free(text);
 	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
 	                conf, NULL),
 	    0);
-	ck_assert_msg(strstr(out,
-	                  "echo 127.0.0.1:7007 " HANDLER_DIR "/echo\n") != NULL,
-	    "%s", out);
+	snprintf(want, sizeof(want), "echo 127.0.0.1:7007 %s/echo\n",
+	    harness_handler_dir());
+	ck_assert_msg(strstr(out, want) != NULL, "want %s in:\n%s", want, out);
 	ck_assert_msg(strstr(out, "shell 127.0.0.1:7010,[::1]:7010 /") != NULL,
 	    "%s", out);
 	ck_assert_msg(strstr(out, "/sh -c 'echo \"it'\\''s\"'\n") != NULL, "%s",
@@ -49,6 +51,46 @@ START_TEST(check_mode_prints_each_service_with_its_resolved_program)
 	ck_assert_msg(strstr(out, "off 0.0.0.0:7011,[::]:7011 disabled\n") !=
 	        NULL,
 	    "%s", out);
+	ck_assert_ptr_nonnull(strstr(err, "configuration OK"));
+}
+END_TEST
+
+/* Allowed but likely wrong: -t says so and still exits 0. */
+START_TEST(check_mode_warns_of_a_setuid_handler_and_a_script_without_hashbang)
+{
+	char setid[PATH_MAX], bare[PATH_MAX], text[3 * PATH_MAX];
+	char want[3 * PATH_MAX];
+	const char *conf;
+
+	snprintf(setid, sizeof(setid), "%s",
+	    harness_script("setid.sh", "#!/bin/sh\nexec cat\n"));
+	ck_assert_int_eq(chmod(setid, 04755), 0);
+	snprintf(bare, sizeof(bare), "%s",
+	    harness_script("bare.sh", "exec cat\n"));
+	snprintf(text, sizeof(text),
+	    "[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	    "[setid]\nport = 7001\nexec = %s\n"
+	    "[bare]\nport = 7002\nexec = %s\n"
+	    "[fine]\nport = 7003\nexec = echo\n",
+	    setid, bare);
+	conf = harness_file("warn.ini", text);
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	                conf, NULL),
+	    0);
+	snprintf(want, sizeof(want),
+	    "superd: %s:6: [setid] exec: warning: %s is setuid (mode 4755): it "
+	    "gains its file's ids, whatever user and group say\n",
+	    conf, setid);
+	ck_assert_msg(strstr(err, want) != NULL, "want %s in:\n%s", want, err);
+	snprintf(want, sizeof(want),
+	    "superd: %s:9: [bare] exec: warning: %s is neither an ELF binary "
+	    "nor a script starting with \"#!\": execve will refuse it\n",
+	    conf, bare);
+	ck_assert_msg(strstr(err, want) != NULL, "want %s in:\n%s", want, err);
+	/* An ELF binary and a "#!" script without special bits: nothing. */
+	ck_assert_uint_eq(superd_log_count(&(struct superd){ .log = err },
+	                      "warning"),
+	    2);
 	ck_assert_ptr_nonnull(strstr(err, "configuration OK"));
 }
 END_TEST
@@ -217,6 +259,8 @@ make_cli_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc,
 	    check_mode_prints_each_service_with_its_resolved_program);
+	tcase_add_test(tc,
+	    check_mode_warns_of_a_setuid_handler_and_a_script_without_hashbang);
 	tcase_add_test(tc, config_error_exits_1_with_file_line_and_key);
 	tcase_add_test(tc, missing_config_file_exits_1_naming_it);
 	tcase_add_test(tc, usage_errors_exit_2);

@@ -359,6 +359,161 @@ START_TEST(root_superd_refuses_a_config_file_others_can_write)
 }
 END_TEST
 
+/* Makes the directory name in the harness's directory, owned by root and
+ * group gid, with mode; its path goes to dir. */
+static void
+make_dir(const char *name, gid_t gid, mode_t mode, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s", harness_file(name, ""));
+	ck_assert_int_eq(unlink(dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(chown(dir, 0, gid), 0);
+	/* After chown, which may clear mode bits. */
+	ck_assert_int_eq(chmod(dir, mode), 0);
+}
+
+/* A root-owned 0755 script handler at dir/name; its path goes to path. */
+static void
+make_handler(const char *dir, const char *name, char *path, size_t len)
+{
+	FILE *fp;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	fp = fopen(path, "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("#!/bin/sh\nexec cat\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* A config running exec as root, in the harness's directory. */
+static const char *
+config_for(const char *exec)
+{
+	char text[PATH_MAX + 128];
+
+	snprintf(text, sizeof(text),
+	    "[svc]\nport = 0\nbind = 127.0.0.1\nuser = root\nexec = %s\n",
+	    exec);
+	return harness_file("trust.ini", text);
+}
+
+/* Expects superd as root to refuse the handler at path (line 5 of the
+ * config) for the directory dir above shown, which is what. */
+static void
+expect_unsafe_dir(const char *exec, const char *dir, const char *shown,
+    const char *what)
+{
+	char conf[PATH_MAX], rest[3 * PATH_MAX];
+
+	snprintf(conf, sizeof(conf), "%s", config_for(exec));
+	snprintf(rest, sizeof(rest),
+	    ":5: [svc] exec: superd runs as root, and the directory %s above "
+	    "%s is %s; move it where only root can write every directory on "
+	    "the way)",
+	    dir, shown, what);
+	expect_refusal(conf, rest);
+}
+
+START_TEST(root_superd_refuses_a_handler_in_a_directory_anyone_can_write)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	make_dir("open", 0, 0777, dir, sizeof(dir));
+	make_handler(dir, "h.sh", path, sizeof(path));
+	expect_unsafe_dir(path, dir, path, "writable by every user (mode 0777");
+}
+END_TEST
+
+/* The sticky bit stops others from renaming root's file, but not from
+ * taking a name first: /tmp is no home for a root handler. */
+START_TEST(root_superd_refuses_a_handler_in_a_sticky_directory_like_tmp)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	make_dir("sticky", 0, 01777, dir, sizeof(dir));
+	make_handler(dir, "h.sh", path, sizeof(path));
+	expect_unsafe_dir(path, dir, path, "writable by every user (mode 1777");
+}
+END_TEST
+
+START_TEST(root_superd_refuses_a_handler_in_a_directory_a_group_can_write)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	make_dir("shared", 65534, 0775, dir, sizeof(dir));
+	make_handler(dir, "h.sh", path, sizeof(path));
+	expect_unsafe_dir(path, dir, path,
+	    "writable by group 65534 (mode 0775");
+	superd_cleanup(&sd);
+	/* Group root may write it, as it may write the file. */
+	ck_assert_int_eq(chown(dir, 0, 0), 0);
+	superd_start_file(&sd, config_for(path), NULL);
+	superd_port(&sd, "svc");
+}
+END_TEST
+
+/* The symlink's own directory counts (it can be pointed elsewhere), and
+ * so does every directory its target lies under. */
+START_TEST(root_superd_refuses_a_symlink_in_or_into_an_unsafe_directory)
+{
+	char dir[PATH_MAX], link[PATH_MAX + 16], path[PATH_MAX + 16];
+	char safe[PATH_MAX];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	make_dir("open", 0, 0777, dir, sizeof(dir));
+	snprintf(link, sizeof(link), "%s/cat", dir);
+	ck_assert_int_eq(symlink("/bin/cat", link), 0);
+	expect_unsafe_dir(link, dir, link, "writable by every user (mode 0777");
+	superd_cleanup(&sd);
+	make_dir("safe", 0, 0755, safe, sizeof(safe));
+	make_handler(dir, "h.sh", path, sizeof(path));
+	snprintf(link, sizeof(link), "%s/h.sh", safe);
+	ck_assert_int_eq(symlink(path, link), 0);
+	expect_unsafe_dir(link, dir, path, "writable by every user (mode 0777");
+}
+END_TEST
+
+START_TEST(root_superd_refuses_a_config_file_in_a_directory_anyone_can_write)
+{
+	char dir[PATH_MAX], conf[PATH_MAX + 16], rest[3 * PATH_MAX];
+	FILE *fp;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	make_dir("open", 0, 0777, dir, sizeof(dir));
+	snprintf(conf, sizeof(conf), "%s/superd.ini", dir);
+	fp = fopen(conf, "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("[svc]\nport = 0\nbind = 127.0.0.1\nuser = root\nexec = echo\n",
+	    fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	snprintf(rest, sizeof(rest),
+	    ": superd runs as root, and the directory %s above %s is "
+	    "writable by every user (mode 0777; move it where only root can "
+	    "write every directory on the way)",
+	    dir, conf);
+	expect_refusal(conf, rest);
+}
+END_TEST
+
 START_TEST(unprivileged_superd_refuses_to_run_handlers_as_root)
 {
 	const char *path;
@@ -399,6 +554,16 @@ make_privileges_suite(void)
 	    handler_not_executable_by_its_user_exits_126_with_a_logged_line);
 	tcase_add_test(tc, root_superd_refuses_a_service_without_user);
 	tcase_add_test(tc, root_superd_refuses_a_config_file_others_can_write);
+	tcase_add_test(tc,
+	    root_superd_refuses_a_handler_in_a_directory_anyone_can_write);
+	tcase_add_test(tc,
+	    root_superd_refuses_a_handler_in_a_sticky_directory_like_tmp);
+	tcase_add_test(tc,
+	    root_superd_refuses_a_handler_in_a_directory_a_group_can_write);
+	tcase_add_test(tc,
+	    root_superd_refuses_a_symlink_in_or_into_an_unsafe_directory);
+	tcase_add_test(tc,
+	    root_superd_refuses_a_config_file_in_a_directory_anyone_can_write);
 	suite_add_tcase(s, tc);
 	return s;
 }

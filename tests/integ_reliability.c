@@ -629,13 +629,12 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 static int
 run_row(const struct row *r, struct outcome *o)
 {
-	const char *base = getenv("TMPDIR");
 	char dir[256];
 	int out[2], err[2], rc = -1;
 	pid_t pid;
 
-	snprintf(dir, sizeof(dir), "%s/superd-rel.XXXXXX",
-	    base ? base : "/tmp");
+	/* As root, superd refuses a file in a directory others can write. */
+	snprintf(dir, sizeof(dir), "%s/superd-rel.XXXXXX", harness_base());
 	if (mkdtemp(dir) == NULL || chmod(dir, 0755) == -1 ||
 	    make_input(r, dir) == -1) {
 		snprintf(o->err, sizeof(o->err), "making the input: %s",

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -155,6 +156,45 @@ START_TEST(a_reload_keeps_the_rule_that_root_names_a_user)
 	write_conf("[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n");
 	ck_assert_ptr_nonnull(
 	    strstr(reload("reload failed"), "runs as root without saying so"));
+	tcp_exchange(port, "kept\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "kept\n");
+}
+END_TEST
+
+/* A handler that anyone could swap is refused at reload as at start. */
+START_TEST(a_reload_onto_a_handler_in_an_unsafe_directory_changes_nothing)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], text[2 * PATH_MAX];
+	char want[3 * PATH_MAX], buf[64];
+	const char *hit;
+	int port;
+	FILE *fp;
+
+	if (geteuid() != 0) {
+		harness_skip("not root: the directory rule is root's");
+		return;
+	}
+	start(HEAD "[echo]\nport = 0\nexec = echo\n");
+	port = superd_port(&sd, "echo");
+	snprintf(dir, sizeof(dir), "%s.d", harness_file("open", ""));
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(path, sizeof(path), "%s/upper.sh", dir);
+	fp = fopen(path, "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("#!/bin/sh\nexec tr a-z A-Z\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	snprintf(text, sizeof(text), HEAD "[echo]\nport = 0\nexec = %s\n",
+	    path);
+	write_conf(text);
+	hit = reload("reload failed");
+	snprintf(want, sizeof(want),
+	    "reload.ini:6: [echo] exec: superd runs as root, and the "
+	    "directory %s above %s is writable by every user (mode 0777;",
+	    dir, path);
+	ck_assert_msg(superd_wait_log(&sd, want, 5000, NULL) != NULL,
+	    "want %s after:\n%s", want, hit);
 	tcp_exchange(port, "kept\n", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "kept\n");
 }
@@ -668,6 +708,8 @@ make_reload_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, a_reload_keeps_the_rule_that_root_names_a_user);
+	tcase_add_test(tc,
+	    a_reload_onto_a_handler_in_an_unsafe_directory_changes_nothing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("socket_activate");

@@ -20,7 +20,26 @@
 
 #define CONFIG_NAME "superd.ini"
 
-static const char *const handler_dirs[] = { HANDLER_DIR, NULL };
+/* Where superd under test finds the shipped handlers (a trusted copy of
+ * HANDLER_DIR when root cannot trust the build tree). */
+static const char *const *
+handler_dirs(void)
+{
+	static const char *dirs[2];
+
+	dirs[0] = harness_handler_dir();
+	return dirs;
+}
+
+/* Expects path to be the shipped handler name in handler_dirs(). */
+static void
+assert_shipped(const char *path, const char *name)
+{
+	char want[PATH_MAX];
+
+	snprintf(want, sizeof(want), "%s/%s", harness_handler_dir(), name);
+	ck_assert_str_eq(path, want);
+}
 
 /* Writes text as the config file and loads it, failing the test if it does
  * not load. */
@@ -31,7 +50,7 @@ load_ok(const char *text, struct config *cfg)
 	const char *path = harness_file(CONFIG_NAME, text);
 	int rc;
 
-	rc = config_load(path, handler_dirs, cfg, err, sizeof(err));
+	rc = config_load(path, handler_dirs(), cfg, err, sizeof(err));
 	ck_assert_msg(rc == 0, "config_load failed: %s", err);
 	ck_assert_str_eq(cfg->file, path);
 }
@@ -84,7 +103,7 @@ expect_error(const char *text, int line, const char *section, const char *key,
 {
 	char err[CONFIG_ERR_MAX];
 
-	check_error(harness_file(CONFIG_NAME, text), handler_dirs, line,
+	check_error(harness_file(CONFIG_NAME, text), handler_dirs(), line,
 	    section, key, reason, err);
 }
 
@@ -150,7 +169,7 @@ START_TEST(config_loads_a_valid_file)
 	ck_assert_str_eq(s->exec, "echo");
 	ck_assert_str_eq(s->argv[0], "echo");
 	ck_assert_ptr_null(s->argv[1]);
-	ck_assert_str_eq(s->path, HANDLER_DIR "/echo");
+	assert_shipped(s->path, "echo");
 	ck_assert_int_eq(s->key_line[KEY_PORT], 6);
 	ck_assert_int_eq(s->key_line[KEY_EXEC], 7);
 	ck_assert_int_eq(s->key_line[KEY_BIND], 0);
@@ -170,7 +189,7 @@ START_TEST(config_loads_a_valid_file)
 	ck_assert_str_eq(s->argv[1], "--flag");
 	ck_assert_str_eq(s->argv[2], "two words");
 	ck_assert_ptr_null(s->argv[3]);
-	ck_assert_str_eq(s->path, HANDLER_DIR "/upper");
+	assert_shipped(s->path, "upper");
 
 	s = &cfg.services[2];
 	ck_assert_str_eq(s->name, "off");
@@ -334,7 +353,7 @@ START_TEST(config_services_inherit_bind_exec_and_enabled_from_defaults)
 	expect_bind(s, 0, "[::1]:7002");
 	ck_assert_str_eq(s->exec, "upper");
 	ck_assert(s->enabled);
-	ck_assert_str_eq(s->path, HANDLER_DIR "/upper");
+	assert_shipped(s->path, "upper");
 
 	s = &cfg.services[2];
 	ck_assert_str_eq(s->name, "enables");
@@ -344,7 +363,7 @@ START_TEST(config_services_inherit_bind_exec_and_enabled_from_defaults)
 	ck_assert_str_eq(s->argv[0], "echo");
 	ck_assert_str_eq(s->argv[1], "a b");
 	ck_assert_ptr_null(s->argv[2]);
-	ck_assert_str_eq(s->path, HANDLER_DIR "/echo");
+	assert_shipped(s->path, "echo");
 	config_free(&cfg);
 }
 END_TEST
@@ -389,7 +408,7 @@ START_TEST(config_accepts_crlf_line_endings_and_a_utf8_bom)
 	ck_assert_str_eq(cfg.services[0].name, "echo");
 	ck_assert_uint_eq(cfg.services[0].port, 7);
 	ck_assert_str_eq(cfg.services[0].argv[1], "x");
-	ck_assert_str_eq(cfg.services[0].path, HANDLER_DIR "/echo");
+	assert_shipped(cfg.services[0].path, "echo");
 	config_free(&cfg);
 }
 END_TEST
@@ -427,7 +446,7 @@ START_TEST(config_resolves_echo_under_handler_dir_never_bin_echo)
 	        "port = 7\n"
 	        "exec = echo\n",
 	    &cfg);
-	ck_assert_str_eq(cfg.services[0].path, HANDLER_DIR "/echo");
+	assert_shipped(cfg.services[0].path, "echo");
 	config_free(&cfg);
 }
 END_TEST
@@ -987,7 +1006,7 @@ START_TEST(config_rejects_a_long_line_rather_than_splitting_it)
 	    "%suser = root\n"
 	    "enabled = yes\n",
 	    line);
-	check_error(harness_file(CONFIG_NAME, text), handler_dirs, 3, "echo",
+	check_error(harness_file(CONFIG_NAME, text), handler_dirs(), 3, "echo",
 	    NULL, "line is too long (210 bytes, at most 197)", err);
 	ck_assert_msg(strstr(err, "user") == NULL, "%s", err);
 }
@@ -1169,7 +1188,7 @@ START_TEST(config_rejects_a_nul_byte_in_a_line)
 	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
 	    sizeof(text) - 1);
 	ck_assert_int_eq(fclose(fp), 0);
-	check_error(path, handler_dirs, 2, "echo", NULL,
+	check_error(path, handler_dirs(), 2, "echo", NULL,
 	    "line contains a NUL byte", err);
 }
 END_TEST
@@ -1347,7 +1366,7 @@ START_TEST(config_rejects_a_missing_file)
 
 	temp_dir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/missing.ini", dir);
-	check_error(path, handler_dirs, 0, NULL, NULL,
+	check_error(path, handler_dirs(), 0, NULL, NULL,
 	    "cannot open: No such file or directory", err);
 }
 END_TEST
@@ -1365,7 +1384,7 @@ START_TEST(config_rejects_an_unreadable_file)
 	snprintf(path, sizeof(path), "%s",
 	    harness_file(CONFIG_NAME, "[echo]\nport = 7\nexec = echo\n"));
 	ck_assert_int_eq(chmod(path, 0), 0);
-	check_error(path, handler_dirs, 0, NULL, NULL,
+	check_error(path, handler_dirs(), 0, NULL, NULL,
 	    "cannot open: Permission denied", err);
 }
 END_TEST
@@ -1375,7 +1394,7 @@ START_TEST(config_rejects_a_directory)
 	char dir[PATH_MAX], err[CONFIG_ERR_MAX];
 
 	temp_dir(dir, sizeof(dir));
-	check_error(dir, handler_dirs, 0, NULL, NULL, "not a regular file",
+	check_error(dir, handler_dirs(), 0, NULL, NULL, "not a regular file",
 	    err);
 }
 END_TEST
@@ -1384,7 +1403,7 @@ START_TEST(config_rejects_a_device_it_would_read_forever)
 {
 	char err[CONFIG_ERR_MAX];
 
-	check_error("/dev/zero", handler_dirs, 0, NULL, NULL,
+	check_error("/dev/zero", handler_dirs(), 0, NULL, NULL,
 	    "not a regular file", err);
 }
 END_TEST
@@ -2501,7 +2520,7 @@ check_file_privileges(const char *path, uid_t euid, gid_t egid, char *err)
 	struct config cfg;
 	int rc;
 
-	ck_assert_msg(config_load(path, handler_dirs, &cfg, load_err,
+	ck_assert_msg(config_load(path, handler_dirs(), &cfg, load_err,
 	                  sizeof(load_err)) == 0,
 	    "%s", load_err);
 	err[0] = '\0';
@@ -2644,6 +2663,39 @@ START_TEST(privileges_as_root_refuse_a_handler_others_can_change)
 	    "65534, not root (chown root)",
 	    path);
 	expect_privilege_error(text, 0, 0, want);
+}
+END_TEST
+
+/* A relative path is judged from the current directory, which counts as
+ * a directory on the way. */
+START_TEST(privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory)
+{
+	char dir[PATH_MAX], want[3 * PATH_MAX], err[CONFIG_ERR_MAX];
+	char cwd[PATH_MAX];
+	FILE *fp;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s.d", harness_file(CONFIG_NAME, ""));
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	fp = fopen("superd.ini", "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("[svc]\nport = 7\nuser = root\nexec = echo\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_msg(check_file_privileges("superd.ini", 0, 0, err) == 0, "%s",
+	    err);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(want, sizeof(want),
+	    ": superd runs as root, and the directory %s above "
+	    "%s/superd.ini is writable by every user (mode 0777; move it "
+	    "where only root can write every directory on the way)",
+	    dir, dir);
+	expect_privilege_error_file("superd.ini", want);
+	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
 
@@ -2862,6 +2914,8 @@ make_config_suite(void)
 	    privileges_as_root_refuse_a_config_file_others_can_change);
 	tcase_add_test(tc,
 	    privileges_as_root_refuse_a_handler_others_can_change);
+	tcase_add_test(tc,
+	    privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
