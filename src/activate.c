@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "activate.h"
+#include "addr.h"
 #include "log.h"
 #include "parse.h"
 
@@ -42,7 +43,7 @@ activate_adopt(struct inherited *in, char *err, size_t errlen)
 	len = sizeof(in->addr);
 	if (getsockname(in->fd, (struct sockaddr *)&in->addr, &len) == -1 ||
 	    type != SOCK_STREAM || !listening ||
-	    (in->addr.ss_family != AF_INET && in->addr.ss_family != AF_INET6)) {
+	    !addr_family_known(in->addr.ss_family)) {
 		snprintf(err, errlen,
 		    "LISTEN_FDS: fd %d is not a listening TCP socket", in->fd);
 		return -1;

@@ -522,17 +522,6 @@ config_default_binds(struct load *ld, struct service *svc)
 	return 0;
 }
 
-static bool
-config_is_any(const struct bind_addr *ba)
-{
-	const struct sockaddr_in *sin = (const void *)&ba->ss;
-	const struct sockaddr_in6 *sin6 = (const void *)&ba->ss;
-
-	if (ba->ss.ss_family == AF_INET)
-		return sin->sin_addr.s_addr == htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-}
-
 /* Two sockets of one family on one port clash when the addresses are the
  * same or either is the wildcard.  IPv6 sockets are v6-only, so 0.0.0.0
  * and :: never clash. */
@@ -542,7 +531,7 @@ config_binds_clash(const struct bind_addr *a, const struct bind_addr *b)
 	if (a->ss.ss_family != b->ss.ss_family)
 		return false;
 	return (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0) ||
-	    config_is_any(a) || config_is_any(b);
+	    addr_is_wildcard(&a->ss) || addr_is_wildcard(&b->ss);
 }
 
 static void
@@ -561,7 +550,7 @@ config_check_clash(struct load *ld, size_t later)
 				if (!config_binds_clash(&a->binds[j],
 				        &b->binds[k]))
 					continue;
-				config_format_bind(&b->binds[k], b->port, addr,
+				addr_format_bind(&b->binds[k], b->port, addr,
 				    sizeof(addr));
 				config_fail(ld, b->key_line[KEY_PORT], "port",
 				    "%s is also used by [%s] (line %d)", addr,
@@ -895,43 +884,6 @@ config_free(struct config *cfg)
 	free(cfg->services);
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-unsigned short
-config_addr_text(const struct sockaddr *sa, char *ip, size_t iplen)
-{
-	const struct sockaddr_in *sin = (const void *)sa;
-	const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-	if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, (socklen_t)iplen);
-		return ntohs(sin6->sin6_port);
-	}
-	inet_ntop(AF_INET, &sin->sin_addr, ip, (socklen_t)iplen);
-	return ntohs(sin->sin_port);
-}
-
-void
-config_format_addr(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	unsigned short port = config_addr_text(sa, ip, sizeof(ip));
-
-	snprintf(buf, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    port);
-}
-
-void
-config_format_bind(const struct bind_addr *ba, unsigned short port, char *buf,
-    size_t len)
-{
-	struct sockaddr_storage ss = ba->ss;
-
-	if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)(void *)&ss)->sin_port = htons(port);
-	config_format_addr((struct sockaddr *)(void *)&ss, buf, len);
 }
 
 size_t

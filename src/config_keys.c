@@ -102,48 +102,13 @@ set_port(struct service *svc, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
-static int
-keys_parse_addr(const char *tok, struct bind_addr *ba)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ba->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ba->ss;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t len = strlen(tok);
-
-	memset(ba, 0, sizeof(*ba));
-	if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		ba->len = sizeof(*sin);
-		return 0;
-	}
-	/* Accept the bracketed form too, as in URLs: [::1]. */
-	if (len > 2 && len < sizeof(buf) && tok[0] == '[' &&
-	    tok[len - 1] == ']') {
-		memcpy(buf, tok + 1, len - 2);
-		buf[len - 2] = '\0';
-		tok = buf;
-	}
-	if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) != 1) {
-		errno = EINVAL;
-		return -1;
-	}
-	/* A v6-only socket cannot bind one; say so now, not at start. */
-	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
-	sin6->sin6_family = AF_INET6;
-	ba->len = sizeof(*sin6);
-	return 0;
-}
-
 int
 keys_add_bind(struct service *svc, const char *tok, char *why, size_t whylen)
 {
 	struct bind_addr ba, *grown;
 	size_t i;
 
-	if (keys_parse_addr(tok, &ba) == -1) {
+	if (addr_parse(tok, &ba) == -1) {
 		snprintf(why, whylen,
 		    errno == EAFNOSUPPORT
 		        ? "\"%s\" is an IPv4-mapped address: write the IPv4 "

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "service.h"
 
 struct service_key_info {
 	const char *name;

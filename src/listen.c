@@ -21,10 +21,7 @@ listen_socket(const struct bind_addr *ba, unsigned short port)
 	struct sockaddr_storage ss = ba->ss;
 	int fd, on = 1, saved;
 
-	if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)&ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)(void *)&ss)->sin_port = htons(port);
+	addr_set_port(&ss, port);
 	fd =
 	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -50,23 +47,17 @@ fail:
 static int
 listen_describe(struct listener *l)
 {
-	const struct sockaddr_in *sin = (const void *)&l->local;
-	const struct sockaddr_in6 *sin6 = (const void *)&l->local;
 	unsigned short port;
 
 	l->locallen = sizeof(l->local);
 	if (getsockname(l->fd, (struct sockaddr *)&l->local, &l->locallen) ==
 	    -1)
 		return -1;
-	port = config_addr_text((struct sockaddr *)&l->local, l->ip,
-	    sizeof(l->ip));
-	l->wildcard = l->local.ss_family == AF_INET6
-	    ? IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)
-	    : sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	port = addr_text((struct sockaddr *)&l->local, l->ip, sizeof(l->ip));
+	l->wildcard = addr_is_wildcard(&l->local);
 	l->portnum = port;
 	snprintf(l->port, sizeof(l->port), "%u", port);
-	config_format_addr((struct sockaddr *)&l->local, l->label,
-	    sizeof(l->label));
+	addr_format((struct sockaddr *)&l->local, l->label, sizeof(l->label));
 	return 0;
 }
 
@@ -79,31 +70,6 @@ listen_skippable(const struct service *svc, const struct bind_addr *ba, int err)
 	    (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
 }
 
-/* Addresses (port aside) of a configured bind and a bound socket. */
-static bool
-listen_same_addr(const struct sockaddr_storage *a,
-    const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
-}
-
-static unsigned short
-listen_port_of(const struct sockaddr_storage *ss)
-{
-	const struct sockaddr_in *sin = (const void *)ss;
-	const struct sockaddr_in6 *sin6 = (const void *)ss;
-
-	return ntohs(
-	    ss->ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port);
-}
-
 /* A running listener this bind may keep (see listen_build). */
 static long
 listen_find_old(const struct service *svc, const struct bind_addr *ba,
@@ -114,7 +80,7 @@ listen_find_old(const struct service *svc, const struct bind_addr *ba,
 
 	for (i = 0; i < nold; i++) {
 		if (old[i].fd == -1 || old[i].origin == LISTEN_ADOPTED ||
-		    !listen_same_addr(&old[i].bind.ss, &ba->ss))
+		    !addr_same_host(&old[i].bind.ss, &ba->ss))
 			continue;
 		if (port != 0
 		        ? old[i].portnum != port
@@ -140,8 +106,8 @@ listen_find_inherited(struct activation *act, const struct bind_addr *ba,
 
 	for (i = 0; act != NULL && i < act->n && port != 0; i++)
 		if (!act->v[i].taken &&
-		    listen_same_addr(&act->v[i].addr, &ba->ss) &&
-		    listen_port_of(&act->v[i].addr) == port)
+		    addr_same_host(&act->v[i].addr, &ba->ss) &&
+		    addr_port(&act->v[i].addr) == port)
 			return &act->v[i];
 	return NULL;
 }
@@ -234,7 +200,7 @@ listen_service(const struct config *cfg, size_t idx, struct activation *act,
 	}
 	return 0;
 fail:
-	config_format_bind(&svc->binds[i < svc->nbinds ? i : 0], port, addr,
+	addr_format_bind(&svc->binds[i < svc->nbinds ? i : 0], port, addr,
 	    sizeof(addr));
 	snprintf(err, errlen, "%s: cannot listen on %s: %s", svc->name, addr,
 	    strerror(errno));

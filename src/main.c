@@ -137,7 +137,7 @@ main_print(const struct config *cfg)
 		svc = &cfg->services[i];
 		printf("%s", svc->name);
 		for (j = 0; j < svc->nbinds; j++) {
-			config_format_bind(&svc->binds[j], svc->port, addr,
+			addr_format_bind(&svc->binds[j], svc->port, addr,
 			    sizeof(addr));
 			printf("%s%s", j ? "," : " ", addr);
 		}

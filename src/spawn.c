@@ -86,7 +86,7 @@ static void
 spawn_addr(const struct sockaddr *sa, char *ip, size_t iplen, char *port,
     size_t portlen)
 {
-	snprintf(port, portlen, "%u", config_addr_text(sa, ip, iplen));
+	snprintf(port, portlen, "%u", addr_text(sa, ip, iplen));
 }
 
 /* env or pass_env may replace the default PATH. */

@@ -374,7 +374,7 @@ supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
 	c->stop_timeout_ms = svc->stop_timeout_ms;
 	if (svc->max_duration_ms != 0)
 		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
-	config_format_addr(peer, c->from, sizeof(c->from));
+	addr_format(peer, c->from, sizeof(c->from));
 }
 
 static void

@@ -126,7 +126,7 @@ expect_bind(const struct service *svc, size_t i, const char *want)
 
 	ck_assert_msg(i < svc->nbinds, "[%s] has %zu binds, not %zu", svc->name,
 	    svc->nbinds, i + 1);
-	config_format_bind(&svc->binds[i], svc->port, buf, sizeof(buf));
+	addr_format_bind(&svc->binds[i], svc->port, buf, sizeof(buf));
 	ck_assert_str_eq(buf, want);
 }
 

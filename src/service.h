@@ -1,0 +1,179 @@
+/* The data model: what a configuration file says, as C data.  Filled by
+ * config.c (through config_keys.c's setters) and read by everything that
+ * runs services; nothing here changes after the load. */
+#ifndef SUPERD_SERVICE_H
+#define SUPERD_SERVICE_H
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "cidr.h"
+#include "log.h"
+#include "parse.h"
+
+#define SERVICE_NAME_MAX 32
+
+/* Service keys; key_line[] is indexed by these. */
+enum service_key {
+	KEY_PORT,
+	KEY_BIND,
+	KEY_EXEC,
+	KEY_ENABLED,
+	KEY_MAX_CONNECTIONS,
+	KEY_ON_MAX,
+	KEY_REJECT_MESSAGE,
+	KEY_MAX_PER_SOURCE,
+	KEY_SOURCE_PREFIX_V4,
+	KEY_SOURCE_PREFIX_V6,
+	KEY_RATE,
+	KEY_RATE_PER_SOURCE,
+	KEY_ON_RATE,
+	KEY_ALLOW,
+	KEY_DENY,
+	KEY_MAX_DURATION,
+	KEY_STOP_TIMEOUT,
+	KEY_USER,
+	KEY_GROUP,
+	KEY_SUPPLEMENTARY_GROUPS,
+	KEY_ENV,
+	KEY_PASS_ENV,
+	KEY_WORKDIR,
+	KEY_UMASK,
+	KEY_NICE,
+	KEY_RLIMIT_NOFILE,
+	KEY_RLIMIT_NPROC,
+	KEY_RLIMIT_AS,
+	KEY_RLIMIT_CPU,
+	KEY_RLIMIT_CORE,
+	KEY_STDERR,
+	KEY_STDERR_RATE,
+	SERVICE_KEYS
+};
+
+/* Where a handler's stderr goes. */
+enum stderr_to {
+	STDERR_LOG,     /* a pipe superd reads: lines tagged in its log */
+	STDERR_INHERIT, /* superd's own stderr, shared */
+	STDERR_NULL,    /* /dev/null */
+	STDERR_CLIENT   /* the connection, as inetd does */
+};
+
+/* What to do with a connection over a limit. */
+enum overload { OVERLOAD_DEFER, OVERLOAD_REJECT };
+
+#define REJECT_MESSAGE_MAX 512
+
+/* Where a handler's supplementary groups come from. */
+enum groups_from {
+	GROUPS_USER, /* the user's groups in the group database */
+	GROUPS_NONE, /* none at all */
+	GROUPS_LIST  /* exactly the supplementary_groups list */
+};
+
+/* The resource limits a service may set, in the order of rlimit[]. */
+enum service_rlimit {
+	SERVICE_RLIMIT_NOFILE,
+	SERVICE_RLIMIT_NPROC,
+	SERVICE_RLIMIT_AS,
+	SERVICE_RLIMIT_CPU,
+	SERVICE_RLIMIT_CORE,
+	SERVICE_RLIMITS
+};
+
+struct service_limit {
+	bool set;     /* false: the handler keeps superd's limit */
+	rlim_t value; /* soft and hard; RLIM_INFINITY for unlimited */
+};
+
+/* env and pass_env entries together, so the child's environment fits a
+ * fixed array on the parent's stack. */
+#define SERVICE_ENV_MAX 64
+#define UMASK_DEFAULT 022
+
+struct service {
+	char name[SERVICE_NAME_MAX + 1];
+	int line;                /* of the [name] header */
+	unsigned short port;     /* 0: the kernel picks one */
+	struct bind_addr *binds; /* never empty after config_load */
+	size_t nbinds;
+	bool bind_default; /* no `bind`: 0.0.0.0 and :: */
+	char **argv;       /* exec words, argv[0] is the name */
+	char *exec;        /* exec as written */
+	char *path;        /* program resolved at load; NULL if
+	                    * the service is disabled */
+	bool enabled;
+
+	unsigned long max_connections; /* concurrent handlers */
+	enum overload on_max;
+	char *reject_message; /* NULL: none */
+	size_t reject_len;
+	unsigned long max_per_source; /* 0: no limit */
+	unsigned source_prefix_v4, source_prefix_v6;
+	struct rate rate, rate_per_source; /* n == 0: off */
+	enum overload on_rate;
+	struct cidr *allow, *deny;
+	size_t nallow, ndeny;
+	unsigned long max_duration_ms; /* 0: no limit */
+	unsigned long stop_timeout_ms; /* TERM -> KILL for max_duration */
+	enum stderr_to stderr_to;
+	struct rate stderr_rate; /* lines a handler may log; n == 0: all */
+
+	/*
+	 * Whom the handler runs as.  Names are resolved at load, so the
+	 * child only calls setgroups, setgid and setuid with these numbers
+	 * and never asks NSS anything after fork.
+	 */
+	bool user_set; /* `user` given: the child switches to these ids */
+	char *user;    /* for messages: passwd name, or the number */
+	uid_t uid;
+	bool user_known; /* uid has a passwd entry (user_gid is valid) */
+	gid_t user_gid;  /* the user's primary group, from passwd */
+	gid_t gid;       /* `group`, else user_gid */
+	enum groups_from groups_from;
+	gid_t *groups; /* the exact supplementary list; may be NULL */
+	size_t ngroups;
+
+	/* The handler's world besides its ids. */
+	char **env; /* "NAME=value": env lines in order, then the
+	             * pass_env values found in superd's environment */
+	size_t nenv;
+	char **pass_env; /* names; their values are read at load */
+	size_t npass_env;
+	char *workdir; /* absolute; NULL: "/" */
+	mode_t umask;  /* UMASK_DEFAULT unless set */
+	bool nice_set; /* false: superd's own niceness */
+	int nice;
+	struct service_limit rlimit[SERVICE_RLIMITS];
+
+	/* Where each key was set (0: not set), for messages. */
+	int key_line[SERVICE_KEYS];
+};
+
+struct config {
+	char *file;
+	uid_t file_uid; /* the file as it was read, for */
+	gid_t file_gid; /* config_check_privileges */
+	mode_t file_mode;
+	unsigned long shutdown_timeout_ms;
+	unsigned long max_children; /* all handlers together */
+	enum log_format log_format;
+	struct service *services;
+	size_t nservices;
+};
+
+#define MAX_CONNECTIONS_DEFAULT 64UL
+#define STOP_TIMEOUT_DEFAULT_MS 5000UL
+/* stderr_rate: a burst of this many lines, then this many a second. */
+#define STDERR_RATE_DEFAULT 200UL
+#define DURATION_MAX_MS (24UL * 60 * 60 * 1000)
+#define MAX_CHILDREN_DEFAULT 1024UL
+#define MAX_CHILDREN_MAX 65536UL
+#define SHUTDOWN_TIMEOUT_DEFAULT_MS 10000UL
+#define SHUTDOWN_TIMEOUT_MAX_MS (60UL * 60 * 1000)
+
+#endif
