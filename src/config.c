@@ -188,10 +188,12 @@ static int
 config_service_key(struct load *ld, const char *name, const char *value)
 {
 	const struct service_key_info *k = keys_find_service(name);
+	char names[KEYS_NAMES_MAX];
 
 	if (k == NULL) {
+		keys_service_names(names, sizeof(names));
 		config_fail(ld, ld->lineno, name,
-		    "unknown key (service keys: %s)", keys_service_list);
+		    "unknown key (service keys: %s)", names);
 		return -1;
 	}
 	if (ld->kind == SECTION_DEFAULTS)
@@ -203,12 +205,12 @@ static int
 config_supervisor_key(struct load *ld, const char *name, const char *value)
 {
 	int k = keys_find_supervisor(name);
-	char why[256];
+	char why[256], names[KEYS_NAMES_MAX];
 
 	if (k == -1) {
+		keys_supervisor_names(names, sizeof(names));
 		config_fail(ld, ld->lineno, name,
-		    "unknown key ([supervisor] keys: %s)",
-		    keys_supervisor_list);
+		    "unknown key ([supervisor] keys: %s)", names);
 		return -1;
 	}
 	if (ld->supervisor_key_line[k] != 0) {

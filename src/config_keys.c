@@ -19,16 +19,6 @@
 #include "config_keys.h"
 #include "parse.h"
 
-const char keys_service_list[] =
-    "port, bind, exec, enabled, max_connections, on_max, reject_message, "
-    "max_per_source, source_prefix_v4, source_prefix_v6, rate, "
-    "rate_per_source, on_rate, allow, deny, max_duration, stop_timeout, "
-    "user, group, supplementary_groups, env, pass_env, workdir, umask, "
-    "nice, rlimit_nofile, rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_core, "
-    "stderr, stderr_rate";
-const char keys_supervisor_list[] =
-    "shutdown_timeout, max_children, log_format";
-
 /* The message for a failed parse_* call, by errno. */
 static int
 keys_bad(char *why, size_t whylen, const char *v, const char *what,
@@ -1024,23 +1014,6 @@ keys_finish_service(struct service *svc, enum service_key *key, char *why,
 
 /* ---- [supervisor] ---- */
 
-static const char *const supervisor_keys[SKEYS] = {
-	[SKEY_SHUTDOWN_TIMEOUT] = "shutdown_timeout",
-	[SKEY_MAX_CHILDREN] = "max_children",
-	[SKEY_LOG_FORMAT] = "log_format",
-};
-
-int
-keys_find_supervisor(const char *name)
-{
-	int k;
-
-	for (k = 0; k < SKEYS; k++)
-		if (strcmp(name, supervisor_keys[k]) == 0)
-			return k;
-	return -1;
-}
-
 static int
 keys_log_format(const char *v, enum log_format *out, char *why, size_t whylen)
 {
@@ -1055,15 +1028,107 @@ keys_log_format(const char *v, enum log_format *out, char *why, size_t whylen)
 	return 0;
 }
 
+static int
+set_shutdown_timeout(struct config *cfg, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_duration(v, SHUTDOWN_TIMEOUT_MAX_MS,
+	    &cfg->shutdown_timeout_ms, why, whylen);
+}
+
+static int
+set_max_children(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	return keys_ulong(v, 1, MAX_CHILDREN_MAX, &cfg->max_children, why,
+	    whylen);
+}
+
+static int
+set_log_format(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	return keys_log_format(v, &cfg->log_format, why, whylen);
+}
+
+/* One row per key, in the order the messages list them: a key without a
+ * row cannot be parsed at all, so none falls into another's field. */
+static const struct {
+	const char *name;
+	int (*set)(struct config *cfg, const char *v, char *why, size_t whylen);
+} supervisor_keys[SKEYS] = {
+	[SKEY_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_shutdown_timeout },
+	[SKEY_MAX_CHILDREN] = { "max_children", set_max_children },
+	[SKEY_LOG_FORMAT] = { "log_format", set_log_format },
+};
+
+int
+keys_find_supervisor(const char *name)
+{
+	int k;
+
+	for (k = 0; k < SKEYS; k++)
+		if (strcmp(name, supervisor_keys[k].name) == 0)
+			return k;
+	return -1;
+}
+
 int
 keys_set_supervisor(struct config *cfg, int k, const char *value, char *why,
     size_t whylen)
 {
-	if (k == SKEY_LOG_FORMAT)
-		return keys_log_format(value, &cfg->log_format, why, whylen);
-	if (k == SKEY_SHUTDOWN_TIMEOUT)
-		return keys_duration(value, SHUTDOWN_TIMEOUT_MAX_MS,
-		    &cfg->shutdown_timeout_ms, why, whylen);
-	return keys_ulong(value, 1, MAX_CHILDREN_MAX, &cfg->max_children, why,
-	    whylen);
+	return supervisor_keys[k].set(cfg, value, why, whylen);
+}
+
+const char *
+keys_supervisor_name(int k)
+{
+	return k >= 0 && k < SKEYS ? supervisor_keys[k].name : NULL;
+}
+
+/* ---- the names, for messages and for the docs test ---- */
+
+size_t
+keys_count_service(void)
+{
+	return sizeof(service_keys) / sizeof(service_keys[0]);
+}
+
+const char *
+keys_service_at(size_t i)
+{
+	return i < keys_count_service() ? service_keys[i].name : NULL;
+}
+
+/* names[0..n) joined by ", " into buf. */
+static void
+keys_join(char *buf, size_t len, const char *(*name)(size_t), size_t n)
+{
+	size_t i, used = 0;
+	int w;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+		    name(i));
+		if (w < 0)
+			return;
+		used += (size_t)w;
+	}
+}
+
+static const char *
+keys_supervisor_at(size_t i)
+{
+	return supervisor_keys[i].name;
+}
+
+void
+keys_service_names(char *buf, size_t len)
+{
+	keys_join(buf, len, keys_service_at, keys_count_service());
+}
+
+void
+keys_supervisor_names(char *buf, size_t len)
+{
+	keys_join(buf, len, keys_supervisor_at, SKEYS);
 }

@@ -59,8 +59,19 @@ int keys_find_supervisor(const char *name);
 int keys_set_supervisor(struct config *cfg, int k, const char *value, char *why,
     size_t whylen);
 
-/* The list of key names for an "unknown key" message. */
-extern const char keys_service_list[];
-extern const char keys_supervisor_list[];
+/* The name of [supervisor] key k, or NULL. */
+const char *keys_supervisor_name(int k);
+
+/* How many service keys there are, and the name of the i-th (NULL past
+ * the end): the table is the one list of keys. */
+size_t keys_count_service(void);
+const char *keys_service_at(size_t i);
+
+/* Every key name, ", "-separated, into buf: for "unknown key" messages. */
+void keys_service_names(char *buf, size_t len);
+void keys_supervisor_names(char *buf, size_t len);
+
+/* Room for either list. */
+#define KEYS_NAMES_MAX 1024
 
 #endif
