@@ -144,6 +144,44 @@ activate_reset(struct activation *a)
 		a->v[i].taken = false;
 }
 
+struct inherited *
+activate_named(struct activation *a, const char *name, size_t *from)
+{
+	for (; *from < a->n; (*from)++)
+		if (!a->v[*from].taken && strcmp(a->v[*from].name, name) == 0)
+			return &a->v[(*from)++];
+	return NULL;
+}
+
+struct inherited *
+activate_bound(struct activation *a, const struct sockaddr_storage *ss,
+    unsigned short port)
+{
+	size_t i;
+
+	for (i = 0; i < a->n && port != 0; i++)
+		if (!a->v[i].taken && addr_same_host(&a->v[i].addr, ss) &&
+		    addr_port(&a->v[i].addr) == port)
+			return &a->v[i];
+	return NULL;
+}
+
+void
+activate_claim(struct inherited *in)
+{
+	in->taken = true;
+}
+
+void
+activate_mark(struct activation *a, int fd, bool taken)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (a->v[i].fd == fd)
+			a->v[i].taken = taken;
+}
+
 void
 activate_free(struct activation *a)
 {

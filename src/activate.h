@@ -38,6 +38,22 @@ void activate_release(struct activation *a);
 /* Before a reload: every remaining socket is up for adoption again. */
 void activate_reset(struct activation *a);
 
+/* The next socket named name not yet claimed, from index *from on (moved
+ * past it), or NULL. */
+struct inherited *activate_named(struct activation *a, const char *name,
+    size_t *from);
+
+/* A socket not yet claimed, bound to ss's address and to port (never for
+ * port 0), or NULL. */
+struct inherited *activate_bound(struct activation *a,
+    const struct sockaddr_storage *ss, unsigned short port);
+
+/* A listener now owns in. */
+void activate_claim(struct inherited *in);
+
+/* The socket fd is claimed (taken true) or up for adoption again. */
+void activate_mark(struct activation *a, int fd, bool taken);
+
 /* Frees a (the sockets themselves are the listeners' to close). */
 void activate_free(struct activation *a);
 

@@ -70,48 +70,58 @@ listen_skippable(const struct service *svc, const struct bind_addr *ba, int err)
 	    (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
 }
 
+/* One build: what it works from (the configuration, the service
+ * manager's sockets, the running listeners) and what it has made. */
+struct listen_ctx {
+	const struct config *cfg;
+	struct activation *act; /* NULL: none */
+	struct listener *old;   /* the running listeners; NULL at start */
+	size_t nold;
+	const struct config *oldcfg;
+	struct listener *made;
+	size_t n;
+	char *err;
+	size_t errlen;
+};
+
+/* Whether made[] already keeps old listener i. */
+static bool
+listen_kept(const struct listen_ctx *x, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < x->n; j++)
+		if (x->made[j].from_old == (long)i)
+			return true;
+	return false;
+}
+
 /* A running listener this bind may keep (see listen_build). */
 static long
-listen_find_old(const struct service *svc, const struct bind_addr *ba,
-    unsigned short port, struct listener *old, size_t nold,
-    const struct config *oldcfg, const struct listener *made, size_t nmade)
+listen_find_old(const struct listen_ctx *x, const struct service *svc,
+    const struct bind_addr *ba, unsigned short port)
 {
-	size_t i, j;
+	const struct listener *o;
+	size_t i;
 
-	for (i = 0; i < nold; i++) {
-		if (old[i].fd == -1 || old[i].origin == LISTEN_ADOPTED ||
-		    !addr_same_host(&old[i].bind.ss, &ba->ss))
+	for (i = 0; i < x->nold; i++) {
+		o = &x->old[i];
+		if (o->fd == -1 || o->origin == LISTEN_ADOPTED ||
+		    o->kind != LISTEN_STREAM ||
+		    !addr_same_host(&o->bind.ss, &ba->ss))
 			continue;
-		if (port != 0
-		        ? old[i].portnum != port
-		        : (old[i].want_port != 0 ||
-		              strcmp(oldcfg->services[old[i].service].name,
-		                  svc->name) != 0))
+		if (port != 0 ? o->portnum != port
+		              : (o->want_port != 0 ||
+		                    strcmp(x->oldcfg->services[o->service].name,
+		                        svc->name) != 0))
 			continue;
-		for (j = 0; j < nmade; j++)
-			if (made[j].from_old == (long)i)
-				break;
-		if (j == nmade)
+		if (!listen_kept(x, i))
 			return (long)i;
 	}
 	return -1;
 }
 
-/* An inherited socket bound to ba's address and port, or NULL. */
-static struct inherited *
-listen_find_inherited(struct activation *act, const struct bind_addr *ba,
-    unsigned short port)
-{
-	size_t i;
-
-	for (i = 0; act != NULL && i < act->n && port != 0; i++)
-		if (!act->v[i].taken &&
-		    addr_same_host(&act->v[i].addr, &ba->ss) &&
-		    addr_port(&act->v[i].addr) == port)
-			return &act->v[i];
-	return NULL;
-}
-
+/* l adopts a socket of the service manager's. */
 static int
 listen_take_inherited(struct listener *l, struct inherited *in)
 {
@@ -122,30 +132,39 @@ listen_take_inherited(struct listener *l, struct inherited *in)
 	memset(&l->bind, 0, sizeof(l->bind));
 	l->bind.ss = l->local;
 	l->bind.len = l->locallen;
-	in->taken = true;
+	activate_claim(in);
 	return 0;
 }
 
-/* One listener for bind ba of service idx, into l. */
-static int
-listen_one(const struct config *cfg, size_t idx, const struct bind_addr *ba,
-    unsigned short port, struct activation *act, struct listener *old,
-    size_t nold, const struct config *oldcfg, struct listener *made,
-    size_t nmade)
+/* The next listener, for service idx: cleared, of the one kind there is
+ * so far. */
+static struct listener *
+listen_next(struct listen_ctx *x, size_t idx)
 {
-	const struct service *svc = &cfg->services[idx];
-	struct listener *l = &made[nmade];
-	struct inherited *in;
-	long o;
+	struct listener *l = &x->made[x->n];
 
 	memset(l, 0, sizeof(*l));
 	l->service = idx;
+	l->kind = LISTEN_STREAM;
 	l->from_old = -1;
-	if ((in = listen_find_inherited(act, ba, port)) != NULL)
+	return l;
+}
+
+/* One listener for bind ba of service idx: passed, kept or opened. */
+static int
+listen_one(struct listen_ctx *x, size_t idx, const struct bind_addr *ba,
+    unsigned short port)
+{
+	const struct service *svc = &x->cfg->services[idx];
+	struct listener *l = listen_next(x, idx);
+	struct inherited *in;
+	long o;
+
+	if (x->act != NULL &&
+	    (in = activate_bound(x->act, &ba->ss, port)) != NULL)
 		return listen_take_inherited(l, in);
-	o = listen_find_old(svc, ba, port, old, nold, oldcfg, made, nmade);
-	if (o != -1) {
-		*l = old[o];
+	if ((o = listen_find_old(x, svc, ba, port)) != -1) {
+		*l = x->old[o];
 		l->service = idx;
 		l->origin = LISTEN_KEPT;
 		l->from_old = o;
@@ -164,46 +183,54 @@ listen_one(const struct config *cfg, size_t idx, const struct bind_addr *ba,
 	return 0;
 }
 
-/* svc's listeners into made[*n…]: every inherited socket named after it,
- * or one per bind.  Port 0 asks the kernel for a port once; the service's
- * other addresses then use the same one. */
-static int
-listen_service(const struct config *cfg, size_t idx, struct activation *act,
-    struct listener *old, size_t nold, const struct config *oldcfg,
-    struct listener *made, size_t *n, char *err, size_t errlen)
+/* Every passed socket named after service idx; returns how many. */
+static long
+listen_named(struct listen_ctx *x, size_t idx)
 {
-	const struct service *svc = &cfg->services[idx];
-	unsigned short port = svc->port;
-	char addr[INET6_ADDRSTRLEN + 8];
-	bool named = false;
-	size_t i;
+	const char *name = x->cfg->services[idx].name;
+	struct inherited *in;
+	size_t from = 0;
+	long n = 0;
 
-	for (i = 0; act != NULL && i < act->n; i++) {
-		if (act->v[i].taken || strcmp(act->v[i].name, svc->name) != 0)
-			continue;
-		made[*n].service = idx;
-		made[*n].from_old = -1;
-		if (listen_take_inherited(&made[*n], &act->v[i]) == -1)
-			goto fail;
-		(*n)++;
-		named = true;
+	while (x->act != NULL &&
+	    (in = activate_named(x->act, name, &from)) != NULL) {
+		if (listen_take_inherited(listen_next(x, idx), in) == -1)
+			return -1;
+		x->n++;
+		n++;
 	}
-	for (i = 0; !named && i < svc->nbinds; i++) {
-		if (listen_one(cfg, idx, &svc->binds[i], port, act, old, nold,
-		        oldcfg, made, *n) == -1) {
+	return n;
+}
+
+/* Service idx's listeners: every inherited socket named after it, or one
+ * per bind.  Port 0 asks the kernel for a port once; the service's other
+ * addresses then use the same one. */
+static int
+listen_service(struct listen_ctx *x, size_t idx)
+{
+	const struct service *svc = &x->cfg->services[idx];
+	unsigned short port = svc->port;
+	char addr[ADDR_TEXT_MAX];
+	long named;
+	size_t i = 0;
+
+	if ((named = listen_named(x, idx)) == -1)
+		goto fail;
+	for (i = 0; named == 0 && i < svc->nbinds; i++) {
+		if (listen_one(x, idx, &svc->binds[i], port) == -1) {
 			if (listen_skippable(svc, &svc->binds[i], errno))
 				continue;
 			goto fail;
 		}
-		port = made[*n].portnum;
-		(*n)++;
+		port = x->made[x->n].portnum;
+		x->n++;
 	}
 	return 0;
 fail:
 	addr_format_bind(&svc->binds[i < svc->nbinds ? i : 0], port, addr,
 	    sizeof(addr));
-	snprintf(err, errlen, "%s: cannot listen on %s: %s", svc->name, addr,
-	    strerror(errno));
+	snprintf(x->err, x->errlen, "%s: cannot listen on %s: %s", svc->name,
+	    addr, strerror(errno));
 	return -1;
 }
 
@@ -221,18 +248,19 @@ listen_capacity(const struct config *cfg, const struct activation *act)
 /* Undoes a failed build: what it opened is closed, what it took from
  * act is handed back; old was never touched. */
 static void
-listen_unbuild(struct listener *made, size_t n, struct activation *act)
+listen_unbuild(struct listen_ctx *x)
 {
-	size_t i, j;
+	const struct listener *l;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (made[i].origin == LISTEN_OPENED && close(made[i].fd) == -1)
-			log_warn("close listener %s", made[i].label);
-		for (j = 0; made[i].origin == LISTEN_ADOPTED && j < act->n; j++)
-			if (act->v[j].fd == made[i].fd)
-				act->v[j].taken = false;
+	for (i = 0; i < x->n; i++) {
+		l = &x->made[i];
+		if (l->origin == LISTEN_OPENED && close(l->fd) == -1)
+			log_warn("close listener %s", l->label);
+		if (l->origin == LISTEN_ADOPTED)
+			activate_mark(x->act, l->fd, false);
 	}
-	free(made);
+	free(x->made);
 }
 
 /* A socket of the service manager's, adopted again on a reload, moves
@@ -267,47 +295,53 @@ listen_log(const char *name, const struct listener *l, bool reload)
 	}
 }
 
+/* The build succeeded: what it kept leaves old, and each is logged. */
 static void
-listen_report(const struct config *cfg, struct listener *made, size_t n,
-    struct listener *old, size_t nold)
+listen_report(const struct listen_ctx *x)
 {
+	const struct listener *l;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (made[i].origin == LISTEN_KEPT)
-			old[made[i].from_old].fd = -1;
-		else if (made[i].origin == LISTEN_ADOPTED && nold > 0)
-			listen_unhook(old, nold, made[i].fd);
-		listen_log(cfg->services[made[i].service].name, &made[i],
-		    nold > 0);
+	for (i = 0; i < x->n; i++) {
+		l = &x->made[i];
+		if (l->origin == LISTEN_KEPT)
+			x->old[l->from_old].fd = -1;
+		else if (l->origin == LISTEN_ADOPTED && x->nold > 0)
+			listen_unhook(x->old, x->nold, l->fd);
+		listen_log(x->cfg->services[l->service].name, l, x->nold > 0);
 	}
 }
 
 int
 listen_build(const struct config *cfg, struct activation *act,
-    struct listener *old, size_t nold, const struct config *oldcfg,
-    struct listener **out, size_t *nout, char *err, size_t errlen)
+    const struct listen_old *old, struct listener **out, size_t *nout,
+    char *err, size_t errlen)
 {
-	struct listener *made;
-	size_t i, n = 0;
+	struct listen_ctx x = { .cfg = cfg,
+		.act = act,
+		.err = err,
+		.errlen = errlen };
+	size_t i;
 
-	made = calloc(listen_capacity(cfg, act), sizeof(*made));
-	if (made == NULL) {
+	if (old != NULL) {
+		x.old = old->ls;
+		x.nold = old->nls;
+		x.oldcfg = old->cfg;
+	}
+	x.made = calloc(listen_capacity(cfg, act), sizeof(*x.made));
+	if (x.made == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
-		if (!cfg->services[i].enabled)
-			continue;
-		if (listen_service(cfg, i, act, old, nold, oldcfg, made, &n,
-		        err, errlen) == -1) {
-			listen_unbuild(made, n, act);
+		if (cfg->services[i].enabled && listen_service(&x, i) == -1) {
+			listen_unbuild(&x);
 			return -1;
 		}
 	}
-	listen_report(cfg, made, n, old, nold);
-	*out = made;
-	*nout = n;
+	listen_report(&x);
+	*out = x.made;
+	*nout = x.n;
 	return 0;
 }
 

@@ -9,15 +9,24 @@
 #include <stddef.h>
 
 #include "activate.h"
-#include "config.h"
+#include "service.h"
 
 #define LISTEN_BACKLOG 128
 
 /* Where a listener's socket came from. */
 enum listen_origin { LISTEN_OPENED, LISTEN_KEPT, LISTEN_ADOPTED };
 
+/* What a listener is, and so what the loop does when it is readable:
+ * the one place a new kind (a datagram socket, a wait-mode service, a
+ * unix socket with its own checks) is added, with its case in the
+ * supervisor's dispatch. */
+enum listen_kind {
+	LISTEN_STREAM /* accept, then a handler per connection */
+};
+
 struct listener {
-	int fd;                   /* non-blocking, close-on-exec */
+	int fd; /* non-blocking, close-on-exec */
+	enum listen_kind kind;
 	size_t service;           /* index in config.services */
 	struct bind_addr bind;    /* as configured (port 0) */
 	unsigned short want_port; /* as configured; 0: any */
@@ -29,8 +38,15 @@ struct listener {
 	bool wildcard;             /* bound to 0.0.0.0 or :: */
 	char ip[INET6_ADDRSTRLEN]; /* local address, when not wildcard */
 	unsigned short portnum;
-	char port[6];                     /* local port, as text */
-	char label[INET6_ADDRSTRLEN + 8]; /* "127.0.0.1:7007" for logs */
+	char port[6];              /* local port, as text */
+	char label[ADDR_TEXT_MAX]; /* "127.0.0.1:7007" for logs */
+};
+
+/* The listeners running before a reload, and their configuration. */
+struct listen_old {
+	struct listener *ls;
+	size_t nls;
+	const struct config *cfg;
 };
 
 /*
@@ -46,14 +62,14 @@ struct listener {
  *   - else a new socket: non-blocking, close-on-exec, SO_REUSEADDR, and
  *     v6-only for IPv6.  A service on the default binds skips :: on a host
  *     without IPv6, with a warning.
- * act, old and oldcfg may be NULL/0.  On success the kept sockets are
- * marked fd = -1 in old, so the caller closes only the rest.  On failure
+ * act and old may be NULL.  On success the kept sockets are marked
+ * fd = -1 in old->ls, so the caller closes only the rest.  On failure
  * nothing changes in old or act and nothing new is left open: returns -1
  * and writes "service: cannot listen on ADDR: reason" to err.
  */
 int listen_build(const struct config *cfg, struct activation *act,
-    struct listener *old, size_t nold, const struct config *oldcfg,
-    struct listener **out, size_t *nout, char *err, size_t errlen);
+    const struct listen_old *old, struct listener **out, size_t *nout,
+    char *err, size_t errlen);
 
 /* Closes every listener (fd != -1) and frees the array. */
 void listen_close_all(struct listener *ls, size_t n);

@@ -12,7 +12,7 @@
 
 #include "activate.h"
 #include "config.h"
-#include "listen.h"
+#include "generation.h"
 #include "log.h"
 #include "logout.h"
 #include "notify.h"
@@ -189,7 +189,7 @@ static int
 main_serve(struct config *cfg, const char *file, const char *const *dirs,
     struct activation *act, int sigfd)
 {
-	struct supervisor_args args = { cfg, file, dirs, act, NULL, 0, sigfd };
+	struct supervisor_args args = { NULL, file, dirs, act, sigfd };
 	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
 	int rc;
 
@@ -199,8 +199,9 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 	 * shutdown, to stop, instead of init's to forget. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
-	if (listen_build(cfg, act, NULL, 0, NULL, &args.ls, &args.nls, err,
-	        sizeof(err)) == -1) {
+	/* The first generation, made the way a reload makes the next. */
+	if ((args.gen = generation_make(cfg, act, NULL, err, sizeof(err))) ==
+	    NULL) {
 		log_event("listen_failed", "error=%s", "%s",
 		    log_value(quoted, sizeof(quoted), err));
 		return EXIT_RUNTIME;
@@ -211,27 +212,30 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 	return rc;
 }
 
-int
-main(int argc, char *argv[])
+/* The command line. */
+struct main_opts {
+	const char *file;
+	int test, verbose;
+};
+
+/* Parses the options into o.  Returns -1 to go on, or the exit status
+ * (-h, -V, a usage error). */
+static int
+main_options(int argc, char *argv[], struct main_opts *o)
 {
-	const char *file = SUPERD_CONFIG_FILE, *dirptrs[HANDLER_DIRS + 1];
-	char dirs[HANDLER_DIRS][PATH_MAX], err[CONFIG_ERR_MAX];
-	char quoted[LOG_VALUE_MAX];
-	int ch, test = 0, verbose = 0, sigfd, rc;
-	struct activation act;
-	struct config cfg;
+	int ch;
 
 	opterr = 0; /* our own message, with our own prefix */
 	while ((ch = getopt(argc, argv, ":c:tvhV")) != -1) {
 		switch (ch) {
 		case 'c':
-			file = optarg;
+			o->file = optarg;
 			break;
 		case 't':
-			test = 1;
+			o->test = 1;
 			break;
 		case 'v':
-			verbose++;
+			o->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -250,13 +254,67 @@ main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "superd: unexpected argument: %s\n",
-		    argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
+	if (optind == argc)
+		return -1;
+	fprintf(stderr, "superd: unexpected argument: %s\n", argv[optind]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Loads and judges the file.  Returns -1 to go on, or the exit status. */
+static int
+main_load(const char *file, const char *const *dirs, struct config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+
+	if (config_load_until(file, dirs, sig_stop_pending, cfg, err,
+	        sizeof(err)) == -1) {
+		/* Asked to stop before there was anything to stop. */
+		if (sig_stop_pending()) {
+			log_event("stopped", NULL, "stopped while loading");
+			return EXIT_OK;
+		}
+		main_config_error(err);
+		return EXIT_CONFIG;
 	}
-	log_init(verbose);
+	/* From here on in the file's own format, listeners included. */
+	log_set_format(cfg->log_format);
+	if (config_check_privileges(cfg, geteuid(), getegid(), err,
+	        sizeof(err)) == -1) {
+		main_config_error(err);
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
+	main_log_services(cfg);
+	return -1;
+}
+
+/* -t: the services, any warnings, and the verdict. */
+static int
+main_test(const struct config *cfg, const char *file)
+{
+	char quoted[LOG_VALUE_MAX];
+
+	config_lint(cfg, main_warn, NULL);
+	main_print(cfg);
+	log_event("config_ok", "file=%s", "%s: configuration OK",
+	    log_value(quoted, sizeof(quoted), file));
+	return EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct main_opts o = { SUPERD_CONFIG_FILE, 0, 0 };
+	const char *dirptrs[HANDLER_DIRS + 1];
+	char dirs[HANDLER_DIRS][PATH_MAX], err[CONFIG_ERR_MAX];
+	struct activation act;
+	struct config cfg;
+	int sigfd, rc;
+
+	if ((rc = main_options(argc, argv, &o)) != -1)
+		return rc;
+	log_init(o.verbose);
 	if (main_stdio_open() == -1)
 		return EXIT_RUNTIME;
 	logout_open();
@@ -272,34 +330,10 @@ main(int argc, char *argv[])
 		return EXIT_RUNTIME;
 	}
 	main_handler_dirs(dirs, dirptrs);
-	if (config_load_until(file, dirptrs, sig_stop_pending, &cfg, err,
-	        sizeof(err)) == -1) {
-		/* Asked to stop before there was anything to stop. */
-		if (sig_stop_pending()) {
-			log_event("stopped", NULL, "stopped while loading");
-			return EXIT_OK;
-		}
-		main_config_error(err);
-		return EXIT_CONFIG;
-	}
-	/* From here on in the file's own format, listeners included. */
-	log_set_format(cfg.log_format);
-	if (config_check_privileges(&cfg, geteuid(), getegid(), err,
-	        sizeof(err)) == -1) {
-		main_config_error(err);
-		config_free(&cfg);
-		return EXIT_CONFIG;
-	}
-	main_log_services(&cfg);
-	if (test) {
-		config_lint(&cfg, main_warn, NULL);
-		main_print(&cfg);
-		log_event("config_ok", "file=%s", "%s: configuration OK",
-		    log_value(quoted, sizeof(quoted), file));
-		config_free(&cfg);
-		return EXIT_OK;
-	}
-	rc = main_serve(&cfg, file, dirptrs, &act, sigfd);
+	if ((rc = main_load(o.file, dirptrs, &cfg)) != -1)
+		return rc;
+	rc = o.test ? main_test(&cfg, o.file)
+	            : main_serve(&cfg, o.file, dirptrs, &act, sigfd);
 	activate_free(&act);
 	config_free(&cfg);
 	/* The final counters, if stderr takes them soon. */

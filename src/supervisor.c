@@ -19,6 +19,7 @@
 #include "admit.h"
 #include "children.h"
 #include "clock.h"
+#include "generation.h"
 #include "hstderr.h"
 #include "log.h"
 #include "logout.h"
@@ -48,18 +49,16 @@
 #define LOG_RETRY_MS 100
 
 struct supervisor {
-	struct config *cfg;
+	struct generation *gen; /* config, admission, listeners: swapped
+	                         * whole by a reload */
 	const char *file;
 	const char *const *handler_dirs;
 	struct activation *act;
-	struct listener *ls;
-	size_t nls;
 	int epfd; /* the signal fd and the polled listeners */
 	int sigfd;
 	struct hstderr err; /* handlers' stderr */
 	uint64_t next_id;   /* for the next child */
 	struct children kids;
-	struct admit admit;
 	bool stopping;       /* SIGTERM/SIGINT seen */
 	bool killed;         /* SIGKILL sent */
 	long long stop_ms;   /* when the first stop signal came */
@@ -73,8 +72,7 @@ struct supervisor {
 	bool log_unpollable; /* it cannot be: retry on a timer instead */
 	struct sweep sweep;  /* while stopping: what got SIGTERM */
 	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
-	size_t *first, *count; /* service s has ls[first[s]..+count[s]] */
-	size_t ntimed;         /* children with a max_duration deadline */
+	size_t ntimed;  /* children with a max_duration deadline */
 };
 
 /* epoll data of the signal fd; listeners carry their index. */
@@ -89,15 +87,15 @@ supervisor_watch(struct supervisor *sv, size_t i, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
 
-	if (sv->ls[i].polled == on)
+	if (sv->gen->ls[i].polled == on)
 		return;
 	if (epoll_ctl(sv->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
-	        sv->ls[i].fd, &ev) == -1) {
-		log_warn("epoll_ctl %s", sv->ls[i].label);
+	        sv->gen->ls[i].fd, &ev) == -1) {
+		log_warn("epoll_ctl %s", sv->gen->ls[i].label);
 		sv->failed = true;
 		return;
 	}
-	sv->ls[i].polled = on;
+	sv->gen->ls[i].polled = on;
 }
 
 /* While log lines wait, the log's fd is watched for room; a stuck reader
@@ -127,10 +125,10 @@ supervisor_refresh(struct supervisor *sv, long long now)
 	size_t i;
 
 	sv->rate_wake = 0;
-	for (i = 0; i < sv->nls; i++)
+	for (i = 0; i < sv->gen->nls; i++)
 		supervisor_watch(sv, i,
 		    !paused &&
-		        admit_open(&sv->admit, sv->ls[i].service, now,
+		        admit_open(&sv->gen->admit, sv->gen->ls[i].service, now,
 		            &sv->rate_wake));
 }
 
@@ -142,35 +140,12 @@ supervisor_refresh_service(struct supervisor *sv, size_t s, long long now)
 	bool paused = sv->stopping || sv->resume_at != 0;
 	size_t i, end;
 
-	if (s >= sv->cfg->nservices)
+	if (s >= sv->gen->cfg.nservices)
 		return;
-	for (i = sv->first[s], end = i + sv->count[s]; i < end; i++)
+	for (i = sv->gen->first[s], end = i + sv->gen->count[s]; i < end; i++)
 		supervisor_watch(sv, i,
-		    !paused && admit_open(&sv->admit, s, now, &sv->rate_wake));
-}
-
-/* Where each service's listeners are: listen_build keeps them together,
- * service by service. */
-static int
-supervisor_index(struct supervisor *sv)
-{
-	size_t n = sv->cfg->nservices ? sv->cfg->nservices : 1, i, s;
-	size_t *first = realloc(sv->first, n * sizeof(*first));
-	size_t *count;
-
-	if (first == NULL)
-		return -1;
-	sv->first = first;
-	if ((count = realloc(sv->count, n * sizeof(*count))) == NULL)
-		return -1;
-	sv->count = count;
-	memset(count, 0, n * sizeof(*count));
-	for (i = sv->nls; i-- > 0;) {
-		s = sv->ls[i].service;
-		first[s] = i;
-		count[s]++;
-	}
-	return 0;
+		    !paused &&
+		        admit_open(&sv->gen->admit, s, now, &sv->rate_wake));
 }
 
 static void
@@ -185,16 +160,17 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	if (c->max_duration_ms != 0)
 		sv->ntimed--;
 	if (c->service != CHILD_NO_SERVICE) {
-		admit_ended(&sv->admit, c->service, &c->source, now);
+		admit_ended(&sv->gen->admit, c->service, &c->source, now);
 		supervisor_refresh_service(sv, c->service, now);
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)
-			admit_count(&sv->admit, c->service, STAT_EXEC_FAILED);
+			admit_count(&sv->gen->admit, c->service,
+			    STAT_EXEC_FAILED);
 		/* Only what the SIGKILL ended: one that obeyed SIGTERM
 		 * stopped cleanly, even if late. */
 		if (sv->killed && WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL)
-			admit_count(&sv->admit, c->service,
+			admit_count(&sv->gen->admit, c->service,
 			    STAT_KILLED_SHUTDOWN);
 	}
 	if (WIFEXITED(status))
@@ -213,10 +189,10 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 static void
 supervisor_reap(struct supervisor *sv, int flags)
 {
-	bool all = admit_all_full(&sv->admit);
+	bool all = admit_all_full(&sv->gen->admit);
 
 	children_reap(&sv->kids, flags, supervisor_log_exit, sv);
-	if (admit_all_full(&sv->admit) != all)
+	if (admit_all_full(&sv->gen->admit) != all)
 		supervisor_refresh(sv, clock_ms());
 }
 
@@ -273,25 +249,25 @@ supervisor_stop(struct supervisor *sv, int sig)
 	}
 	sv->stopping = true;
 	sv->stop_ms = clock_ms();
-	admit_stop(&sv->admit);
+	admit_stop(&sv->gen->admit);
 	notify_send("STOPPING=1\nSTATUS=stopping: %zu handlers running",
 	    sv->kids.n);
 	supervisor_refresh(sv, clock_ms());
-	for (i = 0; i < sv->nls; i++) {
+	for (i = 0; i < sv->gen->nls; i++) {
 		supervisor_watch(sv, i, false);
-		if (close(sv->ls[i].fd) == -1)
-			log_warn("close listener %s", sv->ls[i].label);
-		sv->ls[i].fd = -1;
+		if (close(sv->gen->ls[i].fd) == -1)
+			log_warn("close listener %s", sv->gen->ls[i].label);
+		sv->gen->ls[i].fd = -1;
 	}
 	log_event("stopping", "signal=%s%.0s running=%zu timeout_ms=%lu",
 	    "stopping (%.0s%s): %zu handlers running, waiting up to %lums",
 	    sigabbrev_np(sig), strsignal(sig), sv->kids.n,
-	    sv->cfg->shutdown_timeout_ms);
+	    sv->gen->cfg.shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);
 	/* Everything below superd, also what left its handler's group. */
 	supervisor_sweep_first(sv);
-	sv->kill_at = clock_ms() + (long long)sv->cfg->shutdown_timeout_ms;
+	sv->kill_at = clock_ms() + (long long)sv->gen->cfg.shutdown_timeout_ms;
 }
 
 static void supervisor_reload(struct supervisor *sv);
@@ -316,7 +292,7 @@ supervisor_signals(struct supervisor *sv)
 				supervisor_reload(sv);
 			break;
 		case SIGUSR1:
-			admit_log_stats(&sv->admit);
+			admit_log_stats(&sv->gen->admit);
 			break;
 		}
 	}
@@ -360,7 +336,7 @@ static void
 supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
     const struct sockaddr *peer, const struct admission *ad)
 {
-	const struct service *svc = &sv->cfg->services[s];
+	const struct service *svc = &sv->gen->cfg.services[s];
 
 	memset(c, 0, sizeof(*c));
 	c->err.fd = -1;
@@ -381,14 +357,15 @@ static void
 supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
     const struct sockaddr *peer, const struct admission *ad)
 {
-	const struct service *svc = &sv->cfg->services[l->service];
+	const struct service *svc = &sv->gen->cfg.services[l->service];
 	struct spawn_failure fail;
 	struct child c;
 	unsigned long conc;
 	int errfd;
 
 	supervisor_child_init(sv, &c, l->service, peer, ad);
-	conc = admit_started(&sv->admit, l->service, &c.source, c.start_ms);
+	conc =
+	    admit_started(&sv->gen->admit, l->service, &c.source, c.start_ms);
 	errfd = hstderr_for(&sv->err, svc, fd, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
@@ -397,7 +374,7 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	if (c.pid == -1) {
 		if (c.err.fd != -1)
 			(void)close(c.err.fd);
-		admit_fork_failed(&sv->admit, l->service, &c.source,
+		admit_fork_failed(&sv->gen->admit, l->service, &c.source,
 		    clock_ms());
 		log_debug("%s: dropped connection from %s", svc->name, c.from);
 		supervisor_fork_failed(sv, svc);
@@ -445,7 +422,7 @@ supervisor_starve(struct supervisor *sv, const struct listener *l)
 		    "service=%s address=%s retry_ms=%d error=%s",
 		    "%s: accept on %s (pausing all accepts, retrying every "
 		    "%dms): %s",
-		    sv->cfg->services[l->service].name, l->label,
+		    sv->gen->cfg.services[l->service].name, l->label,
 		    ACCEPT_PAUSE_MS,
 		    log_value(quoted, sizeof(quoted), strerror(errno)));
 	sv->starved = true;
@@ -482,7 +459,7 @@ supervisor_accept_error(struct supervisor *sv, const struct listener *l)
 static bool
 supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 {
-	const struct service *svc = &sv->cfg->services[l->service];
+	const struct service *svc = &sv->gen->cfg.services[l->service];
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
 	struct admission ad;
@@ -496,8 +473,8 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 		    "accepting connections again");
 		sv->starved = false;
 	}
-	ad = admit_connection(&sv->admit, l->service, (struct sockaddr *)&peer,
-	    clock_ms());
+	ad = admit_connection(&sv->gen->admit, l->service,
+	    (struct sockaddr *)&peer, clock_ms());
 	if (ad.ok)
 		supervisor_spawn(sv, l, fd, (struct sockaddr *)&peer, &ad);
 	else
@@ -513,22 +490,35 @@ static void
 supervisor_accept(struct supervisor *sv, size_t i)
 {
 	long long wake = 0;
-	bool all = admit_all_full(&sv->admit);
+	bool all = admit_all_full(&sv->gen->admit);
 	int n;
 
 	for (n = 0; n < ACCEPT_BATCH; n++) {
 		/* A limit reached in this batch stops it at once. */
-		if (!sv->ls[i].polled ||
-		    !admit_open(&sv->admit, sv->ls[i].service, clock_ms(),
-		        &wake))
+		if (!sv->gen->ls[i].polled ||
+		    !admit_open(&sv->gen->admit, sv->gen->ls[i].service,
+		        clock_ms(), &wake))
 			break;
-		if (!supervisor_accept_one(sv, &sv->ls[i]))
+		if (!supervisor_accept_one(sv, &sv->gen->ls[i]))
 			break;
 	}
-	if (admit_all_full(&sv->admit) != all || sv->resume_at != 0)
+	if (admit_all_full(&sv->gen->admit) != all || sv->resume_at != 0)
 		supervisor_refresh(sv, clock_ms());
 	else
-		supervisor_refresh_service(sv, sv->ls[i].service, clock_ms());
+		supervisor_refresh_service(sv, sv->gen->ls[i].service,
+		    clock_ms());
+}
+
+/* A listener is readable: what that means depends on its kind (inetd's
+ * per-socket handler); a new kind adds its case here. */
+static void
+supervisor_ready(struct supervisor *sv, size_t i)
+{
+	switch (sv->gen->ls[i].kind) {
+	case LISTEN_STREAM:
+		supervisor_accept(sv, i);
+		break;
+	}
 }
 
 /* max_duration: TERM+CONT to the group at the deadline, KILL after the
@@ -553,7 +543,7 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	    "%s[%d]: running longer than max_duration (%lums): stopping",
 	    c->name, (int)c->pid, c->max_duration_ms);
 	if (c->service != CHILD_NO_SERVICE)
-		admit_count(&sv->admit, c->service, STAT_KILLED);
+		admit_count(&sv->gen->admit, c->service, STAT_KILLED);
 	/* Also what left the handler's group (setsid) but is still below
 	 * it. */
 	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);
@@ -683,8 +673,8 @@ supervisor_poll(struct supervisor *sv)
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
-		else if (ev[i].data.u64 < sv->nls && !sv->stopping)
-			supervisor_accept(sv, (size_t)ev[i].data.u64);
+		else if (ev[i].data.u64 < sv->gen->nls && !sv->stopping)
+			supervisor_ready(sv, (size_t)ev[i].data.u64);
 	}
 	if (signals)
 		supervisor_signals(sv);
@@ -692,18 +682,6 @@ supervisor_poll(struct supervisor *sv)
 	if (sv->log_unpollable)
 		log_flush();
 	supervisor_watch_log(sv);
-}
-
-/* After a failed reload the running listeners keep their inherited
- * sockets. */
-static void
-supervisor_retake(struct activation *act, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < act->n; i++)
-		if (act->v[i].fd == fd)
-			act->v[i].taken = true;
 }
 
 /* The epoll set: the signal fd, then the listeners refresh adds. */
@@ -729,7 +707,7 @@ supervisor_unwatch_all(struct supervisor *sv)
 {
 	size_t i;
 
-	for (i = 0; i < sv->nls; i++)
+	for (i = 0; i < sv->gen->nls; i++)
 		supervisor_watch(sv, i, false);
 }
 
@@ -737,7 +715,7 @@ static void
 supervisor_status(const struct supervisor *sv)
 {
 	notify_send("READY=1\nSTATUS=%zu services on %zu listeners",
-	    config_count_enabled(sv->cfg), sv->nls);
+	    config_count_enabled(&sv->gen->cfg), sv->gen->nls);
 }
 
 static void
@@ -754,104 +732,52 @@ supervisor_reload_failed(struct supervisor *sv, const char *err)
 	notify_send("READY=1\nSTATUS=reload failed: %s", err);
 }
 
-/* Running handlers follow their service, by name, into the new
- * configuration; one whose service is gone runs on, counted nowhere. */
-static void
-supervisor_rehome(struct supervisor *sv, struct admit *next)
+/* Listeners a reload kept rather than opened anew. */
+static size_t
+supervisor_count_kept(const struct generation *g)
 {
-	struct child *c;
-	long long idx;
-	size_t i;
+	size_t i, kept = 0;
 
-	for (i = 0; i < sv->kids.n; i++) {
-		c = &sv->kids.v[i];
-		idx = config_find_service(next->cfg, c->name);
-		if (idx == -1 || !next->cfg->services[idx].enabled) {
-			c->service = CHILD_NO_SERVICE;
-			continue;
-		}
-		c->service = (size_t)idx;
-		c->source = admit_adopt(next, c->service, &c->peer);
-	}
-	admit_settle(next);
+	for (i = 0; i < g->nls; i++)
+		kept += g->ls[i].origin == LISTEN_KEPT;
+	return kept;
 }
 
 /*
- * SIGHUP: the new file is loaded and checked aside, its listeners built
- * (keeping the sockets of unchanged addresses, so nothing waiting in a
- * backlog is lost), and only then does it replace the running one.  Any
- * failure leaves everything as it was.
+ * SIGHUP: the next generation is built aside (the file loaded and checked,
+ * its listeners built keeping the sockets of unchanged addresses, so
+ * nothing waiting in a backlog is lost), adopts the running handlers, and
+ * replaces the running one in one assignment.  Any failure leaves
+ * everything as it was.
  */
 static void
 supervisor_reload(struct supervisor *sv)
 {
-	struct config next;
-	struct admit adm;
-	struct listener *ls;
-	size_t nls, kept = 0, i;
 	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
+	struct generation *next;
+	size_t kept;
 
 	notify_reloading();
 	log_event("reloading", "file=%s", "SIGHUP: reloading %s",
 	    log_value(quoted, sizeof(quoted), sv->file));
-	/* A stop signal cuts a long load short; the loop then stops. */
-	if (config_load_until(sv->file, sv->handler_dirs, sig_stop_pending,
-	        &next, err, sizeof(err)) == -1) {
-		supervisor_reload_failed(sv, err);
-		return;
-	}
-	/* The same rules as at start: a reload is no way around them. */
-	if (config_check_privileges(&next, geteuid(), getegid(), err,
-	        sizeof(err)) == -1) {
-		config_free(&next);
-		supervisor_reload_failed(sv, err);
-		return;
-	}
-	if (admit_init(&adm, &next) == -1) {
-		snprintf(err, sizeof(err), "%s", strerror(errno));
-		config_free(&next);
-		supervisor_reload_failed(sv, err);
-		return;
-	}
 	/* Kept sockets move to new indices: out of the epoll set first (the
 	 * next refresh puts back what should be there). */
 	supervisor_unwatch_all(sv);
-	activate_reset(sv->act);
-	if (listen_build(&next, sv->act, sv->ls, sv->nls, sv->cfg, &ls, &nls,
-	        err, sizeof(err)) == -1) {
-		for (i = 0; i < sv->nls; i++)
-			supervisor_retake(sv->act, sv->ls[i].fd);
-		admit_free(&adm);
-		config_free(&next);
+	next = generation_load(sv->file, sv->handler_dirs, sv->act, sv->gen,
+	    err, sizeof(err));
+	if (next == NULL) {
 		supervisor_reload_failed(sv, err);
 		return;
 	}
-	for (i = 0; i < nls; i++) {
-		kept += ls[i].origin == LISTEN_KEPT;
-		ls[i].polled = false;
-	}
-	admit_carry(&adm, &sv->admit);
-	supervisor_rehome(sv, &adm);
-	listen_close_all(sv->ls, sv->nls);
-	activate_release(sv->act);
-	admit_free(&sv->admit);
-	sv->admit = adm;
-	config_free(sv->cfg);
-	*sv->cfg = next;
-	sv->admit.cfg = sv->cfg;
-	sv->ls = ls;
-	sv->nls = nls;
-	log_set_format(sv->cfg->log_format);
-	if (supervisor_index(sv) == -1) {
-		log_warn("reload");
-		sv->failed = true;
-		return;
-	}
+	kept = supervisor_count_kept(next);
+	generation_adopt(next, sv->gen, &sv->kids, sv->act);
+	sv->gen = next;
+	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
 	log_event("reload", "file=%s services=%zu listeners=%zu kept=%zu",
 	    "reloaded %s: %zu services on %zu listeners (%zu kept)",
 	    log_value(quoted, sizeof(quoted), sv->file),
-	    config_count_enabled(sv->cfg), nls, kept);
+	    config_count_enabled(&sv->gen->cfg), sv->gen->nls, kept);
 	supervisor_status(sv);
 }
 
@@ -864,34 +790,41 @@ supervisor_done(const struct supervisor *sv)
 	    (sv->abandoned || !sweep_has_children());
 }
 
+/* The loop's own resources; -1 if one cannot be had. */
+static int
+supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->gen = args->gen;
+	sv->file = args->file;
+	sv->handler_dirs = args->handler_dirs;
+	sv->act = args->act;
+	sv->sigfd = args->sigfd;
+	sv->epfd = -1;
+	sv->err.devnull = -1;
+	if (supervisor_pollset(sv) == -1 ||
+	    hstderr_init(&sv->err, sv->epfd, sv->gen->cfg.max_children) == -1) {
+		log_warn("supervisor");
+		if (sv->epfd != -1)
+			(void)close(sv->epfd);
+		hstderr_free(&sv->err);
+		generation_free(sv->gen);
+		return -1;
+	}
+	return 0;
+}
+
 int
 supervisor_run(struct supervisor_args *args)
 {
 	struct supervisor sv;
 
-	memset(&sv, 0, sizeof(sv));
-	sv.cfg = args->cfg;
-	sv.file = args->file;
-	sv.handler_dirs = args->handler_dirs;
-	sv.act = args->act;
-	sv.ls = args->ls;
-	sv.nls = args->nls;
-	sv.sigfd = args->sigfd;
-	sv.epfd = -1;
-	sv.err.devnull = -1;
-	if (admit_init(&sv.admit, sv.cfg) == -1 ||
-	    supervisor_index(&sv) == -1 || supervisor_pollset(&sv) == -1 ||
-	    hstderr_init(&sv.err, sv.epfd, sv.cfg->max_children) == -1) {
-		log_warn("supervisor");
-		if (sv.epfd != -1)
-			(void)close(sv.epfd);
-		hstderr_free(&sv.err);
-		listen_close_all(sv.ls, sv.nls);
+	if (supervisor_setup(&sv, args) == -1)
 		return -1;
-	}
 	log_event("ready", "services=%zu listeners=%zu max_children=%lu",
 	    "ready: %zu services on %zu listeners, max_children %lu",
-	    config_count_enabled(sv.cfg), sv.nls, sv.cfg->max_children);
+	    config_count_enabled(&sv.gen->cfg), sv.gen->nls,
+	    sv.gen->cfg.max_children);
 	supervisor_status(&sv);
 	while (!sv.failed && !supervisor_done(&sv))
 		supervisor_poll(&sv);
@@ -899,14 +832,11 @@ supervisor_run(struct supervisor_args *args)
 		supervisor_abort(&sv);
 	/* What leftovers wrote last, then the final counters. */
 	hstderr_free(&sv.err);
-	admit_log_stats(&sv.admit);
+	admit_log_stats(&sv.gen->admit);
 	log_event("stopped", NULL, "stopped");
-	listen_close_all(sv.ls, sv.nls);
+	generation_free(sv.gen);
 	children_free(&sv.kids);
 	sweep_free(&sv.sweep);
-	free(sv.first);
-	free(sv.count);
-	admit_free(&sv.admit);
 	if (close(sv.epfd) == -1)
 		log_warn("close");
 	return sv.failed ? -1 : 0;

@@ -5,26 +5,23 @@
 
 #include <stddef.h>
 
-#include "config.h"
 #include "activate.h"
-#include "listen.h"
+#include "generation.h"
 
-/* What the loop starts with; it takes ownership of cfg's contents, the
- * listeners and act's sockets. */
+/* What the loop starts with; it takes ownership of gen (and frees it)
+ * and of act's sockets. */
 struct supervisor_args {
-	struct config *cfg;
-	const char *file; /* reread on SIGHUP */
+	struct generation *gen; /* the first: from generation_make */
+	const char *file;       /* reread on SIGHUP */
 	const char *const *handler_dirs;
 	struct activation *act; /* sockets from a service manager */
-	struct listener *ls;
-	size_t nls;
-	int sigfd; /* from sig_init */
+	int sigfd;              /* from sig_init */
 };
 
 /*
  * Serves until SIGTERM or SIGINT, then stops like init: closes the
  * listeners, sends SIGTERM and SIGCONT to every handler's process group,
- * waits up to cfg->shutdown_timeout_ms (a second SIGTERM/SIGINT cuts the
+ * waits up to shutdown_timeout (a second SIGTERM/SIGINT cuts the
  * wait short), SIGKILLs what is left, and reaps every child.
  *
  * SIGHUP rereads the file: a valid new configuration replaces the old one
