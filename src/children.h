@@ -30,6 +30,7 @@ struct child {
 	unsigned long max_duration_ms, stop_timeout_ms; /* as at spawn */
 	char from[INET6_ADDRSTRLEN + 8]; /* "ip:port" of the client */
 	struct errlog err;               /* stderr = log: its pipe */
+	int report;                      /* fork builds: its spawn report */
 };
 
 struct children {

@@ -160,7 +160,7 @@ static void
 spawn_die(const struct spawn_args *a, const char *step, const char *reason,
     int code)
 {
-	struct spawn_failure f = { code, step, reason, errno };
+	struct spawn_failure f = { code, step, reason, errno, -1 };
 
 	if (a->report == -1)
 		*a->fail = f;
@@ -305,16 +305,16 @@ spawn_child_main(void *arg)
  * difference.)
  */
 #if defined(__SANITIZE_ADDRESS__) || defined(SUPERD_SPAWN_FORK)
-/* fork: the report comes through a close-on-exec pipe, read until exec
- * closes it, so superd waits as long as with vfork and no longer. */
+/* fork: the report comes through a close-on-exec pipe that superd reads
+ * when it reaps the child, so it never waits for the child here: under a
+ * sanitizer a child takes long to reach exec. */
 static pid_t
 spawn_start(struct spawn_args *a)
 {
 	int p[2];
 	pid_t pid;
-	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
 	a->report = p[1];
 	pid = fork();
@@ -323,14 +323,11 @@ spawn_start(struct spawn_args *a)
 		spawn_child(a);
 	}
 	(void)close(p[1]);
-	if (pid != -1) {
-		do
-			n = read(p[0], a->fail, sizeof(*a->fail));
-		while (n == -1 && errno == EINTR);
-		if (n != (ssize_t)sizeof(*a->fail))
-			a->fail->code = 0;
+	if (pid == -1) {
+		(void)close(p[0]);
+		return -1;
 	}
-	(void)close(p[0]);
+	a->fail->pending = p[0];
 	return pid;
 }
 #else
@@ -356,6 +353,7 @@ spawn_handler(const struct service *svc, const struct listener *l, int fd,
 	struct spawn_args a;
 
 	fail->code = 0;
+	fail->pending = -1;
 	if (spawn_build_env(&env, svc, l, fd, peer, concurrency) == -1)
 		return -1;
 	a.svc = svc;
@@ -364,6 +362,22 @@ spawn_handler(const struct service *svc, const struct listener *l, int fd,
 	a.envp = env.envp;
 	a.fail = fail;
 	return spawn_start(&a);
+}
+
+void
+spawn_failure_collect(int pending, struct spawn_failure *f)
+{
+	ssize_t n;
+
+	f->code = 0;
+	if (pending == -1)
+		return;
+	do
+		n = read(pending, f, sizeof(*f));
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*f))
+		f->code = 0;
+	(void)close(pending);
 }
 
 int

@@ -17,6 +17,8 @@ struct spawn_failure {
 	const char *step;   /* "cannot run", "cannot setuid for", ... */
 	const char *reason; /* fixed text, or NULL: strerror(err) */
 	int err;            /* errno at the failure */
+	int pending;        /* fork builds: where the report will be, to
+	                     * read at reap (spawn_failure_collect); -1 */
 };
 
 /*
@@ -31,10 +33,12 @@ struct spawn_failure {
  * then drops to svc's groups, gid and uid when `user` is set, and checks
  * the drop.  This is the only way superd starts a handler.
  *
- * superd waits until the child has exec'd or failed (as with vfork).  If
- * a step fails, the child exits 126 (127 if exec found no program) and
- * *fail says which step and why, for superd to log; the child itself
- * writes nothing anywhere.  Otherwise fail->code is 0.
+ * superd waits until the child has exec'd or failed (vfork).  If a step
+ * fails, the child exits 126 (127 if exec found no program) and *fail
+ * says which step and why, for superd to log; the child itself writes
+ * nothing anywhere.  Otherwise fail->code is 0.  Fork builds (sanitizers)
+ * do not wait: fail->pending is then a descriptor to hand to
+ * spawn_failure_collect once the child is reaped.
  *
  * errfd, unless -1, becomes the handler's stderr (the log pipe, the
  * connection or /dev/null); with -1 the handler shares superd's.
@@ -45,6 +49,10 @@ struct spawn_failure {
 pid_t spawn_handler(const struct service *svc, const struct listener *l, int fd,
     const struct sockaddr *peer, unsigned long concurrency, int errfd,
     struct spawn_failure *fail);
+
+/* Fork builds: reads the report of a reaped child from pending (and
+ * closes it) into *f; f->code is 0 if the child reached exec. */
+void spawn_failure_collect(int pending, struct spawn_failure *f);
 
 /* "STEP PATH: REASON" for a failure, as snprintf. */
 int spawn_failure_text(const struct service *svc, const struct spawn_failure *f,

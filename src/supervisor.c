@@ -148,6 +148,20 @@ supervisor_refresh_service(struct supervisor *sv, size_t s, long long now)
 		        admit_open(&sv->gen->admit, s, now, &sv->rate_wake));
 }
 
+/* Fork builds learn at reap whether a child failed before exec. */
+static void
+supervisor_late_report(const struct supervisor *sv, const struct child *c)
+{
+	struct spawn_failure f;
+
+	if (c->report == -1)
+		return;
+	spawn_failure_collect(c->report, &f);
+	if (f.code != 0 && c->service != CHILD_NO_SERVICE)
+		hstderr_spawn_failed(&sv->gen->cfg.services[c->service], c->pid,
+		    &f);
+}
+
 static void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
@@ -155,7 +169,9 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	const char *name = c->name;
 	long long now = clock_ms(), ms = now - c->start_ms;
 
-	/* Its last words come before the line saying it is gone. */
+	/* Why it never ran, and its last words, come before the line saying
+	 * it is gone. */
+	supervisor_late_report(sv, c);
 	hstderr_exited(&sv->err, c);
 	if (c->max_duration_ms != 0)
 		sv->ntimed--;
@@ -340,6 +356,7 @@ supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
 
 	memset(c, 0, sizeof(*c));
 	c->err.fd = -1;
+	c->report = -1;
 	c->id = ++sv->next_id;
 	c->service = s;
 	snprintf(c->name, sizeof(c->name), "%s", svc->name);
@@ -371,6 +388,7 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	if (children_reserve(&sv->kids) == 0)
 		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd, &fail);
 	hstderr_done(svc, errfd);
+	c.report = c.pid != -1 ? fail.pending : -1;
 	if (c.pid == -1) {
 		if (c.err.fd != -1)
 			(void)close(c.err.fd);
