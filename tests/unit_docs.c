@@ -38,29 +38,42 @@ slurp(const char *path)
 	return buf;
 }
 
-/* Every .c file of src/, one after the other. */
-static char *
-slurp_sources(void)
+/* Appends every .c file of dir to *all (*len bytes so far). */
+static void
+slurp_dir(const char *dir, char **all, size_t *len)
 {
-	char path[1024], *all = NULL, *one;
-	size_t len = 0, n;
+	char path[1024], *one;
 	struct dirent *de;
-	DIR *d = opendir(DOC("src"));
+	size_t n;
+	DIR *d = opendir(dir);
 
-	ck_assert_ptr_nonnull(d);
+	ck_assert_msg(d != NULL, "%s", dir);
 	while ((de = readdir(d)) != NULL) {
 		n = strlen(de->d_name);
 		if (n < 3 || strcmp(de->d_name + n - 2, ".c") != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", DOC("src"), de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		one = slurp(path);
-		all = realloc(all, len + strlen(one) + 2);
-		ck_assert_ptr_nonnull(all);
-		memcpy(all + len, one, strlen(one) + 1);
-		len += strlen(one);
+		*all = realloc(*all, *len + strlen(one) + 1);
+		ck_assert_ptr_nonnull(*all);
+		memcpy(*all + *len, one, strlen(one) + 1);
+		*len += strlen(one);
 		free(one);
 	}
 	closedir(d);
+}
+
+/* Every .c file of src/'s layers, one after the other. */
+static char *
+slurp_sources(void)
+{
+	static const char *const layers[] = { DOC("src/config"), DOC("src/run"),
+		DOC("src/host") };
+	char *all = NULL;
+	size_t len = 0, i;
+
+	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++)
+		slurp_dir(layers[i], &all, &len);
 	ck_assert_ptr_nonnull(all);
 	return all;
 }
@@ -233,7 +246,7 @@ END_TEST
 
 START_TEST(every_exit_code_is_documented_and_every_documented_code_exists)
 {
-	char *src = slurp(DOC("src/main.c")),
+	char *src = slurp(DOC("src/host/main.c")),
 	     *man = slurp(DOC("docs/superd.8"));
 	char *readme = slurp(DOC("README.md")), *sect;
 	char code[256], doc[256], mandoc[256];

@@ -17,7 +17,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "harness.h"
-#include "quota.h"
+#include "sources.h"
 
 /* ---- helpers ---- */
 

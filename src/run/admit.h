@@ -11,7 +11,7 @@
 
 #include "cidr.h"
 #include "config.h"
-#include "quota.h"
+#include "sources.h"
 
 /* Why a connection got no handler.  The names are the fixed reason codes
  * of the log ("reason=max"). */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "parse.h"
-#include "quota.h"
+#include "bucket.h"
 
 #define ERRLOG_LINE_MAX 256
 

@@ -1,31 +1,14 @@
-/* The bookkeeping behind the limits: token buckets for rates, and a table
- * of sources (service + address prefix) with their running handlers and
- * their own bucket.  Sized once at start-up. */
-#ifndef SUPERD_QUOTA_H
-#define SUPERD_QUOTA_H
+/* The table of sources (service + address prefix) with their running
+ * handlers and their own rate bucket: open addressing, sized once at
+ * start-up. */
+#ifndef SUPERD_SOURCES_H
+#define SUPERD_SOURCES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bucket.h"
 #include "cidr.h"
-#include "parse.h"
-
-struct bucket {
-	double tokens;
-	long long last_ms;
-	bool primed; /* starts full on first use */
-};
-
-/* Refills b for rate r up to now, then takes one token if there is one.
- * Returns true if it took one. */
-bool bucket_take(struct bucket *b, const struct rate *r, long long now);
-
-/* When b will next hold a whole token (now if it does). */
-long long bucket_ready_at(const struct bucket *b, const struct rate *r,
-    long long now);
-
-/* True if b would be full at now: it then carries no state worth keeping. */
-bool bucket_full(const struct bucket *b, const struct rate *r, long long now);
 
 struct source {
 	size_t service;
