@@ -40,6 +40,7 @@ static pid_t harness_dir_owner;
 static char harness_root[PATH_MAX / 4];
 static pid_t harness_root_owner;
 static char harness_bin[PATH_MAX], harness_handlers[PATH_MAX];
+static char harness_probe[PATH_MAX];
 
 static int
 harness_rm(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -78,6 +79,26 @@ harness_trusted(const char *path)
 	return stat(path, &st) == 0 &&
 	    trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)) &&
 	    trust_dirs(path, why, sizeof(why)) == 0;
+}
+
+/* Whether every directory on the way to path lets others through: the
+ * tests run handlers and the probe as nobody, which a checkout under a
+ * 0700 home (/root) would stop. */
+static bool
+harness_reachable(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	char *p;
+
+	if (realpath(path, buf) == NULL)
+		return false;
+	while ((p = strrchr(buf, '/')) != NULL && p != buf) {
+		*p = '\0';
+		if (stat(buf, &st) == -1 || (st.st_mode & S_IXOTH) == 0)
+			return false;
+	}
+	return true;
 }
 
 /* A root-owned 0755 directory made with mkdtemp where superd as root
@@ -207,7 +228,8 @@ harness_copy_handlers(const char *to)
 
 /* superd as root refuses handlers under a directory others can write, so
  * a build tree that is not root's alone (a checkout under /tmp, as CI's
- * may be) is run from copies in the trusted root: superd there finds its
+ * may be), or one that nobody cannot reach (under /root), is run from
+ * copies in the trusted root, the probe included: superd there finds its
  * handlers at SUPERD_HANDLER_REL from itself, as an installed one does.
  * Returns -1 with errno if the copies cannot be made. */
 static int
@@ -217,7 +239,11 @@ harness_locate(void)
 
 	snprintf(harness_bin, sizeof(harness_bin), "%s", SUPERD_BUILT_BIN);
 	snprintf(harness_handlers, sizeof(harness_handlers), "%s", HANDLER_DIR);
-	if (geteuid() != 0 || harness_trusted(HANDLER_DIR "/echo"))
+	snprintf(harness_probe, sizeof(harness_probe), "%s", PROBE_BIN);
+	if (geteuid() != 0 ||
+	    (harness_trusted(HANDLER_DIR "/echo") &&
+	        harness_reachable(HANDLER_DIR "/echo") &&
+	        harness_reachable(PROBE_BIN)))
 		return 0;
 	if (harness_root[0] == '\0' && harness_make_root() == -1)
 		return -1;
@@ -226,11 +252,21 @@ harness_locate(void)
 	snprintf(dir, sizeof(dir), "%s/sbin/%s", harness_root,
 	    SUPERD_HANDLER_REL);
 	/* superd tidies "sbin/../libexec/superd" the same way. */
+	snprintf(harness_probe, sizeof(harness_probe), "%s/probe",
+	    harness_root);
 	if (harness_mkdirs(dir) == -1 ||
 	    realpath(dir, harness_handlers) == NULL ||
-	    harness_copy(SUPERD_BUILT_BIN, harness_bin) == -1)
+	    harness_copy(SUPERD_BUILT_BIN, harness_bin) == -1 ||
+	    harness_copy(PROBE_BIN, harness_probe) == -1)
 		return -1;
 	return harness_copy_handlers(harness_handlers);
+}
+
+const char *
+harness_probe_bin(void)
+{
+	(void)harness_superd_bin();
+	return harness_probe;
 }
 
 const char *

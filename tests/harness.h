@@ -66,6 +66,10 @@ const char *harness_superd_bin(void);
 const char *harness_handler_dir(void);
 #define SUPERD_BIN harness_superd_bin()
 
+/* The probe handler, likewise: the build tree's, or its copy beside
+ * superd's when nobody could not reach the build tree. */
+const char *harness_probe_bin(void);
+
 struct superd {
 	pid_t pid;
 	int errfd; /* read end of superd's stderr */

@@ -152,7 +152,7 @@ START_TEST(spawn_gives_handler_exactly_fds_0_1_2)
 	int status;
 
 	spawn_setup_like_superd();
-	status = spawn_probe(argv, PROBE_BIN);
+	status = spawn_probe(argv, harness_probe_bin());
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "status %d", status);
 	ck_assert_msg(strstr(probe_report, "fds: 0 1 2\n") != NULL, "%s",
@@ -165,7 +165,7 @@ START_TEST(spawn_clears_signal_mask_and_ignored_set)
 	char a0[] = "probe", *argv[] = { a0, NULL };
 
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	ck_assert_msg(strstr(probe_report, "SigBlk:\t0000000000000000\n") !=
 	        NULL,
 	    "%s", probe_report);
@@ -182,7 +182,7 @@ START_TEST(spawn_puts_socket_on_stdin_stdout_only)
 	char sock[64];
 
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	fd0 = strstr(probe_report, "fd0: ");
 	fd1 = strstr(probe_report, "fd1: ");
 	fd2 = strstr(probe_report, "fd2: ");
@@ -202,7 +202,7 @@ START_TEST(spawn_starts_handler_in_its_own_session)
 	char a0[] = "probe", *argv[] = { a0, NULL };
 
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	ck_assert_msg(strstr(probe_report, "session_leader: yes\n") != NULL,
 	    "%s", probe_report);
 	ck_assert_msg(strstr(probe_report, "pgrp_is_pid: yes\n") != NULL, "%s",
@@ -228,7 +228,7 @@ START_TEST(spawn_gives_exactly_the_documented_environment)
 
 	setenv("SECRET_FROM_PARENT", "leak", 1);
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(strstr(probe_report, want[i]) != NULL,
 		    "missing %s in %s", want[i], probe_report);
@@ -277,7 +277,7 @@ START_TEST(spawn_drops_to_nobody_with_no_supplementary_groups)
 		return;
 	}
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true;
 	svc.uid = 65534;
 	svc.gid = 65534;
@@ -301,7 +301,7 @@ START_TEST(spawn_drops_to_exactly_the_listed_supplementary_groups)
 		return;
 	}
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true;
 	svc.uid = 65534;
 	svc.gid = 33;
@@ -327,7 +327,7 @@ START_TEST(spawn_as_root_sets_the_groups_even_for_user_root)
 	/* superd's own groups must not reach the handler. */
 	ck_assert_int_eq(setgroups(2, superd_groups), 0);
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true;
 	svc.groups = groups;
 	svc.ngroups = 1;
@@ -361,6 +361,7 @@ capture_stderr(void)
 START_TEST(spawn_exits_126_naming_the_step_when_setgroups_fails)
 {
 	char a0[] = "probe", *argv[] = { a0, NULL }, line[512];
+	char want[PATH_MAX + 64];
 	static gid_t groups[65537]; /* one more than NGROUPS_MAX */
 	struct service svc;
 	int status, errfd;
@@ -371,7 +372,7 @@ START_TEST(spawn_exits_126_naming_the_step_when_setgroups_fails)
 	}
 	spawn_setup_like_superd();
 	errfd = capture_stderr();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true;
 	svc.uid = 65534;
 	svc.gid = 65534;
@@ -387,8 +388,9 @@ START_TEST(spawn_exits_126_naming_the_step_when_setgroups_fails)
 	ck_assert_str_eq(line, "");
 	ck_assert_int_eq(last_failure.code, 126);
 	spawn_failure_text(&svc, &last_failure, line, sizeof(line));
-	ck_assert_str_eq(line,
-	    "cannot setgroups for " PROBE_BIN ": Invalid argument");
+	snprintf(want, sizeof(want), "cannot setgroups for %s: %s",
+	    harness_probe_bin(), "Invalid argument");
+	ck_assert_str_eq(line, want);
 }
 END_TEST
 
@@ -396,13 +398,14 @@ END_TEST
 START_TEST(spawn_without_root_fails_to_switch_users_with_126)
 {
 	char a0[] = "probe", *argv[] = { a0, NULL }, line[512];
+	char want[PATH_MAX + 64];
 	struct service svc;
 	int status, errfd;
 
 	drop_root_if_root();
 	spawn_setup_like_superd();
 	errfd = capture_stderr();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true; /* root, uid 0 and gid 0 */
 	status = spawn_service(&svc);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 126,
@@ -411,8 +414,9 @@ START_TEST(spawn_without_root_fails_to_switch_users_with_126)
 	read_stderr(errfd, line, sizeof(line));
 	ck_assert_str_eq(line, "");
 	spawn_failure_text(&svc, &last_failure, line, sizeof(line));
-	ck_assert_str_eq(line,
-	    "cannot setgid for " PROBE_BIN ": Operation not permitted");
+	snprintf(want, sizeof(want), "cannot setgid for %s: %s",
+	    harness_probe_bin(), "Operation not permitted");
+	ck_assert_str_eq(line, want);
 }
 END_TEST
 
@@ -424,7 +428,7 @@ START_TEST(spawn_without_root_keeps_its_own_ids_when_asked_for_them)
 
 	drop_root_if_root();
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.user_set = true;
 	svc.uid = getuid();
 	svc.gid = getgid();
@@ -450,7 +454,7 @@ START_TEST(spawn_adds_env_entries_after_the_fixed_ones)
 	const char *sup, *greet;
 
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.env = env;
 	svc.nenv = 3;
 	spawn_service(&svc);
@@ -473,7 +477,7 @@ START_TEST(spawn_lets_env_replace_path)
 	size_t n = 0;
 
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.env = env;
 	svc.nenv = 1;
 	spawn_service(&svc);
@@ -496,7 +500,7 @@ START_TEST(spawn_passes_pass_env_values_read_at_load)
 	snprintf(conf, sizeof(conf),
 	    "[probe]\nport = 7\nexec = %s\nenv = A=1\n"
 	    "pass_env = PROBE_PASSED PROBE_UNSET, PROBE_LATER\n",
-	    PROBE_BIN);
+	    harness_probe_bin());
 	unsetenv("PROBE_UNSET");
 	ck_assert_msg(config_load(harness_file("p.ini", conf), dirs, &cfg, err,
 	                  sizeof(err)) == 0,
@@ -523,13 +527,13 @@ START_TEST(spawn_runs_the_handler_in_root_by_default_and_in_workdir)
 
 	ck_assert_int_eq(chdir(BUILD_DIR), 0);
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	expect_value("cwd", "/");
 
 	snprintf(dir, sizeof(dir), "%s", harness_file("x", ""));
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.workdir = dir;
 	spawn_service(&svc);
 	expect_value("cwd", dir);
@@ -543,9 +547,9 @@ START_TEST(spawn_sets_umask_022_by_default_and_as_configured)
 
 	umask(0);
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	expect_value("Umask", "0022");
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.umask = 0027;
 	spawn_service(&svc);
 	expect_value("Umask", "0027");
@@ -559,9 +563,9 @@ START_TEST(spawn_sets_nice_only_when_asked)
 
 	ck_assert_int_eq(setpriority(PRIO_PROCESS, 0, 2), 0);
 	spawn_setup_like_superd();
-	spawn_probe(argv, PROBE_BIN);
+	spawn_probe(argv, harness_probe_bin());
 	expect_value("nice", "2");
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.nice_set = true;
 	svc.nice = 7;
 	spawn_service(&svc);
@@ -575,7 +579,7 @@ START_TEST(spawn_sets_each_configured_rlimit_soft_and_hard)
 	struct service svc;
 
 	spawn_setup_like_superd();
-	probe_service(&svc, argv, PROBE_BIN);
+	probe_service(&svc, argv, harness_probe_bin());
 	svc.rlimit[SERVICE_RLIMIT_NOFILE] = (struct service_limit){ true, 64 };
 	svc.rlimit[SERVICE_RLIMIT_NPROC] = (struct service_limit){ true, 1000 };
 	svc.rlimit[SERVICE_RLIMIT_CPU] = (struct service_limit){ true, 30 };

@@ -1,4 +1,6 @@
-/* The supervisor loop: epoll over {signal fd, listeners}.  A listener that
+/* The supervisor loop: epoll over {signal fd, listeners, stderr pipes},
+ * signals, timers and reload; what a readable listener means is in
+ * supervisor_accept.c, stopping in supervisor_stop.c.  A listener that
  * must not accept (a limit, a pause) is taken out of the epoll set rather
  * than closed, so clients wait in the kernel backlog and no
  * load ever closes a listening socket. */
@@ -28,52 +30,7 @@
 #include "spawn.h"
 #include "sweep.h"
 #include "supervisor.h"
-
-/* Accepts per listener per wakeup: enough to drain a burst, small enough
- * that one busy service does not starve the others or the signal fd. */
-#define ACCEPT_BATCH 32
-/* How long to stop accepting when out of descriptors or memory. */
-#define ACCEPT_PAUSE_MS 200
-/* fork failures back off from here, doubling up to the maximum. */
-#define FORK_BACKOFF_MIN_MS 100
-#define FORK_BACKOFF_MAX_MS 3200
-/* A second stop signal sooner than this after the first is the same
- * request delivered twice (a wrapper forwarding Ctrl-C to the process
- * group that also holds superd), not a request to hurry. */
-#define SECOND_SIGNAL_MS 1000
-/* While stopping, how often to look for processes below superd, and how
- * long to wait for them after SIGKILL. */
-#define SWEEP_POLL_MS 100
-#define SWEEP_GRACE_MS 2000
-/* How often to retry a log output that epoll cannot watch. */
-#define LOG_RETRY_MS 100
-
-struct supervisor {
-	struct generation *gen; /* config, admission, listeners: swapped
-	                         * whole by a reload */
-	const char *file;
-	const char *const *handler_dirs;
-	struct activation *act;
-	int epfd; /* the signal fd and the polled listeners */
-	int sigfd;
-	struct hstderr err; /* handlers' stderr */
-	uint64_t next_id;   /* for the next child */
-	struct children kids;
-	bool stopping;       /* SIGTERM/SIGINT seen */
-	bool killed;         /* SIGKILL sent */
-	long long stop_ms;   /* when the first stop signal came */
-	long long kill_at;   /* when stopping: the deadline */
-	long long resume_at; /* accepts paused until; 0: not */
-	long long rate_wake; /* a deferred rate has a token; 0: none */
-	bool starved;        /* in an EMFILE-like episode */
-	int fork_backoff;    /* ms; 0: fork works */
-	bool failed;         /* the loop itself broke */
-	bool log_watched;    /* the log's fd is in the epoll set */
-	bool log_unpollable; /* it cannot be: retry on a timer instead */
-	struct sweep sweep;  /* while stopping: what got SIGTERM */
-	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
-	size_t ntimed;  /* children with a max_duration deadline */
-};
+#include "supervisor_int.h"
 
 /* epoll data of the signal fd; listeners carry their index. */
 #define EVENT_SIGNALS UINT64_MAX
@@ -82,7 +39,7 @@ struct supervisor {
 #define EVENTS_PER_WAIT 64
 
 /* Adds listener i to the epoll set or takes it out, if that changes. */
-static void
+void
 supervisor_watch(struct supervisor *sv, size_t i, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
@@ -118,7 +75,7 @@ supervisor_watch_log(struct supervisor *sv)
 
 /* Polls each listener whose service may accept now, and no other.  Only
  * changes cost a syscall, so this is cheap with many idle services. */
-static void
+void
 supervisor_refresh(struct supervisor *sv, long long now)
 {
 	bool paused = sv->stopping || sv->resume_at != 0;
@@ -134,7 +91,7 @@ supervisor_refresh(struct supervisor *sv, long long now)
 
 /* The same for one service's listeners: what an accept or an exit in
  * that service can change, without walking every listener. */
-static void
+void
 supervisor_refresh_service(struct supervisor *sv, size_t s, long long now)
 {
 	bool paused = sv->stopping || sv->resume_at != 0;
@@ -212,80 +169,6 @@ supervisor_reap(struct supervisor *sv, int flags)
 		supervisor_refresh(sv, clock_ms());
 }
 
-/* why: the kv token, then the words of the text line. */
-static void
-supervisor_kill(struct supervisor *sv, const char *why, const char *words)
-{
-
-	if (sv->killed)
-		return;
-	sv->killed = true;
-	if (sv->kids.n > 0) {
-		log_event("kill", "reason=%s%.0s running=%zu",
-		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
-		children_signal(&sv->kids, SIGKILL);
-	}
-	(void)sweep_signal(&sv->sweep, getpid(), true, NULL);
-}
-
-/* The first look below superd at shutdown: what the handlers' groups
- * just got is not sent twice, so a handler that traps SIGTERM runs its
- * trap once. */
-static void
-supervisor_sweep_first(struct supervisor *sv)
-{
-	struct pidlist groups = { 0 };
-	size_t i;
-
-	for (i = 0; i < sv->kids.n; i++)
-		if (proctree_add(&groups, sv->kids.v[i].pid) == -1)
-			break;
-	proctree_sort(&groups);
-	if (sweep_signal(&sv->sweep, getpid(), false, &groups) == -1)
-		log_warn("listing the processes below superd");
-	proctree_free(&groups);
-}
-
-/* Like init: no new connections, TERM (and CONT, so a stopped handler can
- * act on it) to every handler's group, then KILL at the deadline. */
-static void
-supervisor_stop(struct supervisor *sv, int sig)
-{
-	size_t i;
-
-	if (sv->stopping) {
-		if (clock_ms() - sv->stop_ms < SECOND_SIGNAL_MS)
-			log_debug("%s within %dms of the first: the same "
-			          "request",
-			    sigabbrev_np(sig), SECOND_SIGNAL_MS);
-		else
-			supervisor_kill(sv, "second_signal",
-			    "second stop signal");
-		return;
-	}
-	sv->stopping = true;
-	sv->stop_ms = clock_ms();
-	admit_stop(&sv->gen->admit);
-	notify_send("STOPPING=1\nSTATUS=stopping: %zu handlers running",
-	    sv->kids.n);
-	supervisor_refresh(sv, clock_ms());
-	for (i = 0; i < sv->gen->nls; i++) {
-		supervisor_watch(sv, i, false);
-		if (close(sv->gen->ls[i].fd) == -1)
-			log_warn("close listener %s", sv->gen->ls[i].label);
-		sv->gen->ls[i].fd = -1;
-	}
-	log_event("stopping", "signal=%s%.0s running=%zu timeout_ms=%lu",
-	    "stopping (%.0s%s): %zu handlers running, waiting up to %lums",
-	    sigabbrev_np(sig), strsignal(sig), sv->kids.n,
-	    sv->gen->cfg.shutdown_timeout_ms);
-	children_signal(&sv->kids, SIGTERM);
-	children_signal(&sv->kids, SIGCONT);
-	/* Everything below superd, also what left its handler's group. */
-	supervisor_sweep_first(sv);
-	sv->kill_at = clock_ms() + (long long)sv->gen->cfg.shutdown_timeout_ms;
-}
-
 static void supervisor_reload(struct supervisor *sv);
 
 static void
@@ -318,275 +201,6 @@ supervisor_signals(struct supervisor *sv)
 	}
 }
 
-/* Stops all accepting for ms; clients wait in the backlogs meanwhile. */
-static void
-supervisor_pause(struct supervisor *sv, int ms)
-{
-	sv->resume_at = clock_ms() + ms;
-	supervisor_refresh(sv, clock_ms());
-}
-
-/* fork failing (RLIMIT_NPROC, memory): that client is closed, accepting
- * backs off, doubling, and the episode is logged once. */
-static void
-supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
-{
-	char quoted[LOG_VALUE_MAX];
-
-	if (sv->fork_backoff == 0) {
-		log_event("fork_failed",
-		    "service=%s reason=fork_failed error=%s",
-		    "%s: fork failed: pausing accepts, backing off "
-		    "(reason=fork_failed): %s",
-		    svc->name,
-		    log_value(quoted, sizeof(quoted), strerror(errno)));
-		sv->fork_backoff = FORK_BACKOFF_MIN_MS;
-	} else if (sv->fork_backoff < FORK_BACKOFF_MAX_MS) {
-		sv->fork_backoff *= 2;
-	}
-	supervisor_pause(sv, sv->fork_backoff);
-}
-
-/* A new child's record, before its fork. */
-static void
-supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
-    const struct sockaddr *peer, const struct admission *ad)
-{
-	const struct service *svc = &sv->gen->cfg.services[s];
-
-	memset(c, 0, sizeof(*c));
-	c->err.fd = -1;
-	c->report = -1;
-	c->id = ++sv->next_id;
-	c->service = s;
-	snprintf(c->name, sizeof(c->name), "%s", svc->name);
-	c->peer = ad->peer;
-	c->source = ad->source;
-	c->start_ms = clock_ms();
-	c->max_duration_ms = svc->max_duration_ms;
-	c->stop_timeout_ms = svc->stop_timeout_ms;
-	if (svc->max_duration_ms != 0)
-		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
-	addr_format(peer, c->from, sizeof(c->from));
-}
-
-static void
-supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
-    const struct sockaddr *peer, const struct admission *ad)
-{
-	const struct service *svc = &sv->gen->cfg.services[l->service];
-	struct spawn_failure fail;
-	struct child c;
-	unsigned long conc;
-	int errfd;
-
-	supervisor_child_init(sv, &c, l->service, peer, ad);
-	conc =
-	    admit_started(&sv->gen->admit, l->service, &c.source, c.start_ms);
-	errfd = hstderr_for(&sv->err, svc, fd, &c);
-	c.pid = -1;
-	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd, &fail);
-	hstderr_done(svc, errfd);
-	c.report = c.pid != -1 ? fail.pending : -1;
-	if (c.pid == -1) {
-		if (c.err.fd != -1)
-			(void)close(c.err.fd);
-		admit_fork_failed(&sv->gen->admit, l->service, &c.source,
-		    clock_ms());
-		log_debug("%s: dropped connection from %s", svc->name, c.from);
-		supervisor_fork_failed(sv, svc);
-		return;
-	}
-	if (sv->fork_backoff != 0) {
-		log_event("fork_ok", NULL, "fork works again");
-		sv->fork_backoff = 0;
-	}
-	children_add(&sv->kids, &c);
-	if (c.max_duration_ms != 0)
-		sv->ntimed++;
-	log_event("accept", "service=%s pid=%d peer=%s local=%s",
-	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
-	    l->label);
-	if (fail.code != 0)
-		hstderr_spawn_failed(svc, c.pid, &fail);
-	hstderr_watch(&sv->err, &c);
-}
-
-/* A connection that gets no handler: the reject_message if there is one
- * (never for an access-list denial), then the caller closes it.  Linux
- * delivers queued data before a reset, so unread client input does not
- * cost the client the message (a test checks this). */
-static void
-supervisor_refuse(const struct service *svc, int fd, enum refusal why)
-{
-	if (why == REFUSE_ACL || svc->reject_message == NULL)
-		return;
-	if (send(fd, svc->reject_message, svc->reject_len,
-	        MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
-		log_debug("%s: reject_message: %s", svc->name, strerror(errno));
-}
-
-/* Out of descriptors or memory: a listener stays readable, so retrying at
- * once would spin.  Stop accepting for a moment; clients wait in the
- * backlog.  Logged once per episode. */
-static void
-supervisor_starve(struct supervisor *sv, const struct listener *l)
-{
-	char quoted[LOG_VALUE_MAX];
-
-	if (!sv->starved)
-		log_event("accept_paused",
-		    "service=%s address=%s retry_ms=%d error=%s",
-		    "%s: accept on %s (pausing all accepts, retrying every "
-		    "%dms): %s",
-		    sv->gen->cfg.services[l->service].name, l->label,
-		    ACCEPT_PAUSE_MS,
-		    log_value(quoted, sizeof(quoted), strerror(errno)));
-	sv->starved = true;
-	supervisor_pause(sv, ACCEPT_PAUSE_MS);
-}
-
-/* Returns true if accept should simply be tried again. */
-static bool
-supervisor_accept_error(struct supervisor *sv, const struct listener *l)
-{
-	switch (errno) {
-	case EAGAIN:
-		return false;
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-	/* Linux reports pending network errors of the new socket here. */
-	case ENETDOWN:
-	case ENOPROTOOPT:
-	case EHOSTDOWN:
-	case ENONET:
-	case EHOSTUNREACH:
-	case EOPNOTSUPP:
-	case ENETUNREACH:
-		return true;
-	default:
-		supervisor_starve(sv, l);
-		return false;
-	}
-}
-
-/* Accepts one connection and gives it a handler or a refusal.  Returns
- * false when this listener has nothing more for now. */
-static bool
-supervisor_accept_one(struct supervisor *sv, const struct listener *l)
-{
-	const struct service *svc = &sv->gen->cfg.services[l->service];
-	struct sockaddr_storage peer;
-	socklen_t len = sizeof(peer);
-	struct admission ad;
-	int fd;
-
-	fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
-	if (fd == -1)
-		return supervisor_accept_error(sv, l);
-	if (sv->starved) {
-		log_event("accept_resumed", NULL,
-		    "accepting connections again");
-		sv->starved = false;
-	}
-	ad = admit_connection(&sv->gen->admit, l->service,
-	    (struct sockaddr *)&peer, clock_ms());
-	if (ad.ok)
-		supervisor_spawn(sv, l, fd, (struct sockaddr *)&peer, &ad);
-	else
-		supervisor_refuse(svc, fd, ad.why);
-	/* The handler has its own copy: with ours closed, the client sees
-	 * EOF as soon as the handler exits. */
-	if (close(fd) == -1)
-		log_warn("%s: close connection", svc->name);
-	return true;
-}
-
-static void
-supervisor_accept(struct supervisor *sv, size_t i)
-{
-	long long wake = 0;
-	bool all = admit_all_full(&sv->gen->admit);
-	int n;
-
-	for (n = 0; n < ACCEPT_BATCH; n++) {
-		/* A limit reached in this batch stops it at once. */
-		if (!sv->gen->ls[i].polled ||
-		    !admit_open(&sv->gen->admit, sv->gen->ls[i].service,
-		        clock_ms(), &wake))
-			break;
-		if (!supervisor_accept_one(sv, &sv->gen->ls[i]))
-			break;
-	}
-	if (admit_all_full(&sv->gen->admit) != all || sv->resume_at != 0)
-		supervisor_refresh(sv, clock_ms());
-	else
-		supervisor_refresh_service(sv, sv->gen->ls[i].service,
-		    clock_ms());
-}
-
-/* A listener is readable: what that means depends on its kind (inetd's
- * per-socket handler); a new kind adds its case here. */
-static void
-supervisor_ready(struct supervisor *sv, size_t i)
-{
-	switch (sv->gen->ls[i].kind) {
-	case LISTEN_STREAM:
-		supervisor_accept(sv, i);
-		break;
-	}
-}
-
-/* max_duration: TERM+CONT to the group at the deadline, KILL after the
- * service's stop_timeout. */
-static void
-supervisor_expire(struct supervisor *sv, struct child *c, long long now)
-{
-	if (c->kill_at != 0 && now >= c->kill_at) {
-		log_event("max_duration",
-		    "service=%s pid=%d action=kill stop_timeout_ms=%lu",
-		    "%s[%d]: still running %lums after max_duration: killing",
-		    c->name, (int)c->pid, c->stop_timeout_ms);
-		sweep_group_and_tree(c->pid, (const int[]){ SIGKILL }, 1);
-		c->kill_at = 0;
-		c->stop_at = 0;
-		return;
-	}
-	if (c->stop_at == 0 || now < c->stop_at || c->kill_at != 0)
-		return;
-	log_event("max_duration",
-	    "service=%s pid=%d action=stop max_duration_ms=%lu",
-	    "%s[%d]: running longer than max_duration (%lums): stopping",
-	    c->name, (int)c->pid, c->max_duration_ms);
-	if (c->service != CHILD_NO_SERVICE)
-		admit_count(&sv->gen->admit, c->service, STAT_KILLED);
-	/* Also what left the handler's group (setsid) but is still below
-	 * it. */
-	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);
-	c->kill_at = now + (long long)c->stop_timeout_ms;
-	if (c->kill_at == now)
-		c->kill_at = now + 1;
-}
-
-/* The earliest of t and every child's next deadline. */
-static long long
-supervisor_child_deadline(const struct supervisor *sv, long long t)
-{
-	const struct child *c;
-	long long at;
-	size_t i;
-
-	for (i = 0; i < sv->kids.n; i++) {
-		c = &sv->kids.v[i];
-		at = c->kill_at != 0 ? c->kill_at : c->stop_at;
-		if (at != 0 && (t == -1 || at < t))
-			t = at;
-	}
-	return t;
-}
-
 /* Milliseconds until the next deadline, or -1 for none. */
 static int
 supervisor_timeout(const struct supervisor *sv)
@@ -612,23 +226,6 @@ supervisor_timeout(const struct supervisor *sv)
 		return -1;
 	t = next - now;
 	return t < 0 ? 0 : (int)(t > 60000 ? 60000 : t);
-}
-
-/* While stopping: processes below superd that were not there at the
- * first look (forked since, or handed to superd as orphans) get the same
- * signals; one that outlasts the SIGKILL by SWEEP_GRACE_MS (stuck in the
- * kernel) is given up on. */
-static void
-supervisor_leftovers(struct supervisor *sv, long long now)
-{
-	if (sweep_signal(&sv->sweep, getpid(), sv->killed, NULL) == 0 ||
-	    !sv->killed || now < sv->kill_at + SWEEP_GRACE_MS)
-		return;
-	if (sv->kids.n == 0 && sweep_has_children()) {
-		log_warnx("processes left by handlers did not end after "
-		          "SIGKILL: stopping without them");
-		sv->abandoned = true;
-	}
 }
 
 static void
@@ -797,15 +394,6 @@ supervisor_reload(struct supervisor *sv)
 	    log_value(quoted, sizeof(quoted), sv->file),
 	    config_count_enabled(&sv->gen->cfg), sv->gen->nls, kept);
 	supervisor_status(sv);
-}
-
-/* Stopping is done when nothing is left below superd: no handler and no
- * process any handler left behind, reaped or not. */
-static bool
-supervisor_done(const struct supervisor *sv)
-{
-	return sv->stopping && sv->kids.n == 0 &&
-	    (sv->abandoned || !sweep_has_children());
 }
 
 /* The loop's own resources; -1 if one cannot be had. */

@@ -1,0 +1,237 @@
+/* A readable listener: accept in bounded batches, admit or refuse, spawn
+ * the handler; pause accepting when descriptors, memory or fork run out,
+ * so no error makes the loop spin. */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admit.h"
+#include "clock.h"
+#include "log.h"
+#include "spawn.h"
+#include "supervisor_int.h"
+
+/* Stops all accepting for ms; clients wait in the backlogs meanwhile. */
+void
+supervisor_pause(struct supervisor *sv, int ms)
+{
+	sv->resume_at = clock_ms() + ms;
+	supervisor_refresh(sv, clock_ms());
+}
+
+/* fork failing (RLIMIT_NPROC, memory): that client is closed, accepting
+ * backs off, doubling, and the episode is logged once. */
+static void
+supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
+{
+	char quoted[LOG_VALUE_MAX];
+
+	if (sv->fork_backoff == 0) {
+		log_event("fork_failed",
+		    "service=%s reason=fork_failed error=%s",
+		    "%s: fork failed: pausing accepts, backing off "
+		    "(reason=fork_failed): %s",
+		    svc->name,
+		    log_value(quoted, sizeof(quoted), strerror(errno)));
+		sv->fork_backoff = FORK_BACKOFF_MIN_MS;
+	} else if (sv->fork_backoff < FORK_BACKOFF_MAX_MS) {
+		sv->fork_backoff *= 2;
+	}
+	supervisor_pause(sv, sv->fork_backoff);
+}
+
+/* A new child's record, before its fork. */
+static void
+supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
+    const struct sockaddr *peer, const struct admission *ad)
+{
+	const struct service *svc = &sv->gen->cfg.services[s];
+
+	memset(c, 0, sizeof(*c));
+	c->err.fd = -1;
+	c->report = -1;
+	c->id = ++sv->next_id;
+	c->service = s;
+	snprintf(c->name, sizeof(c->name), "%s", svc->name);
+	c->peer = ad->peer;
+	c->source = ad->source;
+	c->start_ms = clock_ms();
+	c->max_duration_ms = svc->max_duration_ms;
+	c->stop_timeout_ms = svc->stop_timeout_ms;
+	if (svc->max_duration_ms != 0)
+		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
+	addr_format(peer, c->from, sizeof(c->from));
+}
+
+static void
+supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
+    const struct sockaddr *peer, const struct admission *ad)
+{
+	const struct service *svc = &sv->gen->cfg.services[l->service];
+	struct spawn_failure fail;
+	struct child c;
+	unsigned long conc;
+	int errfd;
+
+	supervisor_child_init(sv, &c, l->service, peer, ad);
+	conc =
+	    admit_started(&sv->gen->admit, l->service, &c.source, c.start_ms);
+	errfd = hstderr_for(&sv->err, svc, fd, &c);
+	c.pid = -1;
+	if (children_reserve(&sv->kids) == 0)
+		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd, &fail);
+	hstderr_done(svc, errfd);
+	c.report = c.pid != -1 ? fail.pending : -1;
+	if (c.pid == -1) {
+		if (c.err.fd != -1)
+			(void)close(c.err.fd);
+		admit_fork_failed(&sv->gen->admit, l->service, &c.source,
+		    clock_ms());
+		log_debug("%s: dropped connection from %s", svc->name, c.from);
+		supervisor_fork_failed(sv, svc);
+		return;
+	}
+	if (sv->fork_backoff != 0) {
+		log_event("fork_ok", NULL, "fork works again");
+		sv->fork_backoff = 0;
+	}
+	children_add(&sv->kids, &c);
+	if (c.max_duration_ms != 0)
+		sv->ntimed++;
+	log_event("accept", "service=%s pid=%d peer=%s local=%s",
+	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
+	    l->label);
+	if (fail.code != 0)
+		hstderr_spawn_failed(svc, c.pid, &fail);
+	hstderr_watch(&sv->err, &c);
+}
+
+/* A connection that gets no handler: the reject_message if there is one
+ * (never for an access-list denial), then the caller closes it.  Linux
+ * delivers queued data before a reset, so unread client input does not
+ * cost the client the message (a test checks this). */
+static void
+supervisor_refuse(const struct service *svc, int fd, enum refusal why)
+{
+	if (why == REFUSE_ACL || svc->reject_message == NULL)
+		return;
+	if (send(fd, svc->reject_message, svc->reject_len,
+	        MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+		log_debug("%s: reject_message: %s", svc->name, strerror(errno));
+}
+
+/* Out of descriptors or memory: a listener stays readable, so retrying at
+ * once would spin.  Stop accepting for a moment; clients wait in the
+ * backlog.  Logged once per episode. */
+static void
+supervisor_starve(struct supervisor *sv, const struct listener *l)
+{
+	char quoted[LOG_VALUE_MAX];
+
+	if (!sv->starved)
+		log_event("accept_paused",
+		    "service=%s address=%s retry_ms=%d error=%s",
+		    "%s: accept on %s (pausing all accepts, retrying every "
+		    "%dms): %s",
+		    sv->gen->cfg.services[l->service].name, l->label,
+		    ACCEPT_PAUSE_MS,
+		    log_value(quoted, sizeof(quoted), strerror(errno)));
+	sv->starved = true;
+	supervisor_pause(sv, ACCEPT_PAUSE_MS);
+}
+
+/* Returns true if accept should simply be tried again. */
+static bool
+supervisor_accept_error(struct supervisor *sv, const struct listener *l)
+{
+	switch (errno) {
+	case EAGAIN:
+		return false;
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	/* Linux reports pending network errors of the new socket here. */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+		return true;
+	default:
+		supervisor_starve(sv, l);
+		return false;
+	}
+}
+
+/* Accepts one connection and gives it a handler or a refusal.  Returns
+ * false when this listener has nothing more for now. */
+static bool
+supervisor_accept_one(struct supervisor *sv, const struct listener *l)
+{
+	const struct service *svc = &sv->gen->cfg.services[l->service];
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct admission ad;
+	int fd;
+
+	fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+	if (fd == -1)
+		return supervisor_accept_error(sv, l);
+	if (sv->starved) {
+		log_event("accept_resumed", NULL,
+		    "accepting connections again");
+		sv->starved = false;
+	}
+	ad = admit_connection(&sv->gen->admit, l->service,
+	    (struct sockaddr *)&peer, clock_ms());
+	if (ad.ok)
+		supervisor_spawn(sv, l, fd, (struct sockaddr *)&peer, &ad);
+	else
+		supervisor_refuse(svc, fd, ad.why);
+	/* The handler has its own copy: with ours closed, the client sees
+	 * EOF as soon as the handler exits. */
+	if (close(fd) == -1)
+		log_warn("%s: close connection", svc->name);
+	return true;
+}
+
+static void
+supervisor_accept(struct supervisor *sv, size_t i)
+{
+	long long wake = 0;
+	bool all = admit_all_full(&sv->gen->admit);
+	int n;
+
+	for (n = 0; n < ACCEPT_BATCH; n++) {
+		/* A limit reached in this batch stops it at once. */
+		if (!sv->gen->ls[i].polled ||
+		    !admit_open(&sv->gen->admit, sv->gen->ls[i].service,
+		        clock_ms(), &wake))
+			break;
+		if (!supervisor_accept_one(sv, &sv->gen->ls[i]))
+			break;
+	}
+	if (admit_all_full(&sv->gen->admit) != all || sv->resume_at != 0)
+		supervisor_refresh(sv, clock_ms());
+	else
+		supervisor_refresh_service(sv, sv->gen->ls[i].service,
+		    clock_ms());
+}
+
+/* A listener is readable: what that means depends on its kind (inetd's
+ * per-socket handler); a new kind adds its case here. */
+void
+supervisor_ready(struct supervisor *sv, size_t i)
+{
+	switch (sv->gen->ls[i].kind) {
+	case LISTEN_STREAM:
+		supervisor_accept(sv, i);
+		break;
+	}
+}

@@ -1,0 +1,79 @@
+/* The supervisor's own state, shared by its three files: supervisor.c
+ * (the loop, signals, timers, reload), supervisor_accept.c (a readable
+ * listener: accept, admit, spawn or refuse) and supervisor_stop.c
+ * (shutdown and max_duration).  Not for any other module. */
+#ifndef SUPERD_SUPERVISOR_INT_H
+#define SUPERD_SUPERVISOR_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "children.h"
+#include "generation.h"
+#include "hstderr.h"
+#include "sweep.h"
+
+/* Accepts per listener per wakeup: enough to drain a burst, small enough
+ * that one busy service does not starve the others or the signal fd. */
+#define ACCEPT_BATCH 32
+/* How long to stop accepting when out of descriptors or memory. */
+#define ACCEPT_PAUSE_MS 200
+/* fork failures back off from here, doubling up to the maximum. */
+#define FORK_BACKOFF_MIN_MS 100
+#define FORK_BACKOFF_MAX_MS 3200
+/* A second stop signal sooner than this after the first is the same
+ * request delivered twice (a wrapper forwarding Ctrl-C to the process
+ * group that also holds superd), not a request to hurry. */
+#define SECOND_SIGNAL_MS 1000
+/* While stopping, how often to look for processes below superd, and how
+ * long to wait for them after SIGKILL. */
+#define SWEEP_POLL_MS 100
+#define SWEEP_GRACE_MS 2000
+#define LOG_RETRY_MS 100
+
+struct supervisor {
+	struct generation *gen; /* config, admission, listeners: swapped
+	                         * whole by a reload */
+	const char *file;
+	const char *const *handler_dirs;
+	struct activation *act;
+	int epfd; /* the signal fd and the polled listeners */
+	int sigfd;
+	struct hstderr err; /* handlers' stderr */
+	uint64_t next_id;   /* for the next child */
+	struct children kids;
+	bool stopping;       /* SIGTERM/SIGINT seen */
+	bool killed;         /* SIGKILL sent */
+	long long stop_ms;   /* when the first stop signal came */
+	long long kill_at;   /* when stopping: the deadline */
+	long long resume_at; /* accepts paused until; 0: not */
+	long long rate_wake; /* a deferred rate has a token; 0: none */
+	bool starved;        /* in an EMFILE-like episode */
+	int fork_backoff;    /* ms; 0: fork works */
+	bool failed;         /* the loop itself broke */
+	bool log_watched;    /* the log's fd is in the epoll set */
+	bool log_unpollable; /* it cannot be: retry on a timer instead */
+	struct sweep sweep;  /* while stopping: what got SIGTERM */
+	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
+	size_t ntimed;  /* children with a max_duration deadline */
+};
+
+/* The loop's side (supervisor.c). */
+void supervisor_watch(struct supervisor *sv, size_t i, bool on);
+void supervisor_refresh(struct supervisor *sv, long long now);
+void supervisor_refresh_service(struct supervisor *sv, size_t s, long long now);
+
+/* A readable listener (supervisor_accept.c). */
+void supervisor_ready(struct supervisor *sv, size_t i);
+void supervisor_pause(struct supervisor *sv, int ms);
+
+/* Shutdown and max_duration (supervisor_stop.c). */
+void supervisor_stop(struct supervisor *sv, int sig);
+void supervisor_kill(struct supervisor *sv, const char *why, const char *words);
+void supervisor_leftovers(struct supervisor *sv, long long now);
+bool supervisor_done(const struct supervisor *sv);
+void supervisor_expire(struct supervisor *sv, struct child *c, long long now);
+long long supervisor_child_deadline(const struct supervisor *sv, long long t);
+
+#endif
