@@ -1790,6 +1790,16 @@ START_TEST(config_rejects_a_bad_rate_per_source)
 }
 END_TEST
 
+START_TEST(config_rejects_a_stderr_or_stderr_rate_it_does_not_know)
+{
+	expect_bad_value("stderr", "syslog",
+	    "\"syslog\" is not log, inherit, null or client");
+	expect_bad_value("stderr_rate", "lots",
+	    "\"lots\" is not a rate (COUNT/DURATION, e.g. 50/1s or 600/1m; 0 "
+	    "for none)");
+}
+END_TEST
+
 START_TEST(config_rejects_an_on_rate_that_is_not_defer_or_reject)
 {
 	expect_bad_value("on_rate", "maybe",
@@ -2864,6 +2874,8 @@ make_config_suite(void)
 	tcase_add_test(tc, config_rejects_a_bad_rate_per_source);
 	tcase_add_test(tc,
 	    config_rejects_an_on_rate_that_is_not_defer_or_reject);
+	tcase_add_test(tc,
+	    config_rejects_a_stderr_or_stderr_rate_it_does_not_know);
 	tcase_add_test(tc, config_rejects_a_bad_allow_or_deny_prefix);
 	tcase_add_test(tc, config_rejects_host_bits_in_allow_and_deny);
 	tcase_add_test(tc,

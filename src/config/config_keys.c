@@ -54,17 +54,41 @@ keys_duration(const char *v, unsigned long max_ms, unsigned long *out,
 	    max_ms == DURATION_MAX_MS ? "at most 24h" : "at most 1h");
 }
 
+/* v as one of words (NULL-terminated, in the order of the enum it
+ * stands for): its index, or -1 with "\"v\" is not a, b or c" in why. */
+static int
+keys_choice(const char *v, const char *const *words, char *why, size_t whylen)
+{
+	size_t i, used;
+	int n;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(v, words[i]) == 0)
+			return (int)i;
+	n = snprintf(why, whylen, "\"%s\" is not ", v);
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; words[i] != NULL && used < whylen; i++) {
+		n = snprintf(why + used, whylen - used, "%s%s",
+		    i == 0                     ? ""
+		        : words[i + 1] == NULL ? " or "
+		                               : ", ",
+		    words[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return -1;
+}
+
 static int
 keys_overload(const char *v, enum overload *out, char *why, size_t whylen)
 {
-	if (strcmp(v, "defer") == 0)
-		*out = OVERLOAD_DEFER;
-	else if (strcmp(v, "reject") == 0)
-		*out = OVERLOAD_REJECT;
-	else {
-		snprintf(why, whylen, "\"%s\" is not defer or reject", v);
+	static const char *const words[] = { [OVERLOAD_DEFER] = "defer",
+		[OVERLOAD_REJECT] = "reject",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
 		return -1;
-	}
+	*out = (enum overload)k;
 	return 0;
 }
 
@@ -259,19 +283,16 @@ set_rate_per_source(struct service *svc, const char *v, char *why,
 static int
 set_stderr(struct service *svc, const char *v, char *why, size_t whylen)
 {
-	if (strcmp(v, "log") == 0)
-		svc->stderr_to = STDERR_LOG;
-	else if (strcmp(v, "inherit") == 0)
-		svc->stderr_to = STDERR_INHERIT;
-	else if (strcmp(v, "null") == 0)
-		svc->stderr_to = STDERR_NULL;
-	else if (strcmp(v, "client") == 0)
-		svc->stderr_to = STDERR_CLIENT;
-	else {
-		snprintf(why, whylen,
-		    "\"%s\" is not log, inherit, null or client", v);
+	static const char *const words[] = { [STDERR_LOG] = "log",
+		[STDERR_INHERIT] = "inherit",
+		[STDERR_NULL] = "null",
+		[STDERR_CLIENT] = "client",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
 		return -1;
-	}
+	svc->stderr_to = (enum stderr_to)k;
 	return 0;
 }
 
@@ -1015,20 +1036,6 @@ keys_finish_service(struct service *svc, enum service_key *key, char *why,
 /* ---- [supervisor] ---- */
 
 static int
-keys_log_format(const char *v, enum log_format *out, char *why, size_t whylen)
-{
-	if (strcmp(v, "text") == 0)
-		*out = LOG_FORMAT_TEXT;
-	else if (strcmp(v, "kv") == 0)
-		*out = LOG_FORMAT_KV;
-	else {
-		snprintf(why, whylen, "\"%s\" is not text or kv", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 set_shutdown_timeout(struct config *cfg, const char *v, char *why,
     size_t whylen)
 {
@@ -1046,7 +1053,14 @@ set_max_children(struct config *cfg, const char *v, char *why, size_t whylen)
 static int
 set_log_format(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-	return keys_log_format(v, &cfg->log_format, why, whylen);
+	static const char *const words
+	    [] = { [LOG_FORMAT_TEXT] = "text", [LOG_FORMAT_KV] = "kv", NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	cfg->log_format = (enum log_format)k;
+	return 0;
 }
 
 /* One row per key, in the order the messages list them: a key without a
