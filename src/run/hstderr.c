@@ -25,6 +25,7 @@ int
 hstderr_init(struct hstderr *h, int epfd, size_t max_gone)
 {
 	h->epfd = epfd;
+	h->root = geteuid() == 0;
 	h->max_gone = max_gone > 0 ? max_gone : 1;
 	h->gone = (struct children){ 0 };
 	h->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -90,7 +91,7 @@ hstderr_for(struct hstderr *h, const struct service *svc, int conn,
 	}
 	/* A pipe is root's, mode 0600: the handler could write to its fd 2
 	 * but not open /dev/stderr, as shells do for `>/dev/stderr`. */
-	if (svc->user_set && geteuid() == 0 &&
+	if (svc->user_set && h->root && (svc->uid != 0 || svc->gid != 0) &&
 	    fchown(wr, svc->uid, svc->gid) == -1)
 		log_warn("%s: chown stderr pipe", svc->name);
 	return wr;

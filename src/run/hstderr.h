@@ -6,6 +6,7 @@
 #ifndef SUPERD_HSTDERR_H
 #define SUPERD_HSTDERR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "children.h"
@@ -18,6 +19,7 @@
 struct hstderr {
 	int epfd;             /* where pipes are watched */
 	int devnull;          /* stderr = null */
+	bool root;            /* superd is root (that never changes) */
 	struct children gone; /* exited handlers whose pipe is still open */
 	size_t max_gone;      /* past this, the oldest such pipe is closed */
 };
