@@ -14,6 +14,7 @@
 
 #include "activate.h"
 #include "addr.h"
+#include "events.h"
 #include "log.h"
 #include "parse.h"
 
@@ -116,7 +117,6 @@ activate_take(struct activation *a, char *err, size_t errlen)
 void
 activate_release(struct activation *a)
 {
-	char quoted[LOG_VALUE_MAX];
 	size_t i, kept = 0;
 
 	for (i = 0; i < a->n; i++) {
@@ -124,11 +124,7 @@ activate_release(struct activation *a)
 			a->v[kept++] = a->v[i];
 			continue;
 		}
-		log_event("socket_unmatched", "fd=%d name=%s",
-		    "LISTEN_FDS: fd %d (name \"%s\") matches no service: "
-		    "closing it",
-		    a->v[i].fd,
-		    log_value(quoted, sizeof(quoted), a->v[i].name));
+		event_socket_unmatched(a->v[i].fd, a->v[i].name);
 		if (close(a->v[i].fd) == -1)
 			log_warn("close fd %d", a->v[i].fd);
 	}

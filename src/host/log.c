@@ -253,13 +253,3 @@ log_value(char *buf, size_t len, const char *s)
 	log_quote(buf, len < LOG_VALUE_MAX ? len : LOG_VALUE_MAX, s);
 	return buf;
 }
-
-void
-log_flush(void)
-{
-	unsigned long dropped = logout_flush();
-
-	if (dropped > 0)
-		log_event("log_dropped", "count=%lu",
-		    "%lu log lines dropped (stderr was not read)", dropped);
-}

@@ -39,14 +39,11 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
  * show is passed to it as "%.0s", which prints nothing.  A string value
  * that may hold a blank, a quote or a control byte goes through log_value.
  * In kv mode the plain calls above print "event=message level=info|
- * warning|debug msg=\"...\"".
+ * warning|debug msg=\"...\"".  Only events.c calls it: each event has its
+ * function there (events.h).
  */
 void log_event(const char *event, const char *kvfmt, const char *textfmt, ...)
     __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
-
-/* Writes what waits for stderr (see logout.h) and, once all is out, logs
- * how many lines had to be dropped, if any. */
-void log_flush(void);
 
 /*
  * Writes s into buf as a kv value: in double quotes, with '"' and '\'

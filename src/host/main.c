@@ -12,6 +12,7 @@
 
 #include "activate.h"
 #include "config.h"
+#include "events.h"
 #include "generation.h"
 #include "log.h"
 #include "logout.h"
@@ -179,10 +180,7 @@ main_log_services(const struct config *cfg)
 static void
 main_config_error(const char *err)
 {
-	char quoted[LOG_VALUE_MAX];
-
-	log_event("config_error", "error=%s", "%s",
-	    log_value(quoted, sizeof(quoted), err));
+	event_config_error(err);
 }
 
 static int
@@ -190,7 +188,7 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
     struct activation *act, int sigfd)
 {
 	struct supervisor_args args = { NULL, file, dirs, act, sigfd };
-	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
+	char err[CONFIG_ERR_MAX];
 	int rc;
 
 	if (notify_init() == -1)
@@ -202,8 +200,7 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 	/* The first generation, made the way a reload makes the next. */
 	if ((args.gen = generation_make(cfg, act, NULL, err, sizeof(err))) ==
 	    NULL) {
-		log_event("listen_failed", "error=%s", "%s",
-		    log_value(quoted, sizeof(quoted), err));
+		event_listen_failed(err);
 		return EXIT_RUNTIME;
 	}
 	activate_release(act);
@@ -271,7 +268,7 @@ main_load(const char *file, const char *const *dirs, struct config *cfg)
 	        sizeof(err)) == -1) {
 		/* Asked to stop before there was anything to stop. */
 		if (sig_stop_pending()) {
-			log_event("stopped", NULL, "stopped while loading");
+			event_stopped(true);
 			return EXIT_OK;
 		}
 		main_config_error(err);
@@ -293,12 +290,9 @@ main_load(const char *file, const char *const *dirs, struct config *cfg)
 static int
 main_test(const struct config *cfg, const char *file)
 {
-	char quoted[LOG_VALUE_MAX];
-
 	config_lint(cfg, main_warn, NULL);
 	main_print(cfg);
-	log_event("config_ok", "file=%s", "%s: configuration OK",
-	    log_value(quoted, sizeof(quoted), file));
+	event_config_ok(file);
 	return EXIT_OK;
 }
 

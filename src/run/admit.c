@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "events.h"
 #include "log.h"
 
 const char *const admit_reason[REFUSALS] = {
@@ -61,56 +62,6 @@ admit_free(struct admit *a)
 	a->svc = NULL;
 }
 
-/* What a limit does to new connections: the kv token and the words. */
-static const char *
-admit_action(enum overload o)
-{
-	return o == OVERLOAD_DEFER ? "defer" : "reject";
-}
-
-static const char *
-admit_verb(enum overload o)
-{
-	return o == OVERLOAD_DEFER ? "deferring" : "refusing";
-}
-
-static void
-admit_log_full(const struct service *svc, const struct service_state *st)
-{
-	if (st->full)
-		log_event("limit",
-		    "state=full reason=max limit=max_connections service=%s "
-		    "active=%lu action=%s%.0s",
-		    "%s: full (%lu handlers): %.0s%s new connections "
-		    "(reason=max)",
-		    svc->name, st->active, admit_action(svc->on_max),
-		    admit_verb(svc->on_max));
-	else
-		log_event("limit",
-		    "state=clear reason=max limit=max_connections service=%s "
-		    "active=%lu",
-		    "%s: below max_connections (%lu handlers): accepting "
-		    "again",
-		    svc->name, st->active);
-}
-
-static void
-admit_log_all_full(const struct admit *a)
-{
-	if (a->all_full)
-		log_event("limit",
-		    "state=full reason=max limit=max_children active=%lu "
-		    "action=defer",
-		    "max_children reached (%lu handlers): deferring new "
-		    "connections on every service (reason=max)",
-		    a->total);
-	else
-		log_event("limit",
-		    "state=clear reason=max limit=max_children active=%lu",
-		    "below max_children (%lu handlers): accepting again",
-		    a->total);
-}
-
 /* Keeps state->full and a->all_full in step with the counts, logging
  * each change once. */
 static void
@@ -125,12 +76,13 @@ admit_update_full(struct admit *a, size_t s)
 	if (full != st->full) {
 		st->full = full;
 		if (!a->stopping)
-			admit_log_full(svc, st);
+			event_limit_max(svc->name, full, st->active,
+			    svc->on_max);
 	}
 	if (all != a->all_full) {
 		a->all_full = all;
 		if (!a->stopping)
-			admit_log_all_full(a);
+			event_limit_children(all, a->total);
 	}
 }
 
@@ -143,18 +95,7 @@ admit_set_rate_limited(struct admit *a, size_t s, bool limited)
 	if (limited == st->rate_limited)
 		return;
 	st->rate_limited = limited;
-	if (limited)
-		log_event("limit",
-		    "state=full reason=rate limit=rate service=%s count=%lu "
-		    "per_ms=%lu action=%s%.0s",
-		    "%s: rate limited (%lu per %lums): %.0s%s new connections "
-		    "(reason=rate)",
-		    svc->name, svc->rate.n, svc->rate.per_ms,
-		    admit_action(svc->on_rate), admit_verb(svc->on_rate));
-	else
-		log_event("limit",
-		    "state=clear reason=rate limit=rate service=%s",
-		    "%s: rate limit lifted", svc->name);
+	event_limit_rate(svc->name, limited, &svc->rate, svc->on_rate);
 }
 
 /* An episode of rate limiting ends only when the bucket has filled up
@@ -246,12 +187,7 @@ admit_per_source(struct admit *a, size_t s, const struct cidr *source)
 	if (!src->over) {
 		src->over = true;
 		cidr_format(source, buf, sizeof(buf));
-		log_event("limit",
-		    "state=full reason=per_source limit=max_per_source "
-		    "service=%s source=%s active=%lu action=reject",
-		    "%s: source %s at max_per_source (%lu handlers): refusing "
-		    "its new connections (reason=per_source)",
-		    svc->name, buf, src->active);
+		event_limit_source(svc->name, buf, true, src->active);
 	}
 	return false;
 }
@@ -318,11 +254,7 @@ admit_log_source_clear(const struct service *svc, const struct cidr *source)
 	char buf[INET6_ADDRSTRLEN + 8];
 
 	cidr_format(source, buf, sizeof(buf));
-	log_event("limit",
-	    "state=clear reason=per_source limit=max_per_source service=%s "
-	    "source=%s",
-	    "%s: source %s below max_per_source: accepting again", svc->name,
-	    buf);
+	event_limit_source(svc->name, buf, false, 0);
 }
 
 void
@@ -375,8 +307,7 @@ admit_log_stats(const struct admit *a)
 		for (k = 0; k < STATS && len < sizeof(line); k++)
 			len += (size_t)snprintf(line + len, sizeof(line) - len,
 			    " %s=%lu", admit_stat_name[k], st->stat[k]);
-		log_event("stats", "service=%s %s", "%s: stats %s",
-		    a->cfg->services[i].name, line);
+		event_stats(a->cfg->services[i].name, line);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "events.h"
 #include "hstderr.h"
 #include "log.h"
 
@@ -38,16 +39,9 @@ static void
 hstderr_line(void *arg, const char *line, unsigned flags)
 {
 	const struct child *c = arg;
-	char quoted[LOG_VALUE_MAX];
 
-	/* Text marks the cut in the line; kv with keys after it. */
-	log_event("stderr", "service=%s pid=%d peer=%s %.0sline=%s%.0s%s%s",
-	    "%s[%d]: stderr from %s: %s%s%s%.0s%.0s", c->name, (int)c->pid,
-	    c->from, flags & ERRLOG_CONT ? "[cont] " : "",
-	    log_value(quoted, sizeof(quoted), line),
-	    flags & ERRLOG_CUT ? " [cut]" : "",
-	    flags & ERRLOG_CONT ? " cont=yes" : "",
-	    flags & ERRLOG_CUT ? " cut=yes" : "");
+	event_stderr(c->name, c->pid, c->from, line, flags & ERRLOG_CONT,
+	    flags & ERRLOG_CUT);
 }
 
 static void
@@ -55,9 +49,7 @@ hstderr_suppressed(void *arg, unsigned long count)
 {
 	const struct child *c = arg;
 
-	log_event("stderr_suppressed", "service=%s pid=%d count=%lu",
-	    "%s[%d]: %lu stderr lines suppressed (stderr_rate)", c->name,
-	    (int)c->pid, count);
+	event_stderr_suppressed(c->name, c->pid, count);
 }
 
 static struct errlog_sink
@@ -169,11 +161,10 @@ void
 hstderr_spawn_failed(const struct service *svc, pid_t pid,
     const struct spawn_failure *f)
 {
-	char text[512], quoted[LOG_VALUE_MAX];
+	char text[512];
 
 	spawn_failure_text(svc, f, text, sizeof(text));
-	log_event("exec_failed", "service=%s pid=%d error=%s", "%s[%d]: %s",
-	    svc->name, (int)pid, log_value(quoted, sizeof(quoted), text));
+	event_exec_failed(svc->name, pid, text);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "listen.h"
 #include "log.h"
 
@@ -282,16 +283,11 @@ listen_log(const char *name, const struct listener *l, bool reload)
 	if (l->origin == LISTEN_KEPT ||
 	    (l->origin == LISTEN_ADOPTED && reload)) {
 		if (log_verbose())
-			log_event("listen", "service=%s address=%s origin=kept",
-			    "%s: keeping %s", name, l->label);
+			event_listen(name, l->label, EVENT_KEPT);
 	} else if (l->origin == LISTEN_ADOPTED) {
-		log_event("listen", "service=%s address=%s origin=passed",
-		    "%s: listening on %s (socket passed by the service "
-		    "manager)",
-		    name, l->label);
+		event_listen(name, l->label, EVENT_PASSED);
 	} else {
-		log_event("listen", "service=%s address=%s origin=opened",
-		    "%s: listening on %s", name, l->label);
+		event_listen(name, l->label, EVENT_OPENED);
 	}
 }
 

@@ -21,6 +21,7 @@
 #include "admit.h"
 #include "children.h"
 #include "clock.h"
+#include "events.h"
 #include "generation.h"
 #include "hstderr.h"
 #include "log.h"
@@ -28,9 +29,9 @@
 #include "notify.h"
 #include "sig.h"
 #include "spawn.h"
-#include "sweep.h"
 #include "supervisor.h"
 #include "supervisor_int.h"
+#include "sweep.h"
 
 /* epoll data of the signal fd; listeners carry their index. */
 #define EVENT_SIGNALS UINT64_MAX
@@ -146,17 +147,7 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 			admit_count(&sv->gen->admit, c->service,
 			    STAT_KILLED_SHUTDOWN);
 	}
-	if (WIFEXITED(status))
-		log_event("exit",
-		    "service=%s pid=%d status=%d duration_ms=%lld",
-		    "%s[%d]: exited %d after %lldms", name, (int)c->pid,
-		    WEXITSTATUS(status), ms);
-	else if (WIFSIGNALED(status))
-		log_event("exit",
-		    "service=%s pid=%d signal=%d%.0s duration_ms=%lld",
-		    "%s[%d]: killed by signal %d (%s) after %lldms", name,
-		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
-		    ms);
+	event_exit(name, c->pid, status, ms);
 }
 
 static void
@@ -284,7 +275,7 @@ supervisor_poll(struct supervisor *sv)
 		if (ev[i].data.u64 == EVENT_SIGNALS)
 			signals = true;
 		else if (ev[i].data.u64 == EVENT_LOG)
-			log_flush();
+			event_flush();
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
@@ -295,7 +286,7 @@ supervisor_poll(struct supervisor *sv)
 		supervisor_signals(sv);
 	supervisor_timers(sv);
 	if (sv->log_unpollable)
-		log_flush();
+		event_flush();
 	supervisor_watch_log(sv);
 }
 
@@ -336,14 +327,11 @@ supervisor_status(const struct supervisor *sv)
 static void
 supervisor_reload_failed(struct supervisor *sv, const char *err)
 {
-	char quoted[LOG_VALUE_MAX];
 
 	/* The running listeners may have left the epoll set for the attempt:
 	 * back they go. */
 	supervisor_refresh(sv, clock_ms());
-	log_event("reload_failed", "error=%s",
-	    "reload failed, keeping the running configuration: %s",
-	    log_value(quoted, sizeof(quoted), err));
+	event_reload_failed(err);
 	notify_send("READY=1\nSTATUS=reload failed: %s", err);
 }
 
@@ -368,13 +356,12 @@ supervisor_count_kept(const struct generation *g)
 static void
 supervisor_reload(struct supervisor *sv)
 {
-	char err[CONFIG_ERR_MAX], quoted[LOG_VALUE_MAX];
+	char err[CONFIG_ERR_MAX];
 	struct generation *next;
 	size_t kept;
 
 	notify_reloading();
-	log_event("reloading", "file=%s", "SIGHUP: reloading %s",
-	    log_value(quoted, sizeof(quoted), sv->file));
+	event_reloading(sv->file);
 	/* Kept sockets move to new indices: out of the epoll set first (the
 	 * next refresh puts back what should be there). */
 	supervisor_unwatch_all(sv);
@@ -389,10 +376,8 @@ supervisor_reload(struct supervisor *sv)
 	sv->gen = next;
 	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
-	log_event("reload", "file=%s services=%zu listeners=%zu kept=%zu",
-	    "reloaded %s: %zu services on %zu listeners (%zu kept)",
-	    log_value(quoted, sizeof(quoted), sv->file),
-	    config_count_enabled(&sv->gen->cfg), sv->gen->nls, kept);
+	event_reload(sv->file, config_count_enabled(&sv->gen->cfg),
+	    sv->gen->nls, kept);
 	supervisor_status(sv);
 }
 
@@ -427,9 +412,7 @@ supervisor_run(struct supervisor_args *args)
 
 	if (supervisor_setup(&sv, args) == -1)
 		return -1;
-	log_event("ready", "services=%zu listeners=%zu max_children=%lu",
-	    "ready: %zu services on %zu listeners, max_children %lu",
-	    config_count_enabled(&sv.gen->cfg), sv.gen->nls,
+	event_ready(config_count_enabled(&sv.gen->cfg), sv.gen->nls,
 	    sv.gen->cfg.max_children);
 	supervisor_status(&sv);
 	while (!sv.failed && !supervisor_done(&sv))
@@ -439,7 +422,7 @@ supervisor_run(struct supervisor_args *args)
 	/* What leftovers wrote last, then the final counters. */
 	hstderr_free(&sv.err);
 	admit_log_stats(&sv.gen->admit);
-	log_event("stopped", NULL, "stopped");
+	event_stopped(false);
 	generation_free(sv.gen);
 	children_free(&sv.kids);
 	sweep_free(&sv.sweep);

@@ -11,6 +11,7 @@
 
 #include "admit.h"
 #include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "spawn.h"
 #include "supervisor_int.h"
@@ -28,15 +29,8 @@ supervisor_pause(struct supervisor *sv, int ms)
 static void
 supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
 {
-	char quoted[LOG_VALUE_MAX];
-
 	if (sv->fork_backoff == 0) {
-		log_event("fork_failed",
-		    "service=%s reason=fork_failed error=%s",
-		    "%s: fork failed: pausing accepts, backing off "
-		    "(reason=fork_failed): %s",
-		    svc->name,
-		    log_value(quoted, sizeof(quoted), strerror(errno)));
+		event_fork_failed(svc->name, errno);
 		sv->fork_backoff = FORK_BACKOFF_MIN_MS;
 	} else if (sv->fork_backoff < FORK_BACKOFF_MAX_MS) {
 		sv->fork_backoff *= 2;
@@ -96,15 +90,13 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 		return;
 	}
 	if (sv->fork_backoff != 0) {
-		log_event("fork_ok", NULL, "fork works again");
+		event_fork_ok();
 		sv->fork_backoff = 0;
 	}
 	children_add(&sv->kids, &c);
 	if (c.max_duration_ms != 0)
 		sv->ntimed++;
-	log_event("accept", "service=%s pid=%d peer=%s local=%s",
-	    "%s[%d]: connection from %s to %s", svc->name, (int)c.pid, c.from,
-	    l->label);
+	event_accept(svc->name, c.pid, c.from, l->label);
 	if (fail.code != 0)
 		hstderr_spawn_failed(svc, c.pid, &fail);
 	hstderr_watch(&sv->err, &c);
@@ -130,16 +122,9 @@ supervisor_refuse(const struct service *svc, int fd, enum refusal why)
 static void
 supervisor_starve(struct supervisor *sv, const struct listener *l)
 {
-	char quoted[LOG_VALUE_MAX];
-
 	if (!sv->starved)
-		log_event("accept_paused",
-		    "service=%s address=%s retry_ms=%d error=%s",
-		    "%s: accept on %s (pausing all accepts, retrying every "
-		    "%dms): %s",
-		    sv->gen->cfg.services[l->service].name, l->label,
-		    ACCEPT_PAUSE_MS,
-		    log_value(quoted, sizeof(quoted), strerror(errno)));
+		event_accept_paused(sv->gen->cfg.services[l->service].name,
+		    l->label, ACCEPT_PAUSE_MS, errno);
 	sv->starved = true;
 	supervisor_pause(sv, ACCEPT_PAUSE_MS);
 }
@@ -184,8 +169,7 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 	if (fd == -1)
 		return supervisor_accept_error(sv, l);
 	if (sv->starved) {
-		log_event("accept_resumed", NULL,
-		    "accepting connections again");
+		event_accept_resumed();
 		sv->starved = false;
 	}
 	ad = admit_connection(&sv->gen->admit, l->service,

@@ -10,10 +10,11 @@
 
 #include "admit.h"
 #include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "notify.h"
-#include "sweep.h"
 #include "supervisor_int.h"
+#include "sweep.h"
 
 /* why: the kv token, then the words of the text line. */
 void
@@ -24,8 +25,7 @@ supervisor_kill(struct supervisor *sv, const char *why, const char *words)
 		return;
 	sv->killed = true;
 	if (sv->kids.n > 0) {
-		log_event("kill", "reason=%s%.0s running=%zu",
-		    "%.0s%s: killing %zu handlers", why, words, sv->kids.n);
+		event_kill(why, words, sv->kids.n);
 		children_signal(&sv->kids, SIGKILL);
 	}
 	(void)sweep_signal(&sv->sweep, getpid(), true, NULL);
@@ -78,10 +78,7 @@ supervisor_stop(struct supervisor *sv, int sig)
 			log_warn("close listener %s", sv->gen->ls[i].label);
 		sv->gen->ls[i].fd = -1;
 	}
-	log_event("stopping", "signal=%s%.0s running=%zu timeout_ms=%lu",
-	    "stopping (%.0s%s): %zu handlers running, waiting up to %lums",
-	    sigabbrev_np(sig), strsignal(sig), sv->kids.n,
-	    sv->gen->cfg.shutdown_timeout_ms);
+	event_stopping(sig, sv->kids.n, sv->gen->cfg.shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);
 	/* Everything below superd, also what left its handler's group. */
@@ -95,10 +92,7 @@ void
 supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 {
 	if (c->kill_at != 0 && now >= c->kill_at) {
-		log_event("max_duration",
-		    "service=%s pid=%d action=kill stop_timeout_ms=%lu",
-		    "%s[%d]: still running %lums after max_duration: killing",
-		    c->name, (int)c->pid, c->stop_timeout_ms);
+		event_max_duration_kill(c->name, c->pid, c->stop_timeout_ms);
 		sweep_group_and_tree(c->pid, (const int[]){ SIGKILL }, 1);
 		c->kill_at = 0;
 		c->stop_at = 0;
@@ -106,10 +100,7 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 	}
 	if (c->stop_at == 0 || now < c->stop_at || c->kill_at != 0)
 		return;
-	log_event("max_duration",
-	    "service=%s pid=%d action=stop max_duration_ms=%lu",
-	    "%s[%d]: running longer than max_duration (%lums): stopping",
-	    c->name, (int)c->pid, c->max_duration_ms);
+	event_max_duration_stop(c->name, c->pid, c->max_duration_ms);
 	if (c->service != CHILD_NO_SERVICE)
 		admit_count(&sv->gen->admit, c->service, STAT_KILLED);
 	/* Also what left the handler's group (setsid) but is still below
