@@ -153,6 +153,34 @@ addr_same_host(const struct sockaddr_storage *a,
 	}
 }
 
+int
+addr_prepare_listener(int fd, int family)
+{
+	int on = 1;
+
+	switch (family) {
+	case AF_INET6:
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	case AF_INET:
+		return 0;
+	default:
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+}
+
+bool
+addr_family_optional(int family)
+{
+	switch (family) {
+	case AF_INET6:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool
 addr_family_known(int family)
 {

@@ -52,6 +52,15 @@ bool addr_is_wildcard(const struct sockaddr_storage *ss);
 /* True for the families superd listens on. */
 bool addr_family_known(int family);
 
+/* Sets what a listening socket of family needs before bind: an IPv6
+ * socket takes IPv6 only, so "::" and "0.0.0.0" can both be bound and a
+ * peer is never an IPv4-mapped address.  0, or -1 with errno set. */
+int addr_prepare_listener(int fd, int family);
+
+/* True for a family the host may lack (IPv6 can be compiled out or
+ * disabled): a service that only defaulted to it is not stopped by that. */
+bool addr_family_optional(int family);
+
 /* True if a and b hold the same family and address, ports aside. */
 bool addr_same_host(const struct sockaddr_storage *a,
     const struct sockaddr_storage *b);

@@ -3,8 +3,6 @@
  * connections sit in TIME_WAIT, and IPV6_V6ONLY so a client's address is
  * never an IPv4-mapped one. */
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,8 +27,7 @@ listen_socket(const struct bind_addr *ba, unsigned short port)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
-	if (ss.ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+	if (addr_prepare_listener(fd, ss.ss_family) == -1)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, ba->len) == -1)
 		goto fail;
@@ -67,7 +64,7 @@ listen_describe(struct listener *l)
 static bool
 listen_skippable(const struct service *svc, const struct bind_addr *ba, int err)
 {
-	return svc->bind_default && ba->ss.ss_family == AF_INET6 &&
+	return svc->bind_default && addr_family_optional(ba->ss.ss_family) &&
 	    (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
 }
 
