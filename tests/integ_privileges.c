@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,25 @@ START_TEST(live_handlers_run_with_the_configured_uid_gid_and_groups)
 }
 END_TEST
 
+/* env (entries one a line) holds HOME, USER, LOGNAME and SHELL from
+ * user's passwd entry, as systemd's User= sets them. */
+static void
+expect_login_env(const char *env, const char *user)
+{
+	const struct passwd *pw = getpwnam(user);
+	char want[PATH_MAX + 16];
+
+	ck_assert_ptr_nonnull(pw);
+	snprintf(want, sizeof(want), "\nHOME=%s\n", pw->pw_dir);
+	ck_assert_msg(strstr(env, want) != NULL, "no %s in %s", want, env);
+	snprintf(want, sizeof(want), "\nUSER=%s\n", pw->pw_name);
+	ck_assert_msg(strstr(env, want) != NULL, "no %s in %s", want, env);
+	snprintf(want, sizeof(want), "\nLOGNAME=%s\n", pw->pw_name);
+	ck_assert_msg(strstr(env, want) != NULL, "no %s in %s", want, env);
+	snprintf(want, sizeof(want), "\nSHELL=%s\n", pw->pw_shell);
+	ck_assert_msg(strstr(env, want) != NULL, "no %s in %s", want, env);
+}
+
 START_TEST(live_handler_shows_its_rlimits_and_environment_in_proc)
 {
 	char dir[PATH_MAX], conf[2048], path[64], env[4096], limit[128];
@@ -204,6 +224,11 @@ START_TEST(live_handler_shows_its_rlimits_and_environment_in_proc)
 	ck_assert_msg(strstr(env, "\nGREETING=hello world\n") != NULL, "%s",
 	    env);
 	ck_assert_msg(strstr(env, "SUPERD_SERVICE=live\n") != NULL, "%s", env);
+	expect_login_env(env, "nobody");
+	ck_assert_msg(strstr(env,
+	                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+	                  "/usr/bin:/sbin:/bin\n") != NULL,
+	    "%s", env);
 
 	proc_value(pid, "limits", "Max open files", limit, sizeof(limit));
 	ck_assert_msg(strncmp(limit, "64", 2) == 0, "%s", limit);
@@ -232,7 +257,8 @@ START_TEST(script_handler_sees_env_pass_env_workdir_umask_nice_and_rlimits)
 	    "echo \"nice $(nice)\"\n"
 	    "echo \"limits $(ulimit -n) $(ulimit -p) $(ulimit -v) "
 	    "$(ulimit -t) $(ulimit -c)\"\n"
-	    "echo \"id $(id -u) $(id -g)\"\n");
+	    "echo \"id $(id -u) $(id -g)\"\n"
+	    "echo \"login $HOME $USER $LOGNAME\"\n");
 	setenv("PASSED", "from superd's environment", 1);
 	unsetenv("UNSET_HERE");
 	snprintf(conf, sizeof(conf),
@@ -241,6 +267,7 @@ START_TEST(script_handler_sees_env_pass_env_workdir_umask_nice_and_rlimits)
 	    "env = GREETING=hello world\n"
 	    "env = EMPTY=\n"
 	    "env = PATH=/usr/bin:/bin\n"
+	    "env = HOME=/srv/git\n"
 	    "pass_env = PASSED, UNSET_HERE\n"
 	    "workdir = %s\n"
 	    "umask = 027\n"
@@ -259,7 +286,8 @@ START_TEST(script_handler_sees_env_pass_env_workdir_umask_nice_and_rlimits)
 	    "umask 0027\n"
 	    "nice 5\n"
 	    "limits 64 500 524288 30 0\n"
-	    "id 65534 65534\n",
+	    "id 65534 65534\n"
+	    "login /srv/git nobody nobody\n",
 	    dir);
 	ck_assert_str_eq(buf, want);
 }

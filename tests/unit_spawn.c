@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,8 @@ END_TEST
 START_TEST(spawn_gives_exactly_the_documented_environment)
 {
 	static const char *const want[] = {
-		"env: PATH=" SPAWN_PATH "\n",
+		"env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		"/sbin:/bin\n",
 		"env: PROTO=TCP\n",
 		"env: TCPLOCALIP=127.0.0.1\n",
 		"env: TCPLOCALPORT=7007\n",
@@ -458,8 +460,9 @@ START_TEST(spawn_adds_env_entries_after_the_fixed_ones)
 	svc.env = env;
 	svc.nenv = 3;
 	spawn_service(&svc);
-	ck_assert_ptr_nonnull(
-	    strstr(probe_report, "env: PATH=" SPAWN_PATH "\n"));
+	ck_assert_ptr_nonnull(strstr(probe_report,
+	    "env: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+	    "/sbin:/bin\n"));
 	sup = strstr(probe_report, "env: SUPERD_SERVICE=probe\n");
 	greet = strstr(probe_report,
 	    "env: GREETING=hello world\nenv: EMPTY=\nenv: EQUALS=a=b\nend\n");
@@ -517,6 +520,94 @@ START_TEST(spawn_passes_pass_env_values_read_at_load)
 	    "%s", probe_report);
 	ck_assert_ptr_null(strstr(probe_report, "PROBE_UNSET"));
 	config_free(&cfg);
+}
+END_TEST
+
+/* Loads a one-service file running the probe with the given extra keys
+ * and spawns it; the report is in probe_report. */
+static void
+spawn_loaded(const char *keys)
+{
+	static const char *const dirs[] = { NULL };
+	char conf[1024], err[CONFIG_ERR_MAX];
+	struct config cfg;
+	int status;
+
+	snprintf(conf, sizeof(conf), "[probe]\nport = 7\nexec = %s\n%s",
+	    harness_probe_bin(), keys);
+	ck_assert_msg(config_load(harness_file("p.ini", conf), dirs, &cfg, err,
+	                  sizeof(err)) == 0,
+	    "%s", err);
+	spawn_setup_like_superd();
+	status = spawn_service(&cfg.services[0]);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d: %s", status, probe_report);
+	config_free(&cfg);
+}
+
+/* How often "env: NAME=" occurs in the report. */
+static size_t
+env_count(const char *name)
+{
+	char needle[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(needle, sizeof(needle), "env: %s=", name);
+	for (p = probe_report; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* As systemd does for User=: a handler finds its user's home, name and
+ * shell, from the passwd entry read at load.  The test's own user, so it
+ * runs as root and as anyone. */
+START_TEST(spawn_gives_a_user_service_home_user_logname_and_shell)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	char keys[256], want[PATH_MAX + 16];
+
+	ck_assert_ptr_nonnull(pw);
+	snprintf(keys, sizeof(keys), "user = %s\n", pw->pw_name);
+	spawn_loaded(keys);
+	snprintf(want, sizeof(want), "env: HOME=%s\n", pw->pw_dir);
+	ck_assert_msg(strstr(probe_report, want) != NULL, "%s", probe_report);
+	snprintf(want, sizeof(want), "env: USER=%s\n", pw->pw_name);
+	ck_assert_msg(strstr(probe_report, want) != NULL, "%s", probe_report);
+	snprintf(want, sizeof(want), "env: LOGNAME=%s\n", pw->pw_name);
+	ck_assert_msg(strstr(probe_report, want) != NULL, "%s", probe_report);
+	snprintf(want, sizeof(want), "env: SHELL=%s\n",
+	    *pw->pw_shell ? pw->pw_shell : "/bin/sh");
+	ck_assert_msg(strstr(probe_report, want) != NULL, "%s", probe_report);
+
+	/* Without user, none of them: superd's own are not passed on. */
+	setenv("HOME", "/superd-home", 1);
+	spawn_loaded("");
+	ck_assert_int_eq(env_count("HOME"), 0);
+	ck_assert_int_eq(env_count("USER"), 0);
+	ck_assert_int_eq(env_count("LOGNAME"), 0);
+	ck_assert_int_eq(env_count("SHELL"), 0);
+}
+END_TEST
+
+START_TEST(spawn_lets_env_and_pass_env_replace_the_login_variables)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	char keys[256];
+
+	ck_assert_ptr_nonnull(pw);
+	setenv("SHELL", "/bin/from-superd", 1);
+	snprintf(keys, sizeof(keys),
+	    "user = %s\nenv = HOME=/srv/git\npass_env = SHELL\n", pw->pw_name);
+	spawn_loaded(keys);
+	ck_assert_msg(strstr(probe_report, "env: HOME=/srv/git\n") != NULL,
+	    "%s", probe_report);
+	ck_assert_msg(strstr(probe_report, "env: SHELL=/bin/from-superd\n") !=
+	        NULL,
+	    "%s", probe_report);
+	ck_assert_int_eq(env_count("HOME"), 1);
+	ck_assert_int_eq(env_count("SHELL"), 1);
+	ck_assert_int_eq(env_count("USER"), 1);
 }
 END_TEST
 
@@ -691,6 +782,10 @@ make_spawn_suite(void)
 	tcase_add_test(tc, spawn_adds_env_entries_after_the_fixed_ones);
 	tcase_add_test(tc, spawn_lets_env_replace_path);
 	tcase_add_test(tc, spawn_passes_pass_env_values_read_at_load);
+	tcase_add_test(tc,
+	    spawn_gives_a_user_service_home_user_logname_and_shell);
+	tcase_add_test(tc,
+	    spawn_lets_env_and_pass_env_replace_the_login_variables);
 	tcase_add_test(tc,
 	    spawn_runs_the_handler_in_root_by_default_and_in_workdir);
 	tcase_add_test(tc, spawn_sets_umask_022_by_default_and_as_configured);

@@ -399,6 +399,40 @@ keys_oom(char *why, size_t whylen)
 	return -1;
 }
 
+static void
+keys_login_free(struct service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < SERVICE_LOGIN_VARS; i++) {
+		free(svc->login_env[i]);
+		svc->login_env[i] = NULL;
+	}
+}
+
+/* HOME, LOGNAME, SHELL and USER from pw, formatted now so that the child
+ * only points at them.  An empty home or shell means "/" and /bin/sh,
+ * as login(1) reads them. */
+static int
+keys_login_env(struct service *svc, const struct passwd *pw, char *why,
+    size_t whylen)
+{
+	const char *home = *pw->pw_dir ? pw->pw_dir : "/";
+	const char *shell = *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+	char **e = svc->login_env;
+
+	keys_login_free(svc);
+	if (asprintf(&e[LOGIN_HOME], "HOME=%s", home) == -1 ||
+	    asprintf(&e[LOGIN_LOGNAME], "LOGNAME=%s", pw->pw_name) == -1 ||
+	    asprintf(&e[LOGIN_SHELL], "SHELL=%s", shell) == -1 ||
+	    asprintf(&e[LOGIN_USER], "USER=%s", pw->pw_name) == -1) {
+		/* asprintf leaves its pointer undefined on failure. */
+		memset(e, 0, sizeof(svc->login_env));
+		return keys_oom(why, whylen);
+	}
+	return 0;
+}
+
 static int
 set_user(struct service *svc, const char *v, char *why, size_t whylen)
 {
@@ -427,7 +461,11 @@ set_user(struct service *svc, const char *v, char *why, size_t whylen)
 	if ((svc->user = strdup(pw != NULL ? pw->pw_name : v)) == NULL)
 		return keys_oom(why, whylen);
 	svc->user_set = true;
-	return 0;
+	if (pw == NULL) {
+		keys_login_free(svc);
+		return 0;
+	}
+	return keys_login_env(svc, pw, why, whylen);
 }
 
 /* A group name or gid; a gid need not be in the group database. */
@@ -926,6 +964,7 @@ keys_free_service(struct service *svc)
 	keys_free_list(svc->env, svc->nenv);
 	keys_free_list(svc->pass_env, svc->npass_env);
 	free(svc->workdir);
+	keys_login_free(svc);
 }
 
 /* The user's groups as login would give them with gid as the primary:
@@ -1024,13 +1063,35 @@ keys_finish_env(struct service *svc, enum service_key *key, char *why,
 	return 0;
 }
 
+/* env and pass_env win over the login variables: a name they set is
+ * dropped here, so the handler never gets it twice. */
+static void
+keys_finish_login(struct service *svc)
+{
+	char **e = svc->login_env;
+	size_t i, len;
+
+	for (i = 0; i < SERVICE_LOGIN_VARS; i++) {
+		if (e[i] == NULL)
+			continue;
+		len = strcspn(e[i], "=");
+		if (keys_env_has(svc->env, svc->nenv, e[i], len)) {
+			free(e[i]);
+			e[i] = NULL;
+		}
+	}
+}
+
 int
 keys_finish_service(struct service *svc, enum service_key *key, char *why,
     size_t whylen)
 {
 	if (keys_finish_ids(svc, key, why, whylen) == -1)
 		return -1;
-	return keys_finish_env(svc, key, why, whylen);
+	if (keys_finish_env(svc, key, why, whylen) == -1)
+		return -1;
+	keys_finish_login(svc);
+	return 0;
 }
 
 /* ---- [supervisor] ---- */

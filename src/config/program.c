@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 #include "program.h"
-
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#include "service.h"
 
 static const char *const shipped_handlers[] = { "echo", "upper", "time",
 	"chat" };
@@ -162,7 +161,7 @@ program_resolve(const char *word, const char *const *handler_dirs, char *why,
 		return NULL;
 	}
 	if ((path = getenv("PATH")) == NULL || *path == '\0')
-		path = DEFAULT_PATH;
+		path = SERVICE_PATH_DEFAULT;
 	if ((found = program_from_path(word, path)) == NULL)
 		snprintf(why, whylen, "\"%s\": %s in PATH", word,
 		    errno == ENOENT ? "not found" : program_reason(errno));

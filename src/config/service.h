@@ -95,6 +95,22 @@ struct service_limit {
 #define SERVICE_ENV_MAX 64
 #define UMASK_DEFAULT 022
 
+/* The PATH a handler gets unless env or pass_env sets one (systemd's), and
+ * the one superd searches when its own is unset: root's sbin included, so
+ * a daemon such as sshd is found. */
+#define SERVICE_PATH_DEFAULT                                                   \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The login variables a handler of a service with `user` gets from the
+ * user's passwd entry, as systemd's User= gives them. */
+enum service_login_var {
+	LOGIN_HOME,
+	LOGIN_LOGNAME,
+	LOGIN_SHELL,
+	LOGIN_USER,
+	SERVICE_LOGIN_VARS
+};
+
 struct service {
 	char name[SERVICE_NAME_MAX + 1];
 	int line;                /* of the [name] header */
@@ -133,7 +149,10 @@ struct service {
 	uid_t uid;
 	bool user_known; /* uid has a passwd entry (user_gid is valid) */
 	gid_t user_gid;  /* the user's primary group, from passwd */
-	gid_t gid;       /* `group`, else user_gid */
+	/* "HOME=...", "LOGNAME=...", "SHELL=...", "USER=..." from the
+	 * passwd entry; NULL where there is none or env sets the name. */
+	char *login_env[SERVICE_LOGIN_VARS];
+	gid_t gid; /* `group`, else user_gid */
 	enum groups_from groups_from;
 	gid_t *groups; /* the exact supplementary list; may be NULL */
 	size_t ngroups;

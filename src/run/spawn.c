@@ -24,9 +24,9 @@
 
 #define SPAWN_STACK (64 * 1024)
 
-/* The fixed variables (PATH and the seven connection ones), the
- * service's own, and the NULL. */
-#define ENV_FIXED 8
+/* The fixed variables (PATH, the login ones and the seven connection
+ * ones), the service's own, and the NULL. */
+#define ENV_FIXED (1 + SERVICE_LOGIN_VARS + 7)
 #define ENV_MAX (ENV_FIXED + SERVICE_ENV_MAX + 1)
 /* The fixed variables only: the service's entries are not copied. */
 #define ENV_BUF 512
@@ -125,9 +125,13 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 	spawn_addr(peer, rip, sizeof(rip), rport, sizeof(rport));
 	snprintf(conc, sizeof(conc), "%lu", concurrency);
 	e->used = e->n = 0;
-	if ((!spawn_sets_path(svc) &&
-	        spawn_setenv(e, "PATH", SPAWN_PATH) == -1) ||
-	    spawn_setenv(e, "PROTO", "TCP") == -1 ||
+	if (!spawn_sets_path(svc) && spawn_setenv(e, "PATH", SPAWN_PATH) == -1)
+		return -1;
+	for (i = 0; i < SERVICE_LOGIN_VARS; i++)
+		if (svc->login_env[i] != NULL &&
+		    spawn_putenv(e, svc->login_env[i]) == -1)
+			return -1;
+	if (spawn_setenv(e, "PROTO", "TCP") == -1 ||
 	    spawn_setenv(e, "TCPLOCALIP", ip) == -1 ||
 	    spawn_setenv(e, "TCPLOCALPORT", port) == -1 ||
 	    spawn_setenv(e, "TCPREMOTEIP", rip) == -1 ||

@@ -9,7 +9,7 @@
 #include "listen.h"
 
 /* The fixed PATH a handler gets. */
-#define SPAWN_PATH "/usr/local/bin:/usr/bin:/bin"
+#define SPAWN_PATH SERVICE_PATH_DEFAULT
 
 /* Why a child did not reach exec.  code 0: it did. */
 struct spawn_failure {
@@ -26,7 +26,8 @@ struct spawn_failure {
  * stdin and stdout, errfd on fd 2, no other fd, an empty signal mask,
  * default dispositions, its own session, and the UCSPI environment
  * (PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT) plus PATH
- * (unless svc's env replaces it), SUPERD_SERVICE, TCPCONCURRENCY
+ * (unless svc's env replaces it), the login variables of svc's user
+ * (svc->login_env: HOME, LOGNAME, SHELL, USER), SUPERD_SERVICE, TCPCONCURRENCY
  * (handlers of this service running for the same source, this one
  * included) and svc's env and pass_env entries.  Before exec the child
  * sets svc's rlimits, nice, umask and working directory ("/" by default),
