@@ -1,5 +1,6 @@
 /* echo: copy the client's bytes back until end of file.  superd runs it with
  * the socket on fds 0 and 1; it works as well on pipes and terminals. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,11 +9,17 @@
 #define PROG "echo"
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	char buf[16384];
 	ssize_t n;
 
+	(void)argv;
+	/* An argument would be ignored: refuse it rather than pretend. */
+	if (argc != 1) {
+		fputs("usage: " PROG "\n", stderr);
+		return 2;
+	}
 	while ((n = hio_read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
 		if (hio_write_all(STDOUT_FILENO, buf, (size_t)n) == -1)
 			hio_fail(PROG, "write");

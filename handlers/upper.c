@@ -1,6 +1,7 @@
 /* upper: copy the client's bytes back with ASCII a-z upper-cased, answering
  * each read at once so an interactive session works; a line "quit" ends it. */
 #include <stddef.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "hio.h"
@@ -84,7 +85,7 @@ upper_feed(struct upper_state *st, const char *in, size_t len, char *out,
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct upper_state st = { .held = 0 }; /* sessions start a line */
 	char in[BUF_SIZE], out[BUF_SIZE + QUIT_HELD_MAX];
@@ -92,6 +93,12 @@ main(void)
 	ssize_t n;
 	int quit;
 
+	(void)argv;
+	/* An argument would be ignored: refuse it rather than pretend. */
+	if (argc != 1) {
+		fputs("usage: " PROG "\n", stderr);
+		return 2;
+	}
 	while ((n = hio_read(STDIN_FILENO, in, sizeof(in))) > 0) {
 		quit = upper_feed(&st, in, (size_t)n, out, &outlen);
 		if (outlen > 0 &&

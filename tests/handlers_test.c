@@ -567,6 +567,25 @@ END_TEST
 
 static const char *const all_handlers[] = { "echo", "upper", "time" };
 
+/* echo and upper take no arguments: one they would ignore is refused. */
+START_TEST(handler_without_arguments_refuses_one_with_exit_2)
+{
+	static const char *const names[] = { "echo", "upper" };
+	struct handler h;
+	struct buf out = { 0 }, err = { 0 };
+
+	handler_start(&h, names[_i], "hello", 0);
+	handler_exchange(&h, "", 0, &out, &err);
+	assert_exited(handler_wait(&h), 2, &err);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_msg(err.len > 7 && memcmp(err.data, "usage: ", 7) == 0 &&
+	        err.data[err.len - 1] == '\n',
+	    "stderr: %.*s", (int)err.len, err.data);
+	buf_free(&out);
+	buf_free(&err);
+}
+END_TEST
+
 /*
  * With SIGPIPE ignored a write to a reader-less pipe is EPIPE; each handler
  * must turn that into one line on stderr and exit 1, not exit 0 or loop.
@@ -629,6 +648,8 @@ make_handlers_suite(void)
 	tcase_add_loop_test(errors,
 	    handler_exits_1_with_one_error_line_when_its_reader_is_gone, 0,
 	    (int)(sizeof(all_handlers) / sizeof(all_handlers[0])));
+	tcase_add_loop_test(errors,
+	    handler_without_arguments_refuses_one_with_exit_2, 0, 2);
 	suite_add_tcase(s, errors);
 	return s;
 }

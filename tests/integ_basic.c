@@ -93,6 +93,52 @@ START_TEST(shell_script_handler_sees_ucspi_environment)
 }
 END_TEST
 
+/* A command line far over the 197-byte line limit, written as exec and
+ * args lines (sshd -i's options, say): the handler gets every word, in
+ * order, quoting undone. */
+START_TEST(args_lines_give_the_handler_a_long_command_line_whole)
+{
+	static const char *const words[] = { "-i", "-o",
+		"Ciphers=chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,"
+		"aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr",
+		"-o",
+		"KexAlgorithms=sntrup761x25519-sha512@openssh.com,curve25519-"
+		"sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-"
+		"sha512",
+		"-o",
+		"MACs=hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh."
+		"com,"
+		"umac-128-etm@openssh.com",
+		"-o", "Banner none", "", "last word" };
+	char conf[4096], want[512], buf[16384];
+	const char *at = buf, *p;
+	size_t i, n = sizeof(words) / sizeof(words[0]);
+
+	snprintf(conf, sizeof(conf),
+	    "[probe]\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s -i\n"
+	    "args = -o %s\n"
+	    "args = -o %s\n"
+	    "args = -o %s\n"
+	    "args = -o 'Banner none' \"\" last\\ word\n",
+	    harness_probe_bin(), words[2], words[4], words[6]);
+	ck_assert_uint_gt(strlen(words[2]) + strlen(words[4]) +
+	        strlen(words[6]),
+	    300);
+	superd_start(&sd, conf, NULL);
+	tcp_exchange(superd_port(&sd, "probe"), "", buf, sizeof(buf));
+	snprintf(want, sizeof(want), "argc: %zu\n", n + 1);
+	ck_assert_msg(strstr(buf, want) != NULL, "no %s in %s", want, buf);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "\nargv[%zu]: %s\n", i + 1,
+		    words[i]);
+		p = strstr(at, want);
+		ck_assert_msg(p != NULL, "no %s in order in %s", want, buf);
+		at = p + 1;
+	}
+}
+END_TEST
+
 START_TEST(wildcard_listener_reports_the_local_address)
 {
 	const char *script =
@@ -367,6 +413,8 @@ make_basic_suite(void)
 	tcase_add_test(tc, upper_round_trips_and_stops_at_quit);
 	tcase_add_test(tc, time_answers_with_an_rfc3339_utc_line);
 	tcase_add_test(tc, shell_script_handler_sees_ucspi_environment);
+	tcase_add_test(tc,
+	    args_lines_give_the_handler_a_long_command_line_whole);
 	tcase_add_test(tc, wildcard_listener_reports_the_local_address);
 	tcase_add_test(tc, sixty_four_concurrent_clients_are_all_served);
 	tcase_add_test(tc, five_thousand_connections_leave_no_zombie_and_no_fd);

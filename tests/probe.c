@@ -1,7 +1,7 @@
 /* A handler for the tests: reports on stdout what a spawned process sees
  * (open fds, signal mask and dispositions, ids and groups, umask, session,
- * working directory, niceness, resource limits, environment), one
- * "key: value" line each, then exits 0. */
+ * working directory, niceness, resource limits, arguments, environment),
+ * one "key: value" line each, then exits 0. */
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -105,9 +105,10 @@ probe_world(void)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	char **e;
+	int i;
 
 	probe_fds();
 	probe_status();
@@ -117,6 +118,9 @@ main(void)
 	probe_link("fd1", 1);
 	probe_link("fd2", 2);
 	probe_world();
+	printf("argc: %d\n", argc);
+	for (i = 0; i < argc; i++)
+		printf("argv[%d]: %s\n", i, argv[i]);
 	for (e = environ; *e != NULL; e++)
 		printf("env: %s\n", *e);
 	printf("end\n");

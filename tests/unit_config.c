@@ -148,7 +148,7 @@ START_TEST(config_loads_a_valid_file)
 	        "[upper] ; a comment after the header\n" /* 9 */
 	        "port = 7008\n"
 	        "bind = 127.0.0.1, [::1]\n"
-	        "exec = upper --flag 'two words'\n"
+	        "exec = chat --room 'two words'\n"
 	        "\n"
 	        "# disabled, so its program is never looked up\n"
 	        "[off]\n" /* 15 */
@@ -184,12 +184,12 @@ START_TEST(config_loads_a_valid_file)
 	expect_bind(s, 0, "127.0.0.1:7008");
 	expect_bind(s, 1, "[::1]:7008");
 	ck_assert_int_eq(s->key_line[KEY_BIND], 11);
-	ck_assert_str_eq(s->exec, "upper --flag 'two words'");
-	ck_assert_str_eq(s->argv[0], "upper");
-	ck_assert_str_eq(s->argv[1], "--flag");
+	ck_assert_str_eq(s->exec, "chat --room 'two words'");
+	ck_assert_str_eq(s->argv[0], "chat");
+	ck_assert_str_eq(s->argv[1], "--room");
 	ck_assert_str_eq(s->argv[2], "two words");
 	ck_assert_ptr_null(s->argv[3]);
-	assert_shipped(s->path, "upper");
+	assert_shipped(s->path, "chat");
 
 	s = &cfg.services[2];
 	ck_assert_str_eq(s->name, "off");
@@ -320,7 +320,7 @@ START_TEST(config_services_inherit_bind_exec_and_enabled_from_defaults)
 
 	load_ok("[defaults]\n"
 	        "bind = 127.0.0.1\n"
-	        "exec = echo 'a b'\n"
+	        "exec = chat --room 'a b'\n"
 	        "enabled = no\n"
 	        "\n"
 	        "[inherits]\n"
@@ -343,7 +343,7 @@ START_TEST(config_services_inherit_bind_exec_and_enabled_from_defaults)
 	ck_assert(!s->bind_default);
 	ck_assert_uint_eq(s->nbinds, 1);
 	expect_bind(s, 0, "127.0.0.1:7001");
-	ck_assert_str_eq(s->exec, "echo 'a b'");
+	ck_assert_str_eq(s->exec, "chat --room 'a b'");
 	ck_assert(!s->enabled);
 	ck_assert_ptr_null(s->path);
 
@@ -360,10 +360,11 @@ START_TEST(config_services_inherit_bind_exec_and_enabled_from_defaults)
 	ck_assert_uint_eq(s->nbinds, 1);
 	expect_bind(s, 0, "127.0.0.1:7003");
 	ck_assert(s->enabled);
-	ck_assert_str_eq(s->argv[0], "echo");
-	ck_assert_str_eq(s->argv[1], "a b");
-	ck_assert_ptr_null(s->argv[2]);
-	assert_shipped(s->path, "echo");
+	ck_assert_str_eq(s->argv[0], "chat");
+	ck_assert_str_eq(s->argv[1], "--room");
+	ck_assert_str_eq(s->argv[2], "a b");
+	ck_assert_ptr_null(s->argv[3]);
+	assert_shipped(s->path, "chat");
 	config_free(&cfg);
 }
 END_TEST
@@ -402,13 +403,13 @@ START_TEST(config_accepts_crlf_line_endings_and_a_utf8_bom)
 
 	load_ok("\xEF\xBB\xBF[echo]\r\n"
 	        "port = 7\r\n"
-	        "exec = echo x\r\n"
+	        "exec = time --rfc868\r\n"
 	        "\r\n",
 	    &cfg);
 	ck_assert_str_eq(cfg.services[0].name, "echo");
 	ck_assert_uint_eq(cfg.services[0].port, 7);
-	ck_assert_str_eq(cfg.services[0].argv[1], "x");
-	assert_shipped(cfg.services[0].path, "echo");
+	ck_assert_str_eq(cfg.services[0].argv[1], "--rfc868");
+	assert_shipped(cfg.services[0].path, "time");
 	config_free(&cfg);
 }
 END_TEST
@@ -420,7 +421,7 @@ START_TEST(config_free_releases_a_loaded_config_and_zeroes_it)
 	memset(&zero, 0, sizeof(zero));
 	load_ok("[echo]\n"
 	        "port = 7\n"
-	        "exec = echo a b c\n"
+	        "exec = /bin/echo a b c\n"
 	        "[time]\n"
 	        "port = 0\n"
 	        "bind = 127.0.0.1 ::1\n"
@@ -574,6 +575,121 @@ START_TEST(config_rejects_an_exec_with_an_unterminated_quote)
 }
 END_TEST
 
+/* args: words appended to exec's, line after line, with exec's quoting,
+ * wherever exec itself is. */
+START_TEST(config_appends_args_words_to_exec_in_order_with_exec_quoting)
+{
+	static const char *const want[] = { "/bin/echo", "first", "second word",
+		"-o", "Port 22", "a b", "c \"d\"", "", "#x", "last", NULL };
+	struct config cfg;
+	const struct service *s;
+	size_t i;
+
+	load_ok("[svc]\n"
+	        "port = 7\n"
+	        "args = -o 'Port 22'\n"
+	        "exec = /bin/echo first \"second word\"\n"
+	        "args = a\\ b \"c \\\"d\\\"\" ''\n"
+	        "args = '#x'\n"
+	        "args = last\n",
+	    &cfg);
+	s = &cfg.services[0];
+	for (i = 0; want[i] != NULL; i++) {
+		ck_assert_ptr_nonnull(s->argv[i]);
+		ck_assert_str_eq(s->argv[i], want[i]);
+	}
+	ck_assert_ptr_null(s->argv[i]);
+	ck_assert_str_eq(s->exec, "/bin/echo first \"second word\"");
+	ck_assert_int_eq(s->key_line[KEY_EXEC], 4);
+	ck_assert_int_eq(s->key_line[KEY_ARGS], 7);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_appends_args_to_an_exec_inherited_from_defaults)
+{
+	struct config cfg;
+
+	load_ok("[defaults]\n"
+	        "exec = /bin/echo a\n"
+	        "[svc]\n"
+	        "port = 7\n"
+	        "args = b\n",
+	    &cfg);
+	ck_assert_str_eq(cfg.services[0].argv[1], "a");
+	ck_assert_str_eq(cfg.services[0].argv[2], "b");
+	ck_assert_ptr_null(cfg.services[0].argv[3]);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_args_in_defaults)
+{
+	expect_error("[defaults]\n"
+	             "args = -v\n"
+	             "[svc]\n"
+	             "port = 7\n"
+	             "exec = /bin/echo\n",
+	    2, "defaults", "args",
+	    "cannot be set in [defaults]; set it in each service");
+}
+END_TEST
+
+START_TEST(config_rejects_an_empty_args_or_a_bad_quote_at_its_line)
+{
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = /bin/echo\n"
+	             "args =\n",
+	    4, "svc", "args",
+	    "no words given (remove the line, or write '' for an empty "
+	    "argument)");
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = /bin/echo\n"
+	             "args = a\n"
+	             "args = 'b\n"
+	             "args = c\n",
+	    5, "svc", "args", "unterminated single quote");
+}
+END_TEST
+
+/* Arguments a shipped handler would ignore are refused, never dropped. */
+START_TEST(config_rejects_arguments_a_shipped_handler_does_not_take)
+{
+	struct config cfg;
+
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = echo hello\n",
+	    3, "svc", "exec",
+	    "the shipped handler echo takes no arguments (got \"hello\")");
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = upper\n"
+	             "args = -x y\n",
+	    4, "svc", "args",
+	    "the shipped handler upper takes no arguments (got \"-x y\")");
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = time --rfc867\n",
+	    3, "svc", "exec",
+	    "the shipped handler time takes no arguments or --rfc868 (got "
+	    "\"--rfc867\")");
+	expect_error("[svc]\n"
+	             "port = 7\n"
+	             "exec = chat --room\n",
+	    3, "svc", "exec",
+	    "the shipped handler chat takes no arguments or --room NAME (got "
+	    "\"--room\")");
+	load_ok("[a]\nport = 7\nexec = chat\nargs = --room lobby\n"
+	        "[b]\nport = 8\nexec = time --rfc868\n",
+	    &cfg);
+	ck_assert_str_eq(cfg.services[0].argv[2], "lobby");
+	config_free(&cfg);
+}
+END_TEST
+
 /* ---- keys and values ---- */
 
 START_TEST(config_rejects_an_unknown_service_key)
@@ -583,7 +699,7 @@ START_TEST(config_rejects_an_unknown_service_key)
 	             "exec = echo\n"
 	             "colour = blue\n",
 	    4, "echo", "colour",
-	    "unknown key (service keys: port, bind, exec, enabled, ");
+	    "unknown key (service keys: port, bind, exec, args, enabled, ");
 }
 END_TEST
 
@@ -956,11 +1072,13 @@ END_TEST
 
 /* ---- lines ---- */
 
-/* A line of exactly len bytes: "exec = echo " and then x's. */
+/* A line of exactly len bytes: EXEC_LINE and then x's. */
+#define EXEC_LINE "exec = /bin/echo "
+
 static void
 exec_line(char *buf, size_t len)
 {
-	size_t n = (size_t)snprintf(buf, len + 1, "exec = echo ");
+	size_t n = (size_t)snprintf(buf, len + 1, EXEC_LINE);
 
 	memset(buf + n, 'x', len - n);
 	buf[len] = '\0';
@@ -974,7 +1092,8 @@ START_TEST(config_accepts_a_line_of_197_bytes)
 	exec_line(line, 197);
 	snprintf(text, sizeof(text), "[echo]\nport = 7\n%s\n", line);
 	load_ok(text, &cfg);
-	ck_assert_uint_eq(strlen(cfg.services[0].argv[1]), 197 - 12);
+	ck_assert_uint_eq(strlen(cfg.services[0].argv[1]),
+	    197 - strlen(EXEC_LINE));
 	config_free(&cfg);
 }
 END_TEST
@@ -1065,7 +1184,7 @@ START_TEST(config_accepts_a_colon_in_place_of_equals)
 
 	load_ok("[echo]\n"
 	        "port: 7\n"
-	        "exec : echo a=b\n",
+	        "exec : /bin/echo a=b\n",
 	    &cfg);
 	ck_assert_uint_eq(cfg.services[0].port, 7);
 	ck_assert_str_eq(cfg.services[0].argv[1], "a=b");
@@ -1079,7 +1198,7 @@ START_TEST(config_passes_an_escaped_semicolon_through_exec)
 
 	load_ok("[echo]\n"
 	        "port = 7\n"
-	        "exec = echo a\\ \\;b c;d ; a comment\n",
+	        "exec = /bin/echo a\\ \\;b c;d ; a comment\n",
 	    &cfg);
 	ck_assert_str_eq(cfg.services[0].argv[1], "a ;b");
 	ck_assert_str_eq(cfg.services[0].argv[2], "c;d");
@@ -2776,6 +2895,15 @@ make_config_suite(void)
 	    config_reports_an_inherited_exec_at_the_defaults_line);
 	tcase_add_test(tc, config_rejects_an_empty_exec);
 	tcase_add_test(tc, config_rejects_an_exec_with_an_unterminated_quote);
+	tcase_add_test(tc,
+	    config_appends_args_words_to_exec_in_order_with_exec_quoting);
+	tcase_add_test(tc,
+	    config_appends_args_to_an_exec_inherited_from_defaults);
+	tcase_add_test(tc, config_rejects_args_in_defaults);
+	tcase_add_test(tc,
+	    config_rejects_an_empty_args_or_a_bad_quote_at_its_line);
+	tcase_add_test(tc,
+	    config_rejects_arguments_a_shipped_handler_does_not_take);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");

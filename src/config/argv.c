@@ -97,3 +97,45 @@ argv_split(const char *s, char ***argvp, char *err, size_t errlen)
 	*argvp = sp.argv;
 	return 0;
 }
+
+/* Bytes of the words of argv, their NULs included, and their number. */
+static size_t
+argv_text_size(char *const *argv, size_t *count)
+{
+	size_t n = 0, i;
+
+	for (i = 0; argv[i] != NULL; i++)
+		n += strlen(argv[i]) + 1;
+	*count = i;
+	return n;
+}
+
+int
+argv_append(char ***argvp, const char *s, char *err, size_t errlen)
+{
+	char **more, **joined, *out;
+	size_t nold, nmore, text, i;
+
+	if (argv_split(s, &more, err, errlen) == -1)
+		return -1;
+	text = argv_text_size(*argvp, &nold) + argv_text_size(more, &nmore);
+	joined = malloc((nold + nmore + 1) * sizeof(char *) + text);
+	if (joined == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(more);
+		return -1;
+	}
+	out = (char *)(joined + nold + nmore + 1);
+	for (i = 0; i < nold + nmore; i++) {
+		const char *w = i < nold ? (*argvp)[i] : more[i - nold];
+		size_t len = strlen(w) + 1;
+
+		joined[i] = memcpy(out, w, len);
+		out += len;
+	}
+	joined[i] = NULL;
+	free(more);
+	free(*argvp);
+	*argvp = joined;
+	return 0;
+}

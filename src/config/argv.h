@@ -13,4 +13,10 @@
  * trailing backslash, no words; or errno ENOMEM. */
 int argv_split(const char *s, char ***argvp, char *err, size_t errlen);
 
+/* Splits s as argv_split does and appends its words to *argvp, a vector
+ * from argv_split or argv_append, which is replaced by a new one in one
+ * allocation (the old one is freed).  Returns 0, or -1 with the reason in
+ * err (argv_split's, or errno ENOMEM) and *argvp unchanged. */
+int argv_append(char ***argvp, const char *s, char *err, size_t errlen);
+
 #endif

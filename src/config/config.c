@@ -594,6 +594,12 @@ config_check_service(struct load *ld, size_t idx)
 		config_fail(ld, svc->key_line[KEY_EXEC], "exec", "%s", why);
 		return;
 	}
+	if (program_check_args(svc->argv, why, sizeof(why)) == -1) {
+		key = svc->nargs > 0 ? KEY_ARGS : KEY_EXEC;
+		config_fail(ld, svc->key_line[key], keys_service_name(key),
+		    "%s", why);
+		return;
+	}
 	if (svc->port != 0)
 		config_check_clash(ld, idx);
 }

@@ -102,6 +102,40 @@ keys_rate(const char *v, struct rate *out, char *why, size_t whylen)
 	    "count 1-1000000 per 1ms-1h");
 }
 
+static int
+keys_oom(char *why, size_t whylen)
+{
+	snprintf(why, whylen, "%s", strerror(errno));
+	return -1;
+}
+
+/* Appends s to *list, which then owns it; frees s on failure. */
+static int
+keys_adopt(char ***list, size_t *n, char *s, char *why, size_t whylen)
+{
+	char **grown;
+
+	grown = realloc(*list, (*n + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(s);
+		return keys_oom(why, whylen);
+	}
+	*list = grown;
+	(*list)[(*n)++] = s;
+	return 0;
+}
+
+/* Appends a copy of s to *list. */
+static int
+keys_push(char ***list, size_t *n, const char *s, char *why, size_t whylen)
+{
+	char *copy;
+
+	if ((copy = strdup(s)) == NULL)
+		return keys_oom(why, whylen);
+	return keys_adopt(list, n, copy, why, whylen);
+}
+
 /* ---- setters ---- */
 
 static int
@@ -192,6 +226,25 @@ set_exec(struct service *svc, const char *v, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Checked now, so a bad quote is reported on its own line; the words are
+ * appended to exec's by keys_finish_service, whichever line comes first. */
+static int
+set_args(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	char **words;
+
+	if (v[strspn(v, " \t")] == '\0') {
+		snprintf(why, whylen,
+		    "no words given (remove the line, or write '' for an "
+		    "empty argument)");
+		return -1;
+	}
+	if (argv_split(v, &words, why, whylen) == -1)
+		return -1;
+	free(words);
+	return keys_push(&svc->args, &svc->nargs, v, why, whylen);
 }
 
 static int
@@ -392,13 +445,6 @@ keys_not_found(int err)
 	    err == EPERM;
 }
 
-static int
-keys_oom(char *why, size_t whylen)
-{
-	snprintf(why, whylen, "%s", strerror(errno));
-	return -1;
-}
-
 static void
 keys_login_free(struct service *svc)
 {
@@ -408,6 +454,17 @@ keys_login_free(struct service *svc)
 		free(svc->login_env[i]);
 		svc->login_env[i] = NULL;
 	}
+}
+
+/* "NAME=value" into *slot, or NULL there and -1. */
+static int
+keys_login_one(char **slot, const char *name, const char *value)
+{
+	if (asprintf(slot, "%s=%s", name, value) == -1) {
+		*slot = NULL; /* asprintf leaves it undefined */
+		return -1;
+	}
+	return 0;
 }
 
 /* HOME, LOGNAME, SHELL and USER from pw, formatted now so that the child
@@ -422,13 +479,13 @@ keys_login_env(struct service *svc, const struct passwd *pw, char *why,
 	char **e = svc->login_env;
 
 	keys_login_free(svc);
-	if (asprintf(&e[LOGIN_HOME], "HOME=%s", home) == -1 ||
-	    asprintf(&e[LOGIN_LOGNAME], "LOGNAME=%s", pw->pw_name) == -1 ||
-	    asprintf(&e[LOGIN_SHELL], "SHELL=%s", shell) == -1 ||
-	    asprintf(&e[LOGIN_USER], "USER=%s", pw->pw_name) == -1) {
-		/* asprintf leaves its pointer undefined on failure. */
-		memset(e, 0, sizeof(svc->login_env));
-		return keys_oom(why, whylen);
+	if (keys_login_one(&e[LOGIN_HOME], "HOME", home) == -1 ||
+	    keys_login_one(&e[LOGIN_LOGNAME], "LOGNAME", pw->pw_name) == -1 ||
+	    keys_login_one(&e[LOGIN_SHELL], "SHELL", shell) == -1 ||
+	    keys_login_one(&e[LOGIN_USER], "USER", pw->pw_name) == -1) {
+		keys_oom(why, whylen);
+		keys_login_free(svc);
+		return -1;
 	}
 	return 0;
 }
@@ -599,33 +656,6 @@ keys_env_has(char *const *list, size_t n, const char *name, size_t len)
 		    (list[i][len] == '=' || list[i][len] == '\0'))
 			return true;
 	return false;
-}
-
-/* Appends s to *list, which then owns it; frees s on failure. */
-static int
-keys_adopt(char ***list, size_t *n, char *s, char *why, size_t whylen)
-{
-	char **grown;
-
-	grown = realloc(*list, (*n + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		free(s);
-		return keys_oom(why, whylen);
-	}
-	*list = grown;
-	(*list)[(*n)++] = s;
-	return 0;
-}
-
-/* Appends a copy of s to *list. */
-static int
-keys_push(char ***list, size_t *n, const char *s, char *why, size_t whylen)
-{
-	char *copy;
-
-	if ((copy = strdup(s)) == NULL)
-		return keys_oom(why, whylen);
-	return keys_adopt(list, n, copy, why, whylen);
 }
 
 static int
@@ -862,6 +892,9 @@ static const struct service_key_info service_keys[] = {
 	{ "port", KEY_PORT, false, true, set_port },
 	{ "bind", KEY_BIND, false, false, set_bind },
 	{ "exec", KEY_EXEC, false, false, set_exec },
+	/* Not in [defaults]: its words would follow every service's own
+	 * exec, a program they were not written for. */
+	{ "args", KEY_ARGS, true, true, set_args },
 	{ "enabled", KEY_ENABLED, false, false, set_enabled },
 	{ "max_connections", KEY_MAX_CONNECTIONS, false, false,
 	    set_max_connections },
@@ -955,6 +988,7 @@ keys_free_service(struct service *svc)
 	free(svc->binds);
 	free(svc->argv);
 	free(svc->exec);
+	keys_free_list(svc->args, svc->nargs);
 	free(svc->path);
 	free(svc->reject_message);
 	free(svc->allow);
@@ -1082,10 +1116,26 @@ keys_finish_login(struct service *svc)
 	}
 }
 
+/* args' words follow exec's, in the order of the lines. */
+static int
+keys_finish_args(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	size_t i;
+
+	*key = KEY_ARGS;
+	for (i = 0; i < svc->nargs; i++)
+		if (argv_append(&svc->argv, svc->args[i], why, whylen) == -1)
+			return -1;
+	return 0;
+}
+
 int
 keys_finish_service(struct service *svc, enum service_key *key, char *why,
     size_t whylen)
 {
+	if (keys_finish_args(svc, key, why, whylen) == -1)
+		return -1;
 	if (keys_finish_ids(svc, key, why, whylen) == -1)
 		return -1;
 	if (keys_finish_env(svc, key, why, whylen) == -1)

@@ -14,19 +14,85 @@
 #include "program.h"
 #include "service.h"
 
-static const char *const shipped_handlers[] = { "echo", "upper", "time",
-	"chat" };
+/* The handlers shipped with superd, and the argument lists each accepts,
+ * so that arguments a handler would not take are refused at load instead
+ * of being dropped or failing at every connection.  A form is a list of
+ * words, "*" standing for any one word; "" is no arguments. */
+static const struct shipped {
+	const char *name;
+	const char *takes; /* the forms, for messages */
+	const char *forms[2];
+} shipped_handlers[] = {
+	{ "echo", "no arguments", { "" } },
+	{ "upper", "no arguments", { "" } },
+	{ "time", "no arguments or --rfc868", { "", "--rfc868" } },
+	{ "chat", "no arguments or --room NAME", { "", "--room *" } },
+};
+
+#define SHIPPED_N (sizeof(shipped_handlers) / sizeof(shipped_handlers[0]))
+
+static const struct shipped *
+program_shipped(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SHIPPED_N; i++)
+		if (strcmp(name, shipped_handlers[i].name) == 0)
+			return &shipped_handlers[i];
+	return NULL;
+}
 
 bool
 program_is_shipped(const char *name)
 {
-	size_t i;
+	return program_shipped(name) != NULL;
+}
 
-	for (i = 0; i < sizeof(shipped_handlers) / sizeof(shipped_handlers[0]);
-	     i++)
-		if (strcmp(name, shipped_handlers[i]) == 0)
-			return true;
-	return false;
+/* Whether args (NULL-terminated) are the blank-separated words of form. */
+static bool
+program_form_matches(const char *form, char *const *args)
+{
+	const char *p = form;
+	size_t len;
+
+	for (; *args != NULL; args++) {
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (len == 0)
+			return false;
+		if (!(len == 1 && *p == '*') &&
+		    (strlen(*args) != len || strncmp(*args, p, len) != 0))
+			return false;
+		p += len;
+	}
+	return p[strspn(p, " ")] == '\0';
+}
+
+int
+program_check_args(char *const *argv, char *why, size_t whylen)
+{
+	const struct shipped *sh = program_shipped(argv[0]);
+	size_t i, used;
+	int n;
+
+	if (sh == NULL)
+		return 0;
+	for (i = 0; i < sizeof(sh->forms) / sizeof(sh->forms[0]); i++)
+		if (sh->forms[i] != NULL &&
+		    program_form_matches(sh->forms[i], argv + 1))
+			return 0;
+	n = snprintf(why, whylen, "the shipped handler %s takes %s (got \"",
+	    sh->name, sh->takes);
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 1; argv[i] != NULL && used < whylen; i++) {
+		n = snprintf(why + used, whylen - used, "%s%s",
+		    i > 1 ? " " : "", argv[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (used < whylen)
+		snprintf(why + used, whylen - used, "\")");
+	errno = EINVAL;
+	return -1;
 }
 
 /* 0 if path is an executable regular file, else -1 with errno set

@@ -11,6 +11,14 @@
 bool program_is_shipped(const char *name);
 
 /*
+ * If argv[0] names a shipped handler, checks that the rest of argv is
+ * an argument list it accepts (echo and upper take none, time takes
+ * --rfc868, chat --room NAME).  Returns 0, or -1 with what it takes and
+ * what it got in why.  Other programs' arguments are theirs to judge.
+ */
+int program_check_args(char *const *argv, char *why, size_t whylen);
+
+/*
  * Resolves word (exec's first word) to an absolute path of an executable
  * regular file:
  *   - a word with a '/' is that path (relative to the current directory);

@@ -23,6 +23,7 @@ enum service_key {
 	KEY_PORT,
 	KEY_BIND,
 	KEY_EXEC,
+	KEY_ARGS,
 	KEY_ENABLED,
 	KEY_MAX_CONNECTIONS,
 	KEY_ON_MAX,
@@ -118,10 +119,14 @@ struct service {
 	struct bind_addr *binds; /* never empty after config_load */
 	size_t nbinds;
 	bool bind_default; /* no `bind`: 0.0.0.0 and :: */
-	char **argv;       /* exec words, argv[0] is the name */
+	char **argv;       /* exec words, then args words; argv[0] is
+	                    * the name */
 	char *exec;        /* exec as written */
-	char *path;        /* program resolved at load; NULL if
-	                    * the service is disabled */
+	char **args;       /* args lines as written, in order; their
+	                    * words join argv when the service is done */
+	size_t nargs;
+	char *path; /* program resolved at load; NULL if
+	             * the service is disabled */
 	bool enabled;
 
 	unsigned long max_connections; /* concurrent handlers */
