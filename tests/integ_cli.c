@@ -147,12 +147,37 @@ END_TEST
 
 START_TEST(help_and_version_exit_0_on_stdout)
 {
-	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-h", NULL),
-	    0);
-	ck_assert_ptr_nonnull(strstr(out, "usage: superd"));
-	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-V", NULL),
-	    0);
-	ck_assert(strncmp(out, "superd ", 7) == 0);
+	static const char *const help[] = { "-h", "--help" };
+	static const char *const version[] = { "-V", "--version" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		assert_exit(superd_run(out, sizeof(out), err, sizeof(err),
+		                help[i], NULL),
+		    0);
+		ck_assert_msg(strncmp(out, "usage: superd", 13) == 0, "%s: %s",
+		    help[i], out);
+		ck_assert_ptr_nonnull(strstr(out, "-h, --help"));
+		ck_assert_str_eq(err, "");
+		assert_exit(superd_run(out, sizeof(out), err, sizeof(err),
+		                version[i], NULL),
+		    0);
+		ck_assert_msg(strcmp(out, "superd " SUPERD_VERSION "\n") == 0,
+		    "%s: %s", version[i], out);
+		ck_assert_str_eq(err, "");
+	}
+}
+END_TEST
+
+START_TEST(an_unknown_long_option_is_named_whole)
+{
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "--config",
+	                "x.ini", NULL),
+	    2);
+	ck_assert_msg(strncmp(err, "superd: unknown option --config\n", 32) ==
+	        0,
+	    "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "usage: superd"));
 }
 END_TEST
 
@@ -268,6 +293,7 @@ make_cli_suite(void)
 	tcase_add_test(tc, missing_config_file_exits_1_naming_it);
 	tcase_add_test(tc, usage_errors_exit_2);
 	tcase_add_test(tc, help_and_version_exit_0_on_stdout);
+	tcase_add_test(tc, an_unknown_long_option_is_named_whole);
 	tcase_add_test(tc, installed_superd_finds_its_installed_handlers);
 	suite_add_tcase(s, tc);
 

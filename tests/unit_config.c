@@ -717,6 +717,67 @@ START_TEST(config_rejects_an_unknown_supervisor_key)
 }
 END_TEST
 
+START_TEST(config_suggests_the_key_a_misspelt_one_is_near)
+{
+	expect_error("[echo]\nport = 7\nexec = echo\nprot = 8\n", 4, "echo",
+	    "prot", "unknown key; did you mean port?");
+	expect_error("[echo]\nport = 7\nexec = echo\nusr = nobody\n", 4,
+	    "echo", "usr", "unknown key; did you mean user?");
+	expect_error("[defaults]\nExec = echo\n[echo]\nport = 7\n", 2,
+	    "defaults", "Exec", "unknown key; did you mean exec?");
+	expect_error("[supervisor]\nshutdown_timout = 1s\n"
+	             "[echo]\nport = 7\nexec = echo\n",
+	    2, "supervisor", "shutdown_timout",
+	    "unknown key; did you mean shutdown_timeout?");
+	/* Across the tables, saying which one. */
+	expect_error("[echo]\nport = 7\nexec = echo\nmax_chidren = 4\n", 4,
+	    "echo", "max_chidren",
+	    "unknown key; did you mean max_children (a [supervisor] key)?");
+	expect_error("[supervisor]\nmax_conections = 4\n"
+	             "[echo]\nport = 7\nexec = echo\n",
+	    2, "supervisor", "max_conections",
+	    "unknown key; did you mean max_connections (a service key)?");
+	expect_error("[echo]\nport = 7\nexec = echo\nmax_children = 4\n", 4,
+	    "echo", "max_children",
+	    "a [supervisor] key, not a service key (move it to [supervisor])");
+	expect_error("[supervisor]\nport = 4\n[echo]\nport = 7\nexec = echo\n",
+	    2, "supervisor", "port",
+	    "a service key, not a [supervisor] key (move it to a service or "
+	    "[defaults])");
+	/* Nothing near: the list, no guess. */
+	expect_error("[echo]\nport = 7\nexec = echo\nab = 1\n", 4, "echo",
+	    "ab", "unknown key (service keys: port, bind, ");
+	expect_error("[echo]\nport = 7\nexec = echo\nxyz = 1\n", 4, "echo",
+	    "xyz", "unknown key (service keys: port, bind, ");
+}
+END_TEST
+
+START_TEST(config_calls_a_section_near_a_reserved_name_unknown)
+{
+	struct config cfg;
+
+	/* [default] holding defaults: no port, so it cannot be a service. */
+	expect_error("[default]\n"
+	             "user = nobody\n"
+	             "[echo]\n"
+	             "port = 7\n"
+	             "exec = echo\n",
+	    1, NULL, NULL,
+	    "unknown section [default]; did you mean [defaults]?");
+	expect_error("[echo]\n"
+	             "port = 7\n"
+	             "exec = echo\n"
+	             "[Supervisor]\n"
+	             "shutdown_timeout = 1s\n",
+	    4, NULL, NULL,
+	    "unknown section [Supervisor]; did you mean [supervisor]?");
+	/* A service may still be called so, if it is one. */
+	load_ok("[default]\nport = 7\nexec = echo\n", &cfg);
+	ck_assert_str_eq(cfg.services[0].name, "default");
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(config_rejects_a_duplicate_key)
 {
 	expect_error("[echo]\n"
@@ -2016,7 +2077,8 @@ START_TEST(config_rejects_max_children_in_a_service)
 	             "port = 7\n"
 	             "exec = echo\n"
 	             "max_children = 5\n",
-	    4, "svc", "max_children", "unknown key (service keys: ");
+	    4, "svc", "max_children",
+	    "a [supervisor] key, not a service key (move it to [supervisor])");
 }
 END_TEST
 
@@ -2909,6 +2971,8 @@ make_config_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, config_rejects_an_unknown_service_key);
 	tcase_add_test(tc, config_rejects_an_unknown_supervisor_key);
+	tcase_add_test(tc, config_suggests_the_key_a_misspelt_one_is_near);
+	tcase_add_test(tc, config_calls_a_section_near_a_reserved_name_unknown);
 	tcase_add_test(tc, config_rejects_a_duplicate_key);
 	tcase_add_test(tc,
 	    config_rejects_a_duplicate_key_even_when_both_are_equal);

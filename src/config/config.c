@@ -184,16 +184,84 @@ config_default_key(struct load *ld, const struct service_key_info *k,
 	return 0;
 }
 
+/* The reserved section a misspelt header meant ("default" for
+ * "defaults"), or NULL. */
+static const char *
+config_reserved_near(const char *name)
+{
+	static const char *const reserved[] = { "defaults", "supervisor" };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (strcmp(name, reserved[i]) != 0 &&
+		    keys_near(name, reserved[i]) != KEYS_FAR)
+			return reserved[i];
+	return NULL;
+}
+
+/* A section taken for a service that does not work as one: if its name
+ * is near a reserved one, that is the likelier mistake, reported at its
+ * header.  Returns -1 if it reported that. */
+static int
+config_fail_reserved(struct load *ld, const char *name, int line)
+{
+	const char *meant = config_reserved_near(name);
+	char copy[SERVICE_NAME_MAX + 1];
+
+	if (meant == NULL)
+		return 0;
+	/* name may be ld->section, which the message must not repeat. */
+	snprintf(copy, sizeof(copy), "%s", name);
+	ld->section[0] = '\0';
+	config_fail(ld, line, NULL,
+	    "unknown section [%s]; did you mean [%s]?", copy, meant);
+	return -1;
+}
+
+/* An unknown key: the key it is near (or the other section's key it
+ * is), else the list of the section's keys. */
+static void
+config_unknown_key(struct load *ld, const char *name, bool in_supervisor)
+{
+	char names[KEYS_NAMES_MAX];
+	bool sup = false;
+	const char *near = keys_suggest(name, &sup);
+	const char *where = sup == in_supervisor ? ""
+	    : sup                                ? " (a [supervisor] key)"
+	                                         : " (a service key)";
+
+	if (near != NULL && strcmp(near, name) == 0) {
+		config_fail(ld, ld->lineno, name, "%s",
+		    sup ? "a [supervisor] key, not a service key (move it "
+		          "to [supervisor])"
+		        : "a service key, not a [supervisor] key (move it "
+		          "to a service or [defaults])");
+		return;
+	}
+	if (near != NULL) {
+		config_fail(ld, ld->lineno, name,
+		    "unknown key; did you mean %s%s?", near, where);
+		return;
+	}
+	if (in_supervisor)
+		keys_supervisor_names(names, sizeof(names));
+	else
+		keys_service_names(names, sizeof(names));
+	config_fail(ld, ld->lineno, name, "unknown key (%s keys: %s)",
+	    in_supervisor ? "[supervisor]" : "service", names);
+}
+
 static int
 config_service_key(struct load *ld, const char *name, const char *value)
 {
 	const struct service_key_info *k = keys_find_service(name);
-	char names[KEYS_NAMES_MAX];
 
 	if (k == NULL) {
-		keys_service_names(names, sizeof(names));
-		config_fail(ld, ld->lineno, name,
-		    "unknown key (service keys: %s)", names);
+		if (ld->kind == SECTION_SERVICE &&
+		    config_fail_reserved(ld, ld->section, ld->section_line) ==
+		        -1)
+			return -1;
+		config_unknown_key(ld, name, false);
 		return -1;
 	}
 	if (ld->kind == SECTION_DEFAULTS)
@@ -205,12 +273,10 @@ static int
 config_supervisor_key(struct load *ld, const char *name, const char *value)
 {
 	int k = keys_find_supervisor(name);
-	char why[256], names[KEYS_NAMES_MAX];
+	char why[256];
 
 	if (k == -1) {
-		keys_supervisor_names(names, sizeof(names));
-		config_fail(ld, ld->lineno, name,
-		    "unknown key ([supervisor] keys: %s)", names);
+		config_unknown_key(ld, name, true);
 		return -1;
 	}
 	if (ld->supervisor_key_line[k] != 0) {
@@ -572,6 +638,9 @@ config_check_service(struct load *ld, size_t idx)
 
 	snprintf(ld->section, sizeof(ld->section), "%s", svc->name);
 	if (config_inherit(ld, svc) == -1)
+		return;
+	if ((svc->key_line[KEY_PORT] == 0 || svc->key_line[KEY_EXEC] == 0) &&
+	    config_fail_reserved(ld, svc->name, svc->line) == -1)
 		return;
 	if (svc->key_line[KEY_PORT] == 0) {
 		config_fail(ld, svc->line, NULL, "missing required key 'port'");

@@ -1257,3 +1257,84 @@ keys_supervisor_names(char *buf, size_t len)
 {
 	keys_join(buf, len, keys_supervisor_at, SKEYS);
 }
+
+/* ---- suggestions for a misspelt name ---- */
+
+/* Names longer than this are never compared: no key is near one. */
+#define KEYS_NEAR_MAX 40
+
+static char
+keys_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Edits (insert, delete, replace, swap two neighbours) from a to b,
+ * ignoring case: the optimal string alignment distance. */
+static size_t
+keys_distance(const char *a, const char *b)
+{
+	size_t d[KEYS_NEAR_MAX + 1][KEYS_NEAR_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j, cost, best;
+
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			cost = keys_lower(a[i - 1]) != keys_lower(b[j - 1]);
+			best = d[i - 1][j - 1] + cost;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    keys_lower(a[i - 1]) == keys_lower(b[j - 2]) &&
+			    keys_lower(a[i - 2]) == keys_lower(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+size_t
+keys_near(const char *typed, const char *name)
+{
+	size_t len = strlen(typed), d;
+
+	if (len > KEYS_NEAR_MAX || strlen(name) > KEYS_NEAR_MAX)
+		return KEYS_FAR;
+	d = keys_distance(typed, name);
+	/* Close enough to be a slip, not another word: at most two edits,
+	 * and at most one per two letters typed ("usr" is user, "ab" is
+	 * nothing). */
+	return d <= 2 && 2 * d <= len ? d : KEYS_FAR;
+}
+
+const char *
+keys_suggest(const char *typed, bool *supervisor)
+{
+	const char *best = NULL, *name;
+	size_t best_d = KEYS_FAR, d, i;
+	int k;
+
+	for (i = 0; (name = keys_service_at(i)) != NULL; i++) {
+		if ((d = keys_near(typed, name)) < best_d) {
+			best_d = d;
+			best = name;
+			*supervisor = false;
+		}
+	}
+	for (k = 0; k < SKEYS; k++) {
+		name = supervisor_keys[k].name;
+		if ((d = keys_near(typed, name)) < best_d) {
+			best_d = d;
+			best = name;
+			*supervisor = true;
+		}
+	}
+	return best;
+}

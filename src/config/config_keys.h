@@ -74,4 +74,17 @@ void keys_supervisor_names(char *buf, size_t len);
 /* Room for either list. */
 #define KEYS_NAMES_MAX 1024
 
+/* How many edits make typed into name (case ignored), or KEYS_FAR when
+ * they are too far apart to be a slip: more than 2 edits, or more than
+ * one per two letters of typed. */
+#define KEYS_FAR ((size_t)-1)
+size_t keys_near(const char *typed, const char *name);
+
+/*
+ * The key of either table nearest to typed, exact matches included, or
+ * NULL when none is near (keys_near); *supervisor then says whether it is
+ * a [supervisor] key.  For "did you mean" in an unknown-key message.
+ */
+const char *keys_suggest(const char *typed, bool *supervisor);
+
 #endif

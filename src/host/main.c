@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +36,12 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: superd [-c FILE] [-t] [-v] [-h] [-V]\n"
-	    "  -c FILE  configuration file (default %s)\n"
-	    "  -t       check the configuration, print the services, exit\n"
-	    "  -v       log more (debug)\n"
-	    "  -h       this help\n"
-	    "  -V       print the version\n",
+	    "  -c FILE        configuration file (default %s)\n"
+	    "  -t             check the configuration, print the services, "
+	    "exit\n"
+	    "  -v             log more (debug)\n"
+	    "  -h, --help     this help\n"
+	    "  -V, --version  print the version\n",
 	    SUPERD_CONFIG_FILE);
 }
 
@@ -209,6 +211,17 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 	return rc;
 }
 
+/* The message for an option getopt_long refused: a long one is named
+ * whole ("--config", "--help=x"), a short one by its letter. */
+static void
+main_bad_option(const char *arg)
+{
+	if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "superd: unknown option %s\n", arg);
+	else
+		fprintf(stderr, "superd: unknown option -%c\n", optopt);
+}
+
 /* The command line. */
 struct main_opts {
 	const char *file;
@@ -220,10 +233,16 @@ struct main_opts {
 static int
 main_options(int argc, char *argv[], struct main_opts *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch;
 
 	opterr = 0; /* our own message, with our own prefix */
-	while ((ch = getopt(argc, argv, ":c:tvhV")) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:tvhV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			o->file = optarg;
@@ -246,7 +265,7 @@ main_options(int argc, char *argv[], struct main_opts *o)
 			usage(stderr);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "superd: unknown option -%c\n", optopt);
+			main_bad_option(argv[optind - 1]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
