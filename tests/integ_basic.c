@@ -349,6 +349,39 @@ START_TEST(deleted_handler_fails_that_client_promptly_and_superd_serves_on)
 }
 END_TEST
 
+/* The interpreter of a script handler goes away after the load checked
+ * it: the log names the interpreter, not "No such file" for a script
+ * that is there. */
+START_TEST(a_script_whose_interpreter_went_away_is_logged_naming_it)
+{
+	char interp[512], script[512], conf[2048], want[1200], buf[64];
+	char *slash;
+
+	snprintf(interp, sizeof(interp), "%s", harness_file("placeholder", ""));
+	slash = strrchr(interp, '/');
+	snprintf(slash + 1, sizeof(interp) - (size_t)(slash + 1 - interp),
+	    "mysh");
+	ck_assert_int_eq(symlink("/bin/sh", interp), 0);
+	snprintf(conf, sizeof(conf), "#!%s\necho ok\n", interp);
+	snprintf(script, sizeof(script), "%s",
+	    harness_script("interp.sh", conf));
+	snprintf(conf, sizeof(conf),
+	    "[interp]\nport = 0\nbind = 127.0.0.1\nexec = %s\n", script);
+	superd_start(&sd, conf, NULL);
+	tcp_exchange(superd_port(&sd, "interp"), "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "ok\n");
+	ck_assert_int_eq(unlink(interp), 0);
+	tcp_exchange(superd_port(&sd, "interp"), "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	snprintf(want, sizeof(want),
+	    "]: cannot run %s: interpreter %s (from #!) not found\n", script,
+	    interp);
+	ck_assert_msg(superd_wait_log(&sd, want, 5000, NULL) != NULL,
+	    "no %s in:\n%s", want, sd.log);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "exited 127", 5000, NULL));
+}
+END_TEST
+
 START_TEST(sighup_is_logged_and_does_not_stop_superd)
 {
 	char buf[64];
@@ -421,6 +454,8 @@ make_basic_suite(void)
 	tcase_add_test(tc, port_in_use_is_an_error_naming_service_and_address);
 	tcase_add_test(tc,
 	    deleted_handler_fails_that_client_promptly_and_superd_serves_on);
+	tcase_add_test(tc,
+	    a_script_whose_interpreter_went_away_is_logged_naming_it);
 	tcase_add_test(tc, sighup_is_logged_and_does_not_stop_superd);
 	tcase_add_test(tc,
 	    fd_exhaustion_pauses_accepts_without_spinning_and_recovers);

@@ -98,6 +98,47 @@ START_TEST(check_mode_warns_of_a_setuid_handler_and_a_script_without_hashbang)
 }
 END_TEST
 
+/* "exec = cat # comment" passes "#" and "comment": -t says so, for exec
+ * and args lines alike, and lists the words args appended. */
+START_TEST(check_mode_warns_of_a_word_starting_with_hash)
+{
+	char text[1024], want[2048], *mine;
+	const char *conf;
+	static const char why[] =
+	    "is passed to the program as arguments: '#' starts a comment "
+	    "only at the start of a line (after a value, \" ; comment\"; "
+	    "quote it, '#', to pass it on purpose)\n";
+
+	snprintf(text, sizeof(text),
+	    "[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	    "[cat]\nport = 7001\n"
+	    "exec = /bin/cat # not a comment\n" /* 6 */
+	    "args = a '#quoted' \\#escaped\n"
+	    "args = b\t#x\n" /* 8 */
+	    "# a comment\n");
+	mine = harness_as_self(text);
+	conf = harness_file("hash.ini", mine);
+	free(mine);
+	assert_exit(superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	                conf, NULL),
+	    0);
+	snprintf(want, sizeof(want),
+	    "superd: %s:6: [cat] exec: warning: \"# not a comment\" %s", conf,
+	    why);
+	ck_assert_msg(strstr(err, want) != NULL, "want %s in:\n%s", want, err);
+	snprintf(want, sizeof(want),
+	    "superd: %s:8: [cat] args: warning: \"#x\" %s", conf, why);
+	ck_assert_msg(strstr(err, want) != NULL, "want %s in:\n%s", want, err);
+	ck_assert_uint_eq(superd_log_count(&(struct superd){ .log = err },
+	                      "warning"),
+	    2);
+	ck_assert_msg(strstr(out,
+	                  "/bin/cat '#' not a comment a '#quoted' '#escaped' b "
+	                  "'#x'\n") != NULL,
+	    "%s", out);
+}
+END_TEST
+
 START_TEST(config_error_exits_1_with_file_line_and_key)
 {
 	const char *conf = harness_file("bad.ini",
@@ -289,6 +330,7 @@ make_cli_suite(void)
 	    check_mode_prints_each_service_with_its_resolved_program);
 	tcase_add_test(tc,
 	    check_mode_warns_of_a_setuid_handler_and_a_script_without_hashbang);
+	tcase_add_test(tc, check_mode_warns_of_a_word_starting_with_hash);
 	tcase_add_test(tc, config_error_exits_1_with_file_line_and_key);
 	tcase_add_test(tc, missing_config_file_exits_1_naming_it);
 	tcase_add_test(tc, usage_errors_exit_2);

@@ -183,6 +183,43 @@ START_TEST(argv_never_writes_past_the_error_buffer)
 }
 END_TEST
 
+START_TEST(argv_append_adds_words_after_the_old_ones_in_one_block)
+{
+	char **argv = NULL, err[128] = "";
+
+	ck_assert_int_eq(argv_split("prog 'a b'", &argv, err, sizeof(err)), 0);
+	ck_assert_int_eq(argv_append(&argv, "c \"d e\" ''", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(argv_append(&argv, "f\\ g", err, sizeof(err)), 0);
+	ck_assert_str_eq(argv[0], "prog");
+	ck_assert_str_eq(argv[1], "a b");
+	ck_assert_str_eq(argv[2], "c");
+	ck_assert_str_eq(argv[3], "d e");
+	ck_assert_str_eq(argv[4], "");
+	ck_assert_str_eq(argv[5], "f g");
+	ck_assert_ptr_null(argv[6]);
+	/* A bad value leaves the vector as it was. */
+	ck_assert_int_eq(argv_append(&argv, "'h", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unterminated single quote");
+	ck_assert_str_eq(argv[5], "f g");
+	ck_assert_ptr_null(argv[6]);
+	free(argv); /* one block: one free, or ASan says otherwise */
+}
+END_TEST
+
+START_TEST(argv_comment_finds_an_unquoted_word_starting_with_hash)
+{
+	ck_assert_int_eq(argv_comment("cat # note"), 4);
+	ck_assert_int_eq(argv_comment("cat\t#note"), 4);
+	ck_assert_int_eq(argv_comment("#x"), 0);
+	ck_assert_int_eq(argv_comment("cat 'a #b' #c"), 11);
+	/* Quoted, escaped or inside a word: meant. */
+	ck_assert_int_eq(argv_comment("cat '#' \"#\" \\# a#b"), -1);
+	ck_assert_int_eq(argv_comment("cat"), -1);
+	ck_assert_int_eq(argv_comment("cat 'open #x"), -1);
+}
+END_TEST
+
 static Suite *
 make_argv_suite(void)
 {
@@ -199,6 +236,10 @@ make_argv_suite(void)
 	tcase_add_test(tc, argv_gives_an_empty_argument_for_empty_quotes);
 	tcase_add_test(tc, argv_joins_adjacent_quoted_parts_into_one_word);
 	tcase_add_test(tc, argv_expands_nothing);
+	tcase_add_test(tc,
+	    argv_append_adds_words_after_the_old_ones_in_one_block);
+	tcase_add_test(tc,
+	    argv_comment_finds_an_unquoted_word_starting_with_hash);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -511,6 +511,70 @@ START_TEST(config_rejects_a_bare_name_not_in_path)
 }
 END_TEST
 
+/* Without a PATH of its own, superd searches the handlers' default,
+ * sbin included: ldconfig (libc-bin, essential) lives in /usr/sbin. */
+START_TEST(config_searches_sbin_when_superd_has_no_path)
+{
+	struct config cfg;
+	const char *p;
+
+	ck_assert_int_eq(unsetenv("PATH"), 0);
+	load_ok("[svc]\nport = 7\nexec = ldconfig\n", &cfg);
+	p = cfg.services[0].path;
+	ck_assert_msg(strcmp(p, "/usr/sbin/ldconfig") == 0 ||
+	        strcmp(p, "/sbin/ldconfig") == 0,
+	    "ldconfig resolved to \"%s\"", p);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_says_which_directory_a_relative_exec_is_relative_to)
+{
+	char dir[PATH_MAX], reason[PATH_MAX + 128];
+
+	temp_dir(dir, sizeof(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+	snprintf(reason, sizeof(reason),
+	    "\"./missing\" (relative to %s, superd's working directory): No "
+	    "such file or directory",
+	    dir);
+	expect_error("[svc]\nport = 7\nexec = ./missing\n", 3, "svc", "exec",
+	    reason);
+}
+END_TEST
+
+/* A script whose #! interpreter is missing fails every execve with
+ * ENOENT, as if the script were missing: said at load, naming it. */
+START_TEST(config_names_the_missing_interpreter_of_a_script)
+{
+	char prog[PATH_MAX], text[PATH_MAX + 64], reason[PATH_MAX + 128];
+	struct config cfg;
+
+	snprintf(prog, sizeof(prog), "%s",
+	    harness_script("nope.sh", "#!/nonexistent/interp -x\necho\n"));
+	snprintf(text, sizeof(text), "[svc]\nport = 7\nexec = %s\n", prog);
+	snprintf(reason, sizeof(reason),
+	    "\"%s\": interpreter /nonexistent/interp (from #!) not found",
+	    prog);
+	expect_error(text, 3, "svc", "exec", reason);
+
+	snprintf(prog, sizeof(prog), "%s",
+	    harness_script("dos.sh", "#! /bin/sh\r\necho\r\n"));
+	snprintf(text, sizeof(text), "[svc]\nport = 7\nexec = %s\n", prog);
+	snprintf(reason, sizeof(reason),
+	    "\"%s\": interpreter /bin/sh (from #!) not found: the #! line "
+	    "ends in a carriage return (DOS line endings)",
+	    prog);
+	expect_error(text, 3, "svc", "exec", reason);
+
+	snprintf(prog, sizeof(prog), "%s",
+	    harness_script("fine.sh", "#!/bin/sh -e\necho\n"));
+	snprintf(text, sizeof(text), "[svc]\nport = 7\nexec = %s\n", prog);
+	load_ok(text, &cfg);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(config_rejects_exec_of_a_missing_program)
 {
 	expect_error("[svc]\n"
@@ -2950,6 +3014,10 @@ make_config_suite(void)
 	    config_rejects_a_shipped_handler_missing_from_handler_dirs);
 	tcase_add_test(tc, config_resolves_a_bare_name_through_path);
 	tcase_add_test(tc, config_rejects_a_bare_name_not_in_path);
+	tcase_add_test(tc, config_searches_sbin_when_superd_has_no_path);
+	tcase_add_test(tc,
+	    config_says_which_directory_a_relative_exec_is_relative_to);
+	tcase_add_test(tc, config_names_the_missing_interpreter_of_a_script);
 	tcase_add_test(tc, config_rejects_exec_of_a_missing_program);
 	tcase_add_test(tc, config_rejects_exec_of_a_non_executable_file);
 	tcase_add_test(tc, config_rejects_exec_of_a_directory);

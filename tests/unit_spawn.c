@@ -253,6 +253,37 @@ START_TEST(spawn_exits_127_with_one_line_when_program_is_missing)
 }
 END_TEST
 
+/* execve's ENOENT for a script whose interpreter went away (after the
+ * load checked it) names the interpreter, not the script. */
+START_TEST(spawn_names_a_missing_interpreter_when_exec_fails)
+{
+	char a0[] = "nope", *argv[] = { a0, NULL }, text[512];
+	const char *path =
+	    harness_script("nope.sh", "#!/nonexistent/interp\necho hi\n");
+	struct service svc;
+	int status;
+
+	spawn_setup_like_superd();
+	probe_service(&svc, argv, path);
+	status = spawn_service(&svc);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 127);
+	ck_assert_str_eq(last_failure.interp, "/nonexistent/interp");
+	spawn_failure_text(&svc, &last_failure, text, sizeof(text));
+	ck_assert_msg(strstr(text, ": interpreter /nonexistent/interp (from "
+	                           "#!) not found") != NULL,
+	    "%s", text);
+
+	/* A missing script is still just missing. */
+	status = spawn_probe(argv, "/nonexistent/superd-test-handler");
+	ck_assert_int_eq(WEXITSTATUS(status), 127);
+	ck_assert_str_eq(last_failure.interp, "");
+	spawn_failure_text(&svc, &last_failure, text, sizeof(text));
+	ck_assert_msg(strstr(text, ": No such file or directory") != NULL,
+	    "%s", text);
+}
+END_TEST
+
 START_TEST(spawn_exits_126_when_program_is_not_executable)
 {
 	char a0[] = "noexec", *argv[] = { a0, NULL };
@@ -775,6 +806,7 @@ make_spawn_suite(void)
 	tcase_add_test(tc, spawn_gives_exactly_the_documented_environment);
 	tcase_add_test(tc,
 	    spawn_exits_127_with_one_line_when_program_is_missing);
+	tcase_add_test(tc, spawn_names_a_missing_interpreter_when_exec_fails);
 	tcase_add_test(tc, spawn_exits_126_when_program_is_not_executable);
 	tcase_add_test(tc, spawn_without_root_fails_to_switch_users_with_126);
 	tcase_add_test(tc,

@@ -139,3 +139,32 @@ argv_append(char ***argvp, const char *s, char *err, size_t errlen)
 	*argvp = joined;
 	return 0;
 }
+
+long
+argv_comment(const char *s)
+{
+	size_t len = strlen(s);
+	char *scratch = malloc(len + 1), *slot[1];
+	struct split sp = { s, scratch, slot, 0 };
+	long at = -1;
+
+	if (scratch == NULL)
+		return -1;
+	for (;;) {
+		while (argv_isblank(*sp.in))
+			sp.in++;
+		if (*sp.in == '\0')
+			break;
+		if (*sp.in == '#') {
+			at = (long)(sp.in - s);
+			break;
+		}
+		/* One word at a time into the same scratch space. */
+		sp.out = scratch;
+		sp.argc = 0;
+		if (argv_word(&sp) != NULL)
+			break;
+	}
+	free(scratch);
+	return at;
+}

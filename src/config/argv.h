@@ -19,4 +19,9 @@ int argv_split(const char *s, char ***argvp, char *err, size_t errlen);
  * err (argv_split's, or errno ENOMEM) and *argvp unchanged. */
 int argv_append(char ***argvp, const char *s, char *err, size_t errlen);
 
+/* The offset in s of the first word that starts with an unquoted,
+ * unescaped '#', which a reader may take for a comment (superd passes it
+ * on as an argument), or -1 if there is none or s does not split. */
+long argv_comment(const char *s);
+
 #endif

@@ -629,6 +629,35 @@ config_check_clash(struct load *ld, size_t later)
 	}
 }
 
+/* An enabled service's program: found, given arguments it takes if it is
+ * a shipped handler, and, if a script, with an interpreter that exists
+ * (else every connection would fail as if the script were missing). */
+static int
+config_check_program(struct load *ld, struct service *svc)
+{
+	enum service_key key = svc->nargs > 0 ? KEY_ARGS : KEY_EXEC;
+	int line = svc->key_line[KEY_EXEC];
+	char why[512];
+
+	svc->path =
+	    program_resolve(svc->argv[0], ld->handler_dirs, why, sizeof(why));
+	if (svc->path == NULL) {
+		config_fail(ld, line, "exec", "%s", why);
+		return -1;
+	}
+	if (program_check_args(svc->argv, why, sizeof(why)) == -1) {
+		config_fail(ld, svc->key_line[key], keys_service_name(key),
+		    "%s", why);
+		return -1;
+	}
+	if (!program_is_shipped(svc->argv[0]) &&
+	    program_check_interpreter(svc->path, why, sizeof(why)) == -1) {
+		config_fail(ld, line, "exec", "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 config_check_service(struct load *ld, size_t idx)
 {
@@ -657,19 +686,7 @@ config_check_service(struct load *ld, size_t idx)
 	}
 	if (config_default_binds(ld, svc) == -1 || !svc->enabled)
 		return;
-	svc->path =
-	    program_resolve(svc->argv[0], ld->handler_dirs, why, sizeof(why));
-	if (svc->path == NULL) {
-		config_fail(ld, svc->key_line[KEY_EXEC], "exec", "%s", why);
-		return;
-	}
-	if (program_check_args(svc->argv, why, sizeof(why)) == -1) {
-		key = svc->nargs > 0 ? KEY_ARGS : KEY_EXEC;
-		config_fail(ld, svc->key_line[key], keys_service_name(key),
-		    "%s", why);
-		return;
-	}
-	if (svc->port != 0)
+	if (config_check_program(ld, svc) == 0 && svc->port != 0)
 		config_check_clash(ld, idx);
 }
 
@@ -911,6 +928,26 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 	return 0;
 }
 
+/* A word starting with '#' after a blank in an exec or args value: in
+ * superd a value has no '#' comments, so it is passed on. */
+static void
+config_lint_hash(const struct config *cfg, const struct service *svc,
+    const char *key, const char *value, int line,
+    void (*warn)(void *arg, const char *line), void *arg)
+{
+	char msg[CONFIG_ERR_MAX];
+	long at = argv_comment(value);
+
+	if (at < 0)
+		return;
+	(void)config_deny(cfg, line, svc, key, msg, sizeof(msg),
+	    "warning: \"%s\" is passed to the program as arguments: '#' "
+	    "starts a comment only at the start of a line (after a value, "
+	    "\" ; comment\"; quote it, '#', to pass it on purpose)",
+	    value + at);
+	warn(arg, msg);
+}
+
 static void
 config_lint_service(const struct config *cfg, const struct service *svc,
     void (*warn)(void *arg, const char *line), void *arg)
@@ -919,6 +956,7 @@ config_lint_service(const struct config *cfg, const struct service *svc,
 	char msg[CONFIG_ERR_MAX];
 	mode_t mode = 0;
 	unsigned flags = program_inspect(svc->path, &mode);
+	size_t i;
 
 	if (flags & PROGRAM_SETID) {
 		(void)config_deny(cfg, line, svc, "exec", msg, sizeof(msg),
@@ -938,6 +976,10 @@ config_lint_service(const struct config *cfg, const struct service *svc,
 		    svc->path);
 		warn(arg, msg);
 	}
+	config_lint_hash(cfg, svc, "exec", svc->exec, line, warn, arg);
+	for (i = 0; i < svc->nargs; i++)
+		config_lint_hash(cfg, svc, "args", svc->args[i],
+		    svc->args_line[i], warn, arg);
 }
 
 void

@@ -234,6 +234,7 @@ static int
 set_args(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	char **words;
+	int *lines;
 
 	if (v[strspn(v, " \t")] == '\0') {
 		snprintf(why, whylen,
@@ -244,6 +245,12 @@ set_args(struct service *svc, const char *v, char *why, size_t whylen)
 	if (argv_split(v, &words, why, whylen) == -1)
 		return -1;
 	free(words);
+	lines = realloc(svc->args_line, (svc->nargs + 1) * sizeof(*lines));
+	if (lines == NULL)
+		return keys_oom(why, whylen);
+	svc->args_line = lines;
+	/* config.c records the line before it calls a setter. */
+	lines[svc->nargs] = svc->key_line[KEY_ARGS];
 	return keys_push(&svc->args, &svc->nargs, v, why, whylen);
 }
 
@@ -989,6 +996,7 @@ keys_free_service(struct service *svc)
 	free(svc->argv);
 	free(svc->exec);
 	keys_free_list(svc->args, svc->nargs);
+	free(svc->args_line);
 	free(svc->path);
 	free(svc->reject_message);
 	free(svc->allow);

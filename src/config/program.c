@@ -167,16 +167,31 @@ program_from_path(const char *word, const char *path)
 	return NULL;
 }
 
+/* A word with a '/': as written from /, else from the current directory,
+ * which a message about a relative word names. */
 static char *
-program_absolute(const char *word)
+program_absolute(const char *word, char *why, size_t whylen)
 {
 	char cwd[PATH_MAX];
+	char *found;
 
-	if (word[0] == '/')
-		return program_try("", 0, word + 1);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
+	if (word[0] == '/') {
+		if ((found = program_try("", 0, word + 1)) == NULL)
+			snprintf(why, whylen, "\"%s\": %s", word,
+			    program_reason(errno));
+		return found;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		snprintf(why, whylen,
+		    "\"%s\": cannot tell superd's working directory: %s", word,
+		    strerror(errno));
 		return NULL;
-	return program_try(cwd, strlen(cwd), word);
+	}
+	if ((found = program_try(cwd, strlen(cwd), word)) == NULL)
+		snprintf(why, whylen,
+		    "\"%s\" (relative to %s, superd's working directory): %s",
+		    word, cwd, program_reason(errno));
+	return found;
 }
 
 static void
@@ -209,12 +224,8 @@ program_resolve(const char *word, const char *const *handler_dirs, char *why,
 	char *found;
 	size_t i;
 
-	if (strchr(word, '/') != NULL) {
-		if ((found = program_absolute(word)) == NULL)
-			snprintf(why, whylen, "\"%s\": %s", word,
-			    program_reason(errno));
-		return found;
-	}
+	if (strchr(word, '/') != NULL)
+		return program_absolute(word, why, whylen);
 	if (program_is_shipped(word)) {
 		for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL;
 		     i++) {
@@ -260,4 +271,66 @@ program_inspect(const char *path, mode_t *mode)
 	    memcmp(head, "\177ELF", 4) != 0)
 		flags |= PROGRAM_NO_MAGIC;
 	return flags;
+}
+
+size_t
+program_hashbang(const char *head, size_t n, char *interp, size_t len)
+{
+	size_t i = 2, start, w;
+
+	if (n < 2 || head[0] != '#' || head[1] != '!' || len == 0)
+		return 0;
+	/* As the kernel reads it: blanks, then the name up to a blank or the
+	 * end of the line; a '\r' is part of the name. */
+	while (i < n && (head[i] == ' ' || head[i] == '\t'))
+		i++;
+	start = i;
+	while (i < n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' &&
+	    head[i] != '\0')
+		i++;
+	w = i - start;
+	if (w == 0 || w >= len)
+		return 0;
+	memcpy(interp, head + start, w);
+	interp[w] = '\0';
+	return w;
+}
+
+void
+program_interpreter_text(const char *interp, char *buf, size_t len)
+{
+	size_t n = strlen(interp);
+
+	if (n > 0 && interp[n - 1] == '\r')
+		snprintf(buf, len,
+		    "interpreter %.*s (from #!) not found: the #! line ends "
+		    "in a carriage return (DOS line endings)",
+		    (int)(n - 1), interp);
+	else
+		snprintf(buf, len, "interpreter %s (from #!) not found", interp);
+}
+
+int
+program_check_interpreter(const char *path, char *why, size_t whylen)
+{
+	char head[PROGRAM_INTERP_MAX + 16], interp[PROGRAM_INTERP_MAX];
+	ssize_t n;
+	int fd;
+
+	/* Unreadable (a script superd may not read): execve will tell. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	(void)close(fd);
+	/* A relative interpreter depends on the handler's workdir. */
+	if (n <= 0 || program_hashbang(head, (size_t)n, interp,
+	                  sizeof(interp)) == 0 ||
+	    interp[0] != '/')
+		return 0;
+	if (program_check(interp) == 0 || errno != ENOENT)
+		return 0;
+	program_interpreter_text(interp, head, sizeof(head));
+	snprintf(why, whylen, "\"%s\": %s", path, head);
+	errno = ENOENT;
+	return -1;
 }

@@ -30,6 +30,29 @@ int program_check_args(char *const *argv, char *why, size_t whylen);
 char *program_resolve(const char *word, const char *const *handler_dirs,
     char *why, size_t whylen);
 
+/* The longest #! interpreter name superd reports. */
+#define PROGRAM_INTERP_MAX 128
+
+/*
+ * If head[0..n) starts with "#!", copies the interpreter's name (as the
+ * kernel reads it, a trailing '\r' included) to interp (len bytes with
+ * its NUL) and returns its length; otherwise, or if it does not fit,
+ * returns 0.  Pure, so the child can call it after a failed execve.
+ */
+size_t program_hashbang(const char *head, size_t n, char *interp, size_t len);
+
+/* "interpreter NAME (from #!) not found", with a word on a '\r' at its
+ * end, into buf. */
+void program_interpreter_text(const char *interp, char *buf, size_t len);
+
+/*
+ * If path is a script whose absolute #! interpreter does not exist,
+ * returns -1 with "\"path\": interpreter ... not found" in why: every
+ * execve of it would fail with ENOENT, as if the script were missing.
+ * Returns 0 otherwise, and when path cannot be read.
+ */
+int program_check_interpreter(const char *path, char *why, size_t whylen);
+
 /* What superd -t warns about in a program: allowed, but likely wrong. */
 #define PROGRAM_SETID 0x1    /* setuid or setgid: gains its file's ids */
 #define PROGRAM_NO_MAGIC 0x2 /* neither "#!" nor ELF: execve says ENOEXEC */

@@ -124,6 +124,7 @@ struct service {
 	char *exec;        /* exec as written */
 	char **args;       /* args lines as written, in order; their
 	                    * words join argv when the service is done */
+	int *args_line;    /* the line of each, for -t's warnings */
 	size_t nargs;
 	char *path; /* program resolved at load; NULL if
 	             * the service is disabled */

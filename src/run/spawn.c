@@ -154,23 +154,58 @@ struct spawn_args {
 	int report;                 /* fork builds: a pipe to superd; -1 */
 };
 
+static void spawn_report(const struct spawn_args *a,
+    const struct spawn_failure *f) __attribute__((noreturn));
 static void spawn_die(const struct spawn_args *a, const char *step,
     const char *reason, int code) __attribute__((noreturn));
+static void spawn_exec_failed(const struct spawn_args *a)
+    __attribute__((noreturn));
 
 /* Tells superd which step failed and why, then _exit(code).  superd logs
  * it in its own format; nothing goes to the handler's stderr, which may
  * be the client (stderr = client) or nowhere (stderr = null). */
 static void
+spawn_report(const struct spawn_args *a, const struct spawn_failure *f)
+{
+	if (a->report == -1)
+		*a->fail = *f;
+	else
+		(void)!write(a->report, f, sizeof(*f));
+	_exit(f->code);
+}
+
+static void
 spawn_die(const struct spawn_args *a, const char *step, const char *reason,
     int code)
 {
-	struct spawn_failure f = { code, step, reason, errno, -1 };
+	struct spawn_failure f = { code, step, reason, errno, -1, "" };
 
-	if (a->report == -1)
-		*a->fail = f;
-	else
-		(void)!write(a->report, &f, sizeof(f));
-	_exit(code);
+	spawn_report(a, &f);
+}
+
+/* execve says ENOENT both for a missing program and for a script whose
+ * #! interpreter is missing; the second gets named.  Only system calls
+ * and work on the stack, as everywhere in the child. */
+static void
+spawn_exec_failed(const struct spawn_args *a)
+{
+	struct spawn_failure f = { errno == ENOENT ? 127 : 126, "cannot run",
+		NULL, errno, -1, "" };
+	char head[PROGRAM_INTERP_MAX + 16];
+	ssize_t n;
+	int fd;
+
+	if (f.err == ENOENT &&
+	    (fd = open(a->svc->path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, head, sizeof(head));
+		(void)close(fd);
+		if (n > 0 &&
+		    program_hashbang(head, (size_t)n, f.interp,
+		        sizeof(f.interp)) > 0 &&
+		    access(f.interp, F_OK) == 0)
+			f.interp[0] = '\0';
+	}
+	spawn_report(a, &f);
 }
 
 /* The handler's surroundings, set before the drop: raising a hard limit
@@ -285,7 +320,7 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 	    spawn_close_from(lowfd) == -1)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
 	execve(a->svc->path, a->svc->argv, a->envp);
-	spawn_die(a, "cannot run", NULL, errno == ENOENT ? 127 : 126);
+	spawn_exec_failed(a);
 }
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(SUPERD_SPAWN_FORK)
@@ -388,6 +423,13 @@ int
 spawn_failure_text(const struct service *svc, const struct spawn_failure *f,
     char *buf, size_t len)
 {
+	char interp[PROGRAM_INTERP_MAX + 128];
+
+	if (f->interp[0] != '\0') {
+		program_interpreter_text(f->interp, interp, sizeof(interp));
+		return snprintf(buf, len, "%s %s: %s", f->step, svc->path,
+		    interp);
+	}
 	return snprintf(buf, len, "%s %s: %s", f->step, svc->path,
 	    f->reason != NULL ? f->reason : strerror(f->err));
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "listen.h"
+#include "program.h"
 
 /* The fixed PATH a handler gets. */
 #define SPAWN_PATH SERVICE_PATH_DEFAULT
@@ -19,6 +20,9 @@ struct spawn_failure {
 	int err;            /* errno at the failure */
 	int pending;        /* fork builds: where the report will be, to
 	                     * read at reap (spawn_failure_collect); -1 */
+	/* exec failed with ENOENT because the script's #! interpreter is
+	 * missing: its name, else "". */
+	char interp[PROGRAM_INTERP_MAX];
 };
 
 /*

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the exec splitter: any string splits into words
- * or fails with a reason, never a crash, a leak or an overrun; and the
+ * or fails with a reason, never a crash, a leak or an overrun; the
  * words, quoted the way superd -t prints them, split back into the same
- * words. */
+ * words; and an args line appends them whole. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,28 @@ fuzz_round_trip(const char *s, char **argv)
 	free(quoted);
 }
 
+/* An args line of the same value appends the same words again, in
+ * one block; a '#' argv_comment finds is inside s and starts a word. */
+static void
+fuzz_append(const char *s, char **argv, size_t words)
+{
+	char **twice, err[128];
+	long at = argv_comment(s);
+	size_t i;
+
+	if (at < -1 || at >= (long)strlen(s) || (at >= 0 && s[at] != '#'))
+		fuzz_fail("argv_comment out of range", s);
+	if (argv_split(s, &twice, err, sizeof(err)) == -1 ||
+	    argv_append(&twice, s, err, sizeof(err)) == -1)
+		fuzz_fail("a value that split does not append", s);
+	for (i = 0; i < 2 * words; i++)
+		if (twice[i] == NULL || strcmp(twice[i], argv[i % words]) != 0)
+			fuzz_fail("appended words differ", s);
+	if (twice[2 * words] != NULL)
+		fuzz_fail("appended too many words", s);
+	free(twice);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -86,6 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (bytes > strlen(s) || words > strlen(s) / 2 + 1)
 			fuzz_fail("more out than in", s);
 		fuzz_round_trip(s, argv);
+		fuzz_append(s, argv, words);
 		free(argv);
 	} else if (strnlen(err, errlen) == errlen ||
 	    (errlen > 1 && err[0] == '\0')) {
