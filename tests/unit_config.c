@@ -785,8 +785,8 @@ START_TEST(config_suggests_the_key_a_misspelt_one_is_near)
 {
 	expect_error("[echo]\nport = 7\nexec = echo\nprot = 8\n", 4, "echo",
 	    "prot", "unknown key; did you mean port?");
-	expect_error("[echo]\nport = 7\nexec = echo\nusr = nobody\n", 4,
-	    "echo", "usr", "unknown key; did you mean user?");
+	expect_error("[echo]\nport = 7\nexec = echo\nusr = nobody\n", 4, "echo",
+	    "usr", "unknown key; did you mean user?");
 	expect_error("[defaults]\nExec = echo\n[echo]\nport = 7\n", 2,
 	    "defaults", "Exec", "unknown key; did you mean exec?");
 	expect_error("[supervisor]\nshutdown_timout = 1s\n"
@@ -809,8 +809,8 @@ START_TEST(config_suggests_the_key_a_misspelt_one_is_near)
 	    "a service key, not a [supervisor] key (move it to a service or "
 	    "[defaults])");
 	/* Nothing near: the list, no guess. */
-	expect_error("[echo]\nport = 7\nexec = echo\nab = 1\n", 4, "echo",
-	    "ab", "unknown key (service keys: port, bind, ");
+	expect_error("[echo]\nport = 7\nexec = echo\nab = 1\n", 4, "echo", "ab",
+	    "unknown key (service keys: port, bind, ");
 	expect_error("[echo]\nport = 7\nexec = echo\nxyz = 1\n", 4, "echo",
 	    "xyz", "unknown key (service keys: port, bind, ");
 }

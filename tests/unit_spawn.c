@@ -270,8 +270,9 @@ START_TEST(spawn_names_a_missing_interpreter_when_exec_fails)
 	ck_assert_int_eq(WEXITSTATUS(status), 127);
 	ck_assert_str_eq(last_failure.interp, "/nonexistent/interp");
 	spawn_failure_text(&svc, &last_failure, text, sizeof(text));
-	ck_assert_msg(strstr(text, ": interpreter /nonexistent/interp (from "
-	                           "#!) not found") != NULL,
+	ck_assert_msg(strstr(text,
+	                  ": interpreter /nonexistent/interp (from "
+	                  "#!) not found") != NULL,
 	    "%s", text);
 
 	/* A missing script is still just missing. */
@@ -279,8 +280,8 @@ START_TEST(spawn_names_a_missing_interpreter_when_exec_fails)
 	ck_assert_int_eq(WEXITSTATUS(status), 127);
 	ck_assert_str_eq(last_failure.interp, "");
 	spawn_failure_text(&svc, &last_failure, text, sizeof(text));
-	ck_assert_msg(strstr(text, ": No such file or directory") != NULL,
-	    "%s", text);
+	ck_assert_msg(strstr(text, ": No such file or directory") != NULL, "%s",
+	    text);
 }
 END_TEST
 

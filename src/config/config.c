@@ -213,8 +213,8 @@ config_fail_reserved(struct load *ld, const char *name, int line)
 	/* name may be ld->section, which the message must not repeat. */
 	snprintf(copy, sizeof(copy), "%s", name);
 	ld->section[0] = '\0';
-	config_fail(ld, line, NULL,
-	    "unknown section [%s]; did you mean [%s]?", copy, meant);
+	config_fail(ld, line, NULL, "unknown section [%s]; did you mean [%s]?",
+	    copy, meant);
 	return -1;
 }
 

@@ -307,7 +307,8 @@ program_interpreter_text(const char *interp, char *buf, size_t len)
 		    "in a carriage return (DOS line endings)",
 		    (int)(n - 1), interp);
 	else
-		snprintf(buf, len, "interpreter %s (from #!) not found", interp);
+		snprintf(buf, len, "interpreter %s (from #!) not found",
+		    interp);
 }
 
 int
@@ -323,8 +324,8 @@ program_check_interpreter(const char *path, char *why, size_t whylen)
 	n = read(fd, head, sizeof(head));
 	(void)close(fd);
 	/* A relative interpreter depends on the handler's workdir. */
-	if (n <= 0 || program_hashbang(head, (size_t)n, interp,
-	                  sizeof(interp)) == 0 ||
+	if (n <= 0 ||
+	    program_hashbang(head, (size_t)n, interp, sizeof(interp)) == 0 ||
 	    interp[0] != '/')
 		return 0;
 	if (program_check(interp) == 0 || errno != ENOENT)

@@ -241,8 +241,8 @@ main_options(int argc, char *argv[], struct main_opts *o)
 	int ch;
 
 	opterr = 0; /* our own message, with our own prefix */
-	while ((ch = getopt_long(argc, argv, ":c:tvhV", longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":c:tvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->file = optarg;
