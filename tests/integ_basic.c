@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #define HANDLERS_CONF(extra)                                                   \
 	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"                    \
 	"[upper]\nport = 0\nbind = 127.0.0.1\nexec = upper\n"                  \
+	"[daytime]\nport = 0\nbind = 127.0.0.1\nexec = daytime\n"              \
 	"[time]\nport = 0\nbind = 127.0.0.1\nexec = time\n" extra
 
 static struct superd sd;
@@ -54,19 +56,42 @@ START_TEST(upper_round_trips_and_stops_at_quit)
 }
 END_TEST
 
-START_TEST(time_answers_with_an_rfc3339_utc_line)
+START_TEST(daytime_answers_with_an_rfc3339_utc_line)
 {
 	char buf[256];
 	int y, mo, d, h, mi, s;
 	char z;
 
 	superd_start(&sd, HANDLERS_CONF(""), NULL);
-	tcp_exchange(superd_port(&sd, "time"), "", buf, sizeof(buf));
+	tcp_exchange(superd_port(&sd, "daytime"), "", buf, sizeof(buf));
 	ck_assert_msg(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h,
 	                  &mi, &s, &z) == 7 &&
 	        z == 'Z',
 	    "%s", buf);
 	ck_assert_int_eq(strlen(buf), 21);
+}
+END_TEST
+
+/* RFC 868, what rdate reads: exactly 4 bytes, big-endian seconds since
+ * 1900-01-01 UTC, then the server closes. */
+START_TEST(time_answers_with_four_bytes_of_seconds_since_1900)
+{
+	unsigned char buf[16];
+	uint32_t got, want;
+	size_t n;
+	int fd;
+
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "time"));
+	ck_assert_int_ne(fd, -1);
+	n = tcp_read_all(fd, (char *)buf, sizeof(buf), 5000);
+	close(fd);
+	ck_assert_uint_eq(n, 4);
+	got = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+	    (uint32_t)buf[2] << 8 | buf[3];
+	want = (uint32_t)((uint64_t)time(NULL) + UINT64_C(2208988800));
+	/* Signed difference, so the 2036 wrap of the count does not matter. */
+	ck_assert_int_le(labs((long)(int32_t)(got - want)), 5);
 }
 END_TEST
 
@@ -444,7 +469,8 @@ make_basic_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, echo_round_trips_through_superd);
 	tcase_add_test(tc, upper_round_trips_and_stops_at_quit);
-	tcase_add_test(tc, time_answers_with_an_rfc3339_utc_line);
+	tcase_add_test(tc, daytime_answers_with_an_rfc3339_utc_line);
+	tcase_add_test(tc, time_answers_with_four_bytes_of_seconds_since_1900);
 	tcase_add_test(tc, shell_script_handler_sees_ucspi_environment);
 	tcase_add_test(tc,
 	    args_lines_give_the_handler_a_long_command_line_whole);

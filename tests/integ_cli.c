@@ -264,7 +264,7 @@ END_TEST
 static void
 installed_conf_on_free_ports(const char *conf)
 {
-	static const char *const ports[] = { "7007", "7008", "7037" };
+	static const char *const ports[] = { "7007", "7008", "7013", "7037" };
 	char text[8192], *p;
 	size_t i, n;
 	FILE *fp;
@@ -290,6 +290,7 @@ START_TEST(installed_superd_serves_on_its_installed_config)
 	char dest[512], bin[1024], conf[1024], buf[64], *slash;
 	const char *argv[4];
 	struct superd sd;
+	int fd;
 
 	if (geteuid() != 0) {
 		harness_skip("not root: the installed config runs its "
@@ -315,6 +316,13 @@ START_TEST(installed_superd_serves_on_its_installed_config)
 	ck_assert_str_eq(buf, "installed\n");
 	tcp_exchange(superd_port(&sd, "upper"), "loud\n", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "LOUD\n");
+	tcp_exchange(superd_port(&sd, "daytime"), "", buf, sizeof(buf));
+	ck_assert_msg(strlen(buf) == 21 && buf[10] == 'T', "%s", buf);
+	/* time's 4 binary bytes may hold a NUL: count them instead. */
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "time"));
+	ck_assert_int_ne(fd, -1);
+	ck_assert_uint_eq(tcp_read_all(fd, buf, sizeof(buf), 5000), 4);
+	close(fd);
 	superd_cleanup(&sd);
 }
 END_TEST

@@ -403,13 +403,13 @@ START_TEST(config_accepts_crlf_line_endings_and_a_utf8_bom)
 
 	load_ok("\xEF\xBB\xBF[echo]\r\n"
 	        "port = 7\r\n"
-	        "exec = time --rfc868\r\n"
+	        "exec = chat --room lobby\r\n"
 	        "\r\n",
 	    &cfg);
 	ck_assert_str_eq(cfg.services[0].name, "echo");
 	ck_assert_uint_eq(cfg.services[0].port, 7);
-	ck_assert_str_eq(cfg.services[0].argv[1], "--rfc868");
-	assert_shipped(cfg.services[0].path, "time");
+	ck_assert_str_eq(cfg.services[0].argv[2], "lobby");
+	assert_shipped(cfg.services[0].path, "chat");
 	config_free(&cfg);
 }
 END_TEST
@@ -736,10 +736,9 @@ START_TEST(config_rejects_arguments_a_shipped_handler_does_not_take)
 	    "the shipped handler upper takes no arguments (got \"-x y\")");
 	expect_error("[svc]\n"
 	             "port = 7\n"
-	             "exec = time --rfc867\n",
+	             "exec = time --rfc868\n",
 	    3, "svc", "exec",
-	    "the shipped handler time takes no arguments or --rfc868 (got "
-	    "\"--rfc867\")");
+	    "the shipped handler time takes no arguments (got \"--rfc868\")");
 	expect_error("[svc]\n"
 	             "port = 7\n"
 	             "exec = chat --room\n",
@@ -747,7 +746,7 @@ START_TEST(config_rejects_arguments_a_shipped_handler_does_not_take)
 	    "the shipped handler chat takes no arguments or --room NAME (got "
 	    "\"--room\")");
 	load_ok("[a]\nport = 7\nexec = chat\nargs = --room lobby\n"
-	        "[b]\nport = 8\nexec = time --rfc868\n",
+	        "[b]\nport = 8\nexec = daytime\n",
 	    &cfg);
 	ck_assert_str_eq(cfg.services[0].argv[2], "lobby");
 	config_free(&cfg);

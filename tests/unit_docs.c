@@ -14,6 +14,7 @@
 #include "admit.h"
 #include "config_keys.h"
 #include "harness.h"
+#include "program.h"
 
 #define DOC(name) TEST_SRC_DIR "/../" name
 
@@ -276,6 +277,58 @@ START_TEST(every_exit_code_is_documented_and_every_documented_code_exists)
 }
 END_TEST
 
+/* The part of text from the first start on, up to end (malloc'd). */
+static char *
+between(const char *text, const char *start, const char *end)
+{
+	const char *a = strstr(text, start), *b;
+	char *part;
+
+	ck_assert_msg(a != NULL, "no \"%s\"", start);
+	b = strstr(a + strlen(start), end);
+	ck_assert_msg(b != NULL, "no \"%s\" after \"%s\"", end, start);
+	part = strndup(a, (size_t)(b - a));
+	ck_assert_ptr_nonnull(part);
+	return part;
+}
+
+/* Each place that lists the bare names of the shipped handlers lists
+ * exactly program.c's, in its order. */
+START_TEST(every_shipped_handler_is_documented_and_every_documented_one_ships)
+{
+	char *man8 = slurp(DOC("docs/superd.8")),
+	     *man5 = slurp(DOC("docs/superd.ini.5")),
+	     *readme = slurp(DOC("README.md")), *part;
+	char code[256], doc[256];
+	const char *name;
+	size_t i, n = 0;
+
+	for (i = 0; (name = program_shipped_at(i)) != NULL; i++)
+		n += (size_t)snprintf(code + n, sizeof(code) - n, "%s\n", name);
+	ck_assert_uint_ge(i, 5);
+	part = between(man8, ".SS Shipped handlers", "\n.SH ");
+	collect_group(part, "^\\.TP\n(\\.B |\\\\fB)([a-z]+)", 2, doc,
+	    sizeof(doc));
+	ck_assert_str_eq(doc, code);
+	free(part);
+	part = between(man8, "The shipped handlers\n", "\n.TP");
+	collect(part, "^\\.BR? ([a-z]+)", doc, sizeof(doc));
+	ck_assert_str_eq(doc, code);
+	free(part);
+	part = between(man5, "The bare names\n", "are the handlers shipped");
+	collect(part, "^\\.BR? ([a-z]+)", doc, sizeof(doc));
+	ck_assert_str_eq(doc, code);
+	free(part);
+	part = between(readme, "The bare names", "are the shipped handlers");
+	collect(part, "`([a-z]+)`", doc, sizeof(doc));
+	ck_assert_str_eq(doc, code);
+	free(part);
+	free(man8);
+	free(man5);
+	free(readme);
+}
+END_TEST
+
 static Suite *
 make_docs_suite(void)
 {
@@ -290,6 +343,8 @@ make_docs_suite(void)
 	tcase_add_test(tc, every_counter_is_documented);
 	tcase_add_test(tc,
 	    every_exit_code_is_documented_and_every_documented_code_exists);
+	tcase_add_test(tc,
+	    every_shipped_handler_is_documented_and_every_documented_one_ships);
 	suite_add_tcase(s, tc);
 	return s;
 }

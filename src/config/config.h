@@ -18,8 +18,8 @@
 /*
  * Reads and validates the file at path.  handler_dirs is a NULL-terminated
  * list of directories searched, in order, for the shipped handlers (echo,
- * upper, time) when exec names one of them bare; other bare names are
- * looked up in PATH.
+ * upper, daytime, time, chat) when exec names one of them bare; other bare
+ * names are looked up in PATH.
  *
  * Returns 0 and fills *cfg, or -1 and writes one line to err naming the
  * file, the line, the section and key, and what is wrong; *cfg is then

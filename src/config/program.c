@@ -25,7 +25,8 @@ static const struct shipped {
 } shipped_handlers[] = {
 	{ "echo", "no arguments", { "" } },
 	{ "upper", "no arguments", { "" } },
-	{ "time", "no arguments or --rfc868", { "", "--rfc868" } },
+	{ "daytime", "no arguments", { "" } },
+	{ "time", "no arguments", { "" } },
 	{ "chat", "no arguments or --room NAME", { "", "--room *" } },
 };
 
@@ -93,6 +94,12 @@ program_check_args(char *const *argv, char *why, size_t whylen)
 		snprintf(why + used, whylen - used, "\")");
 	errno = EINVAL;
 	return -1;
+}
+
+const char *
+program_shipped_at(size_t i)
+{
+	return i < SHIPPED_N ? shipped_handlers[i].name : NULL;
 }
 
 /* 0 if path is an executable regular file, else -1 with errno set

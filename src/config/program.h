@@ -10,10 +10,14 @@
 /* True if name is one of the handlers shipped with superd. */
 bool program_is_shipped(const char *name);
 
+/* The i-th shipped handler's name, in the order the docs list them; NULL
+ * past the last (for the docs test). */
+const char *program_shipped_at(size_t i);
+
 /*
  * If argv[0] names a shipped handler, checks that the rest of argv is
- * an argument list it accepts (echo and upper take none, time takes
- * --rfc868, chat --room NAME).  Returns 0, or -1 with what it takes and
+ * an argument list it accepts (echo, upper, daytime and time take none,
+ * chat --room NAME).  Returns 0, or -1 with what it takes and
  * what it got in why.  Other programs' arguments are theirs to judge.
  */
 int program_check_args(char *const *argv, char *why, size_t whylen);
