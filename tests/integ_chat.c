@@ -26,10 +26,13 @@
 #define CLIENTS_MAX 66
 #define FIFTY 50
 #define TWENTY 20
-#define RATE_BURST 40 /* the handler's CHAT_RATE_BURST */
-#define ROOM_SLOTS 64 /* the handler's CHAT_SLOTS */
-#define RING 1024     /* the handler's CHAT_RING */
+#define RATE_BURST 40                      /* the handler's CHAT_RATE_BURST */
+#define ROOM_SLOTS 64                      /* the handler's CHAT_SLOTS */
+#define RING (2 * ROOM_SLOTS * RATE_BURST) /* the handler's CHAT_RING */
 #define WAIT_MS 5000
+/* The handler's answer to /help, without its newline. */
+#define CHAT_HELP_LINE                                                         \
+	"* /nick NAME: change your name; /who: who is here; /quit: leave"
 
 struct client {
 	int fd;
@@ -491,7 +494,7 @@ START_TEST(a_client_that_never_reads_does_not_stall_the_others)
 	client_join_fd(n, connect_rcvbuf(port, 4096));
 	client_join(l, port);
 	snprintf(left, sizeof(left), "* %s left (too slow)", n->nick);
-	for (talker = 0; talker < 80 && !dropped; talker++) {
+	for (talker = 0; talker < 2 * RING / RATE_BURST && !dropped; talker++) {
 		client_join(t, port);
 		for (i = 0; i < RATE_BURST; i++)
 			client_say(t, "%d %d %s\n", talker, i, body);
@@ -519,12 +522,12 @@ START_TEST(a_client_that_never_reads_does_not_stall_the_others)
 	while (!dropped && client_line(l, line, sizeof(line), 1000))
 		dropped = strcmp(line, left) == 0;
 	ck_assert_msg(dropped, "never-reader not dropped after %d lines", sent);
-	ck_assert_int_gt(sent, RING);
+	/* Not dropped before the ring was overtaken: each talker's lines and
+	 * its joined and left notices. */
+	ck_assert_int_gt(sent + 2 * talker, RING);
 	ck_assert_int_eq(got, sent);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd,
-	    "more than 1024 messages "
-	    "behind",
-	    WAIT_MS, NULL));
+	snprintf(line, sizeof(line), "more than %d messages behind", RING);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, line, WAIT_MS, NULL));
 	fprintf(stderr, "never-reader dropped after %d lines of %zu bytes\n",
 	    sent, strlen(body) + 8);
 }
@@ -620,6 +623,205 @@ START_TEST(fifty_participants_sending_twenty_each_all_get_all_once_in_order)
 	fprintf(stderr, "50x20: %zu deliveries in %lldms\n", nlat,
 	    (now_us() - t0) / 1000);
 	report_latency("50x20 burst", lat, nlat);
+}
+END_TEST
+
+/* "NICK: m SENDER K ...": checks K against the next expected from SENDER. */
+static void
+check_room_line(int r, const char *line, int next[ROOM_SLOTS][ROOM_SLOTS])
+{
+	int s, k;
+	const char *p = strstr(line, ": m ");
+
+	ck_assert_msg(line[0] != '*' && p != NULL, "client %d: %s", r, line);
+	ck_assert_int_eq(sscanf(p + 4, "%d %d", &s, &k), 2);
+	ck_assert(s >= 0 && s < ROOM_SLOTS && s != r);
+	ck_assert_int_eq(strncmp(line, cl[s].nick, strlen(cl[s].nick)), 0);
+	ck_assert_msg(k == next[r][s], "client %d got %d's message %d, not %d",
+	    r, s, k, next[r][s]);
+	next[r][s]++;
+}
+
+/* Reads every client until each has want room lines, checking each. */
+static void
+read_all_room_lines(int want, int next[ROOM_SLOTS][ROOM_SLOTS])
+{
+	struct pollfd pfd[ROOM_SLOTS];
+	int i, done = 0, got[ROOM_SLOTS] = { 0 };
+	char line[1024];
+
+	while (done < ROOM_SLOTS) {
+		for (i = 0; i < ROOM_SLOTS; i++)
+			pfd[i] = (struct pollfd){ cl[i].fd, POLLIN, 0 };
+		ck_assert_msg(poll(pfd, ROOM_SLOTS, 10000) > 0,
+		    "stalled with %d done", done);
+		for (i = 0; i < ROOM_SLOTS; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			ck_assert_msg(client_fill(&cl[i], 0),
+			    "client %d: end of file after %d lines", i, got[i]);
+			while (client_pop(&cl[i], line, sizeof(line))) {
+				check_room_line(i, line, next);
+				if (++got[i] == want)
+					done++;
+			}
+		}
+		superd_drain(&sd);
+	}
+}
+
+/*
+ * The documented rate lets every participant of a full room send a burst
+ * at once: 64 x 40 lines.  Every client reads all the time, so none may be
+ * dropped as a slow reader, and each gets every line of the others, in
+ * each sender's order.
+ */
+START_TEST(a_full_room_bursting_at_once_drops_no_reader_and_loses_nothing)
+{
+	static int next[ROOM_SLOTS][ROOM_SLOTS];
+	static char burst[RATE_BURST * 160];
+	char last[128];
+	int port = start_chat("burst"), i, k;
+	long long t0;
+	size_t n;
+
+	for (i = 0; i < ROOM_SLOTS; i++) {
+		ck_assert_int_eq(client_join(&cl[i], port), i + 1);
+		superd_drain(&sd);
+	}
+	/* The burst starts in a quiet room: every join has been read. */
+	snprintf(last, sizeof(last), "* %s joined", cl[ROOM_SLOTS - 1].nick);
+	for (i = 0; i < ROOM_SLOTS - 1; i++)
+		client_expect(&cl[i], last);
+	t0 = now_us();
+	for (i = 0; i < ROOM_SLOTS; i++) {
+		for (n = 0, k = 0; k < RATE_BURST; k++)
+			n += (size_t)snprintf(burst + n, sizeof(burst) - n,
+			    "m %d %d %0100d\n", i, k, 0);
+		tcp_send(cl[i].fd, burst, n);
+	}
+	read_all_room_lines((ROOM_SLOTS - 1) * RATE_BURST, next);
+	fprintf(stderr, "64x40: %d deliveries in %lldms\n",
+	    ROOM_SLOTS * (ROOM_SLOTS - 1) * RATE_BURST, (now_us() - t0) / 1000);
+	for (i = 0; i < ROOM_SLOTS; i++)
+		for (k = 0; k < ROOM_SLOTS; k++)
+			ck_assert_int_eq(next[i][k], i == k ? 0 : RATE_BURST);
+	superd_drain(&sd);
+	ck_assert_ptr_null(strstr(sd.log, "behind"));
+}
+END_TEST
+
+/* A client's last line may lack its newline: it is said all the same. */
+START_TEST(a_last_line_without_a_newline_is_delivered_at_end_of_file)
+{
+	struct client *a = &cl[0], *b = &cl[1];
+	char want[128];
+	int port = start_chat("eof");
+
+	client_join(a, port);
+	client_join(b, port);
+	client_expect(a, " joined");
+	client_say(a, "first\nlast words");
+	ck_assert_int_eq(shutdown(a->fd, SHUT_WR), 0);
+	snprintf(want, sizeof(want), "%s: first", a->nick);
+	client_next_is(b, want);
+	snprintf(want, sizeof(want), "%s: last words", a->nick);
+	client_next_is(b, want);
+	snprintf(want, sizeof(want), "* %s left", a->nick);
+	client_next_is(b, want);
+	ck_assert(client_eof(a, WAIT_MS));
+}
+END_TEST
+
+/*
+ * A /who just after a participant died: every asker gets the death notice
+ * first, then a list without it.  The list reflects exactly the joins and
+ * leaves delivered before it, for every reader alike.
+ */
+START_TEST(who_comes_after_the_notice_of_a_lost_participant_for_everyone)
+{
+	struct client *v;
+	char want[256], left[128], line[256];
+	int port = start_chat("whokill"), round, i;
+	pid_t pid;
+
+	for (i = 0; i < 3; i++)
+		client_join(&cl[i], port);
+	client_expect(&cl[0], " joined");
+	client_expect(&cl[0], " joined");
+	client_expect(&cl[1], " joined");
+	snprintf(want, sizeof(want), "* 3 here: %s, %s, %s", cl[0].nick,
+	    cl[1].nick, cl[2].nick);
+	for (round = 0; round < 3; round++) {
+		v = &cl[3 + round];
+		client_join(v, port);
+		for (i = 0; i < 3; i++)
+			client_expect(&cl[i], " joined");
+		pid = client_handler(v);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		while (proc_alive(pid))
+			harness_sleep_ms(1);
+		for (i = 0; i < 3; i++)
+			client_say(&cl[i], "/who\n");
+		snprintf(left, sizeof(left), "* %s left (connection lost)",
+		    v->nick);
+		for (i = 0; i < 3; i++) {
+			ck_assert(
+			    client_line(&cl[i], line, sizeof(line), WAIT_MS));
+			ck_assert_msg(strcmp(line, left) == 0,
+			    "round %d, client %d: %s before the notice", round,
+			    i, line);
+			client_next_is(&cl[i], want);
+		}
+		client_close(v);
+	}
+}
+END_TEST
+
+/*
+ * A /who from a client whose backlog is full waits behind what the room
+ * said before it, and the client's later commands wait behind the /who:
+ * its replies come in the order it asked.
+ */
+START_TEST(who_waits_behind_a_full_backlog_and_replies_stay_in_order)
+{
+	enum { SENDERS = 10 };
+	struct client *b = &cl[0], *r = &cl[1];
+	static char body[501];
+	char line[1024], want[128];
+	int port = start_chat("whofull"), i, k, s, got, next[SENDERS] = { 0 };
+
+	/* 10 x 40 lines of 500 bytes: more than b's socket buffers and its
+	 * handler's 64 KiB hold, far less than the ring. */
+	memset(body, 'x', sizeof(body) - 1);
+	client_join_fd(b, connect_rcvbuf(port, 4096));
+	client_join(r, port);
+	for (i = 0; i < SENDERS; i++)
+		client_join(&cl[2 + i], port);
+	for (i = 0; i < SENDERS + 1; i++)
+		client_expect(b, " joined");
+	for (i = 0; i < SENDERS; i++)
+		for (k = 0; k < RATE_BURST; k++)
+			client_say(&cl[2 + i], "%d %d %s\n", i, k, body);
+	/* Everything is in the room once r has it all. */
+	for (got = 0; got < SENDERS * RATE_BURST;)
+		if (client_line(r, line, sizeof(line), WAIT_MS) &&
+		    line[0] != '*')
+			got++;
+	client_say(b, "/who\n/help\n");
+	for (got = 0; got < SENDERS * RATE_BURST; got++) {
+		ck_assert(client_line(b, line, sizeof(line), WAIT_MS));
+		ck_assert_msg(line[0] != '*', "after %d lines: %s", got, line);
+		ck_assert_int_eq(sscanf(strstr(line, ": ") + 2, "%d %d", &s,
+		                     &k),
+		    2);
+		ck_assert(s >= 0 && s < SENDERS);
+		ck_assert_int_eq(k, next[s]++);
+	}
+	ck_assert(client_line(b, line, sizeof(line), WAIT_MS));
+	snprintf(want, sizeof(want), "* %d here: ", SENDERS + 2);
+	ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "%s", line);
+	client_next_is(b, CHAT_HELP_LINE);
 }
 END_TEST
 
@@ -978,6 +1180,14 @@ make_chat_suite(void)
 	    fifty_participants_sending_twenty_each_all_get_all_once_in_order);
 	tcase_add_test(tc,
 	    delivery_latency_with_fifty_participants_is_reported);
+	tcase_add_test(tc,
+	    a_full_room_bursting_at_once_drops_no_reader_and_loses_nothing);
+	tcase_add_test(tc,
+	    a_last_line_without_a_newline_is_delivered_at_end_of_file);
+	tcase_add_test(tc,
+	    who_comes_after_the_notice_of_a_lost_participant_for_everyone);
+	tcase_add_test(tc,
+	    who_waits_behind_a_full_backlog_and_replies_stay_in_order);
 	tcase_add_test(tc, overlong_lines_and_floods_get_clear_answers);
 	tcase_add_test(tc, a_full_room_turns_newcomers_away);
 	tcase_add_test(tc,

@@ -142,6 +142,33 @@ START_TEST(chat_lines_report_an_overlong_line_once_and_skip_it)
 }
 END_TEST
 
+START_TEST(chat_lines_finish_hands_out_a_last_line_without_its_newline)
+{
+	static char big[CHAT_LINE_MAX + 8];
+	struct chat_lines st = { 0 };
+	const char *in = "one\nlast\r", *line;
+	size_t left = strlen(in), len;
+
+	ck_assert_int_eq(chat_lines_next(&st, &in, &left, &line, &len),
+	    CHAT_LINE_READY);
+	ck_assert_int_eq(chat_lines_next(&st, &in, &left, &line, &len),
+	    CHAT_LINE_NONE);
+	ck_assert_int_eq(chat_lines_finish(&st, &line, &len), CHAT_LINE_READY);
+	ck_assert(len == 4 && memcmp(line, "last", 4) == 0);
+	/* Nothing is left: nothing more to finish. */
+	ck_assert_int_eq(chat_lines_finish(&st, &line, &len), CHAT_LINE_NONE);
+	/* A last line already reported as too long stays dropped. */
+	memset(big, 'x', sizeof(big));
+	in = big;
+	left = sizeof(big);
+	ck_assert_int_eq(chat_lines_next(&st, &in, &left, &line, &len),
+	    CHAT_LINE_TOO_LONG);
+	ck_assert_int_eq(chat_lines_next(&st, &in, &left, &line, &len),
+	    CHAT_LINE_NONE);
+	ck_assert_int_eq(chat_lines_finish(&st, &line, &len), CHAT_LINE_NONE);
+}
+END_TEST
+
 START_TEST(chat_text_clean_replaces_control_bytes_only)
 {
 	char text[] = "a\x1b[2Jb\tc\x7f\r\xc3\xa9";
@@ -309,6 +336,39 @@ START_TEST(room_who_lists_participants_in_joining_order)
 	ck_assert_str_eq(buf, "* 3 here: b, c, d\n");
 	ck_assert_int_eq(chat_room_who(&b, buf, 8), -1);
 	ck_assert_int_eq(errno, ENOSPC);
+}
+END_TEST
+
+/* The list comes after what the room said before it, under one lock. */
+START_TEST(room_fetch_who_lists_after_the_messages_before_it)
+{
+	struct chat_room *room = room_new();
+	struct chat_member a, b, c;
+	char buf[256];
+	size_t len;
+
+	chat_room_join(room, &a, "a");
+	chat_room_join(room, &b, "b");
+	chat_room_join(room, &c, "c");
+	say(&b, "hi");
+	chat_room_leave(&c, " (connection lost)");
+	/* Room for the messages, not for the list: no list yet. */
+	ck_assert_int_eq(chat_room_fetch_who(&a, buf, 60, &len),
+	    CHAT_FETCH_FULL);
+	ck_assert_int_eq(len, 55);
+	ck_assert(memcmp(buf,
+	              "* b joined\n* c joined\nb: hi\n* c left (connection "
+	              "lost)\n",
+	              len) == 0);
+	ck_assert_int_eq(chat_room_fetch_who(&a, buf, sizeof(buf), &len),
+	    CHAT_FETCH_DONE);
+	buf[len] = '\0';
+	ck_assert_str_eq(buf, "* 2 here: a, b\n");
+	say(&b, "bye");
+	ck_assert_int_eq(chat_room_fetch_who(&a, buf, sizeof(buf), &len),
+	    CHAT_FETCH_DONE);
+	buf[len] = '\0';
+	ck_assert_str_eq(buf, "b: bye\n* 2 here: a, b\n");
 }
 END_TEST
 
@@ -600,6 +660,8 @@ make_chat_suite(void)
 	tcase_add_test(text, chat_lines_split_at_newlines_and_drop_one_cr);
 	tcase_add_test(text,
 	    chat_lines_report_an_overlong_line_once_and_skip_it);
+	tcase_add_test(text,
+	    chat_lines_finish_hands_out_a_last_line_without_its_newline);
 	tcase_add_test(text, chat_text_clean_replaces_control_bytes_only);
 	tcase_add_test(text, chat_rate_allows_a_burst_then_refills_over_time);
 	suite_add_tcase(s, text);
@@ -612,6 +674,7 @@ make_chat_suite(void)
 	tcase_add_test(room, room_turns_away_a_participant_beyond_the_table);
 	tcase_add_test(room, room_rename_refuses_taken_and_invalid_nicks);
 	tcase_add_test(room, room_who_lists_participants_in_joining_order);
+	tcase_add_test(room, room_fetch_who_lists_after_the_messages_before_it);
 	tcase_add_test(room,
 	    room_sweep_removes_a_killed_participant_and_says_so);
 	tcase_add_test(room, room_sweep_removes_a_slot_whose_pid_was_reused);

@@ -53,15 +53,20 @@ struct chat {
 	int sigfd;
 	struct chat_lines in;
 	struct chat_rate rate;
-	bool member;    /* in the room's table */
-	bool throttled; /* told about the rate limit since the last line */
-	bool reading;   /* the client may still send */
-	bool writable;  /* the client can still be written to */
-	bool slow;      /* dropped for not reading */
-	bool stopped;   /* got SIGTERM, SIGINT or SIGHUP */
-	bool continued; /* got SIGCONT since */
+	bool member;      /* in the room's table */
+	bool throttled;   /* told about the rate limit since the last line */
+	bool reading;     /* the client may still send */
+	bool who_pending; /* a /who waits for the room's messages before it */
+	bool writable;    /* the client can still be written to */
+	bool slow;        /* dropped for not reading */
+	bool stopped;     /* got SIGTERM, SIGINT or SIGHUP */
+	bool continued;   /* got SIGCONT since */
 	/* Set to leave; what the others see after "left": "", " (too slow)" */
 	const char *why;
+	/* Read from the client, not yet split into lines: a /who holds the
+	 * lines after it here until it is answered. */
+	size_t inoff, inlen;
+	char inbuf[CHAT_READ_MAX];
 	size_t outlen;
 	char out[CHAT_OUT_MAX];
 };
@@ -163,16 +168,21 @@ chat_flush(struct chat *c)
 static void
 chat_pull(struct chat *c)
 {
-	size_t limit = sizeof(c->out) - CHAT_OUT_RESERVE, n;
+	size_t limit = sizeof(c->out) - CHAT_OUT_RESERVE, cap, n;
 	int r;
 
-	r = chat_room_fetch(&c->me, c->out + c->outlen,
-	    c->outlen < limit ? limit - c->outlen : 0, &n);
+	cap = c->outlen < limit ? limit - c->outlen : 0;
+	/* A /who is answered once everything before it is delivered. */
+	r = c->who_pending
+	    ? chat_room_fetch_who(&c->me, c->out + c->outlen, cap, &n)
+	    : chat_room_fetch(&c->me, c->out + c->outlen, cap, &n);
 	if (r == -1) {
 		chat_fail(c, "fetch");
 		return;
 	}
 	c->outlen += n;
+	if (r == CHAT_FETCH_DONE)
+		c->who_pending = false;
 	if (r != CHAT_FETCH_LOST)
 		return;
 	chat_log(c, "%s: dropped: more than %d messages behind", c->nick,
@@ -200,22 +210,18 @@ chat_cmd_nick(struct chat *c, const char *arg)
 	}
 }
 
+/*
+ * The list must not show a participant we could know is dead, and it
+ * comes after every message the room had before it (chat_pull answers):
+ * a "left" notice is never delivered after a list without its name.
+ */
 static void
 chat_cmd_who(struct chat *c)
 {
-	char buf[CHAT_WHO_MAX];
-	ssize_t n;
-
-	/* The list must not show a participant we could know is dead. */
-	if (chat_room_sweep(c->seg.room, chat_now_ms(), true) == -1) {
+	if (chat_room_sweep(c->seg.room, chat_now_ms(), true) == -1)
 		chat_fail(c, "sweep");
-		return;
-	}
-	n = chat_room_who(&c->me, buf, sizeof(buf));
-	if (n == -1)
-		chat_fail(c, "who");
 	else
-		chat_reply(c, "%s", buf);
+		c->who_pending = true;
 }
 
 /* line is NUL-ended, starts with '/', and has been cleaned. */
@@ -278,36 +284,63 @@ chat_line(struct chat *c, const char *text, size_t len)
 		chat_fail(c, "say");
 }
 
-/* Reads once and acts on every complete line, until one says to leave. */
 static void
-chat_read(struct chat *c)
+chat_input_line(struct chat *c, enum chat_line_kind k, const char *line,
+    size_t len)
 {
-	char buf[CHAT_READ_MAX];
-	const char *p = buf, *line;
-	size_t left, len;
-	ssize_t n;
+	if (k == CHAT_LINE_TOO_LONG)
+		chat_reply(c, "* line too long: at most %d bytes; dropped\n",
+		    CHAT_LINE_MAX);
+	else if (k == CHAT_LINE_READY)
+		chat_line(c, line, len);
+}
+
+/*
+ * Acts on the complete lines read so far, in order, until one says to
+ * leave or a /who must wait for the room (the rest stays in inbuf).
+ */
+static void
+chat_input_lines(struct chat *c)
+{
+	const char *p = c->inbuf + c->inoff, *line;
+	size_t left = c->inlen, len;
 	enum chat_line_kind k;
 
-	n = read(STDIN_FILENO, buf, sizeof(buf));
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		c->reading = false;
-		c->why = "";
-		return;
-	}
-	left = (size_t)n;
-	while (c->why == NULL &&
+	while (c->why == NULL && !c->who_pending &&
 	    (k = chat_lines_next(&c->in, &p, &left, &line, &len)) !=
-	        CHAT_LINE_NONE) {
-		if (k == CHAT_LINE_TOO_LONG)
-			chat_reply(c,
-			    "* line too long: at most %d bytes; "
-			    "dropped\n",
-			    CHAT_LINE_MAX);
-		else
-			chat_line(c, line, len);
+	        CHAT_LINE_NONE)
+		chat_input_line(c, k, line, len);
+	c->inoff = left > 0 ? (size_t)(p - c->inbuf) : 0;
+	c->inlen = left;
+}
+
+/*
+ * Reads once, if nothing is left from the last read, and acts on the
+ * lines.  At end of file a last line without its newline counts too;
+ * chat_loop leaves once what the client asked is answered.
+ */
+static void
+chat_input(struct chat *c)
+{
+	const char *line = NULL;
+	enum chat_line_kind k;
+	ssize_t n;
+	size_t len = 0;
+
+	if (c->inlen == 0) {
+		n = read(STDIN_FILENO, c->inbuf, sizeof(c->inbuf));
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			c->reading = false;
+			k = chat_lines_finish(&c->in, &line, &len);
+			chat_input_line(c, k, line, len);
+			return;
+		}
+		c->inoff = 0;
+		c->inlen = (size_t)n;
 	}
+	chat_input_lines(c);
 }
 
 /* Takes one signal off the signalfd and notes it; false if none was. */
@@ -338,22 +371,26 @@ chat_signal(struct chat *c)
 static int
 chat_wait(struct chat *c)
 {
+	/* Lines already read go first; a /who holds them and the socket. */
+	bool ready = c->inlen > 0 && !c->who_pending;
 	struct pollfd pfd[4] = {
-		{ c->reading ? STDIN_FILENO : -1, POLLIN, 0 },
+		{ c->reading && c->inlen == 0 && !c->who_pending ? STDIN_FILENO
+		                                                 : -1,
+		    POLLIN, 0 },
 		{ c->outlen > 0 ? STDOUT_FILENO : -1, POLLOUT, 0 },
 		{ c->wake.fd, POLLIN, 0 },
 		{ c->sigfd, POLLIN, 0 },
 	};
 
 	/* The timeout is the sweep's tick: dead participants go within 1s. */
-	if (poll(pfd, 4, CHAT_SWEEP_MS) == -1)
+	if (poll(pfd, 4, ready ? 0 : CHAT_SWEEP_MS) == -1)
 		return errno == EINTR ? 0 : -1;
 	if (pfd[3].revents != 0)
 		chat_signal(c);
 	if (pfd[2].revents != 0 && chat_wake_clear(&c->wake) == -1)
 		return -1;
-	if (pfd[0].revents != 0 && c->why == NULL)
-		chat_read(c);
+	if ((ready || pfd[0].revents != 0) && c->why == NULL)
+		chat_input(c);
 	if (c->why == NULL &&
 	    chat_room_sweep(c->seg.room, chat_now_ms(), false) == -1)
 		chat_fail(c, "sweep");
@@ -370,6 +407,9 @@ chat_loop(struct chat *c)
 		}
 		chat_pull(c);
 		if (chat_flush(c) == -1 && c->why == NULL)
+			c->why = "";
+		/* End of file: leave once its last line is acted on. */
+		if (!c->reading && !c->who_pending && c->why == NULL)
 			c->why = "";
 		if (c->why != NULL)
 			break;

@@ -412,6 +412,27 @@ chat_room_fetch(struct chat_member *m, char *buf, size_t cap, size_t *len)
 	return r;
 }
 
+int
+chat_room_fetch_who(struct chat_member *m, char *buf, size_t cap, size_t *len)
+{
+	ssize_t w;
+	int r;
+
+	*len = 0;
+	if (chat_room_enter(m) == NULL)
+		return -1;
+	r = chat_room_copy(m, buf, cap, len);
+	if (r == CHAT_FETCH_DONE) {
+		w = chat_room_format_who(m->room, buf + *len, cap - *len);
+		if (w == -1)
+			r = CHAT_FETCH_FULL;
+		else
+			*len += (size_t)w;
+	}
+	chat_room_unlock(m->room);
+	return r;
+}
+
 /* Claims this round of sweeping and copies the table.  Under the lock. */
 static int
 chat_room_snapshot(struct chat_room *room, int64_t now_ms, bool force,

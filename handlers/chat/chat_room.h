@@ -16,9 +16,15 @@
 #include "chat_text.h"
 
 #define CHAT_ROOM_MAGIC 0x54414843u /* "CHAT" */
-#define CHAT_ROOM_VERSION 1u
-#define CHAT_SLOTS 64  /* participants per room */
-#define CHAT_RING 1024 /* messages kept for participants still reading */
+#define CHAT_ROOM_VERSION 2u
+#define CHAT_SLOTS 64 /* participants per room */
+/*
+ * Messages kept for participants still reading: twice what the rate lets
+ * a full room send at once (every participant's burst), so that a reader
+ * whose handler the scheduler reaches late in a room-wide burst is never
+ * taken for one that stopped reading (docs/design.md, "Slow readers").
+ */
+#define CHAT_RING (2 * CHAT_SLOTS * CHAT_RATE_BURST)
 /* A nick: CHAT_NAME_MAX chosen bytes, or "[IPv6]:port" (47) by default. */
 #define CHAT_NICK_SIZE 64
 /* One delivered line: "nick: text\n". */
@@ -137,6 +143,17 @@ ssize_t chat_room_who(struct chat_member *m, char *buf, size_t cap);
  * lock.
  */
 int chat_room_fetch(struct chat_member *m, char *buf, size_t cap, size_t *len);
+
+/*
+ * chat_room_fetch, and once caught up, the who line of chat_room_who right
+ * after the messages, under the same lock: the list shows exactly the
+ * joins, leaves and renames delivered before it.  CHAT_FETCH_DONE only
+ * with the list written; CHAT_FETCH_FULL when the messages or the list
+ * did not fit (call again once the buffer has room).  Otherwise as
+ * chat_room_fetch.
+ */
+int chat_room_fetch_who(struct chat_member *m, char *buf, size_t cap,
+    size_t *len);
 
 /*
  * Frees the slots of dead participants, announcing "* nick left

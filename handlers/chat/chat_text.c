@@ -77,6 +77,14 @@ chat_lines_next(struct chat_lines *st, const char **in, size_t *inlen,
 	return CHAT_LINE_NONE;
 }
 
+enum chat_line_kind
+chat_lines_finish(struct chat_lines *st, const char **line, size_t *len)
+{
+	if (st->len == 0 && !st->discarding)
+		return CHAT_LINE_NONE;
+	return chat_lines_end(st, line, len);
+}
+
 void
 chat_text_clean(char *text, size_t len)
 {

@@ -46,6 +46,14 @@ enum chat_line_kind chat_lines_next(struct chat_lines *st, const char **in,
     size_t *inlen, const char **line, size_t *len);
 
 /*
+ * At end of input: the partial line st holds, which had no \n, as a last
+ * line (CHAT_LINE_READY; one \r at its end is dropped), or CHAT_LINE_NONE
+ * if there is none or it was already reported as too long.
+ */
+enum chat_line_kind chat_lines_finish(struct chat_lines *st, const char **line,
+    size_t *len);
+
+/*
  * Replaces control bytes (below 0x20 except tab, and 0x7f) with '?', so no
  * client can send terminal escapes or fake line breaks to the others.
  * Bytes from 0x80 up pass unchanged (UTF-8).
