@@ -165,7 +165,8 @@ START_TEST(every_log_event_is_in_superd_8_and_the_other_way_round)
 
 	/* events.c is the one list (the next test holds it so); log.c adds
 	 * the event of a plain message. */
-	ncode = collect(src, "log_event\\(\"([a-z_]+)\"", code, sizeof(code));
+	ncode = collect_group(src, "log_(event|relay)\\(\"([a-z_]+)\"", 2, code,
+	    sizeof(code));
 	ncode += collect(logc, "\"superd: event=([a-z_]+) ",
 	    code + strlen(code), sizeof(code) - strlen(code));
 	ndoc = collect(man, "^([a-z_]+)\tT\\{", doc, sizeof(doc));
@@ -208,8 +209,10 @@ assert_events_only_in_events_c(const char *dir, size_t *seen)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		text = slurp(path);
-		ck_assert_msg(strstr(text, "log_event(") == NULL,
-		    "%s calls log_event: give the event a function in "
+		ck_assert_msg(strstr(text, "log_event(") == NULL &&
+		        strstr(text, "log_relay(") == NULL,
+		    "%s calls log_event or log_relay: give the event a "
+		    "function in "
 		    "events.c",
 		    path);
 		free(text);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logout.h"
 
 #include "harness.h"
 
@@ -217,6 +218,56 @@ START_TEST(a_long_kv_line_is_never_cut_inside_its_quotes)
 }
 END_TEST
 
+/* Reads the pipe dry, flushing the logger's queue into it as it empties;
+ * counts the lines that contain what. */
+static size_t
+drain_counting(const char *what, const char *other, size_t *nother)
+{
+	static char buf[LOGOUT_BUF_MAX + 8192];
+	size_t len = 0, n = 0;
+	ssize_t r;
+	const char *p;
+
+	*nother = 0;
+	for (;;) {
+		(void)logout_flush();
+		r = read(capture_fd, buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0 && !logout_pending())
+			break;
+		if (r > 0)
+			len += (size_t)r;
+		ck_assert_uint_lt(len, sizeof(buf) - 1);
+	}
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	for (p = buf; (p = strstr(p, other)) != NULL; p++)
+		(*nother)++;
+	return n;
+}
+
+START_TEST(a_handler_flood_never_pushes_out_superds_own_lines)
+{
+	size_t own, relayed;
+	int i;
+
+	capture_start();
+	/* Non-blocking, like superd's, and small: the reader lags. */
+	logout_open();
+	ck_assert_int_ne(fcntl(STDERR_FILENO, F_SETPIPE_SZ, 4096), -1);
+	for (i = 0; i < 2000; i++)
+		log_relay("stderr", "line=%s", "spam[1]: stderr from x: %s",
+		    "spam spam spam spam spam spam spam spam spam spam spam");
+	for (i = 0; i < 100; i++)
+		log_event("exit", "n=%d", "echo[%d]: exited 0 after 1ms", i);
+	own = drain_counting("]: exited 0 after", "spam[1]", &relayed);
+	ck_assert_uint_eq(own, 100);
+	/* The flood was cut, not held back whole. */
+	ck_assert_uint_lt(relayed, 2000);
+	ck_assert_uint_gt(relayed, 100);
+}
+END_TEST
+
 static Suite *
 make_log_suite(void)
 {
@@ -240,6 +291,7 @@ make_log_suite(void)
 	tcase_add_test(tc, plain_lines_in_kv_mode_become_messages_with_a_level);
 	tcase_add_test(tc, plain_lines_in_text_mode_are_unchanged);
 	tcase_add_test(tc, a_long_kv_line_is_never_cut_inside_its_quotes);
+	tcase_add_test(tc, a_handler_flood_never_pushes_out_superds_own_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

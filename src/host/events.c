@@ -235,7 +235,7 @@ event_stderr(const char *service, pid_t pid, const char *peer, const char *line,
 	char q[LOG_VALUE_MAX];
 
 	/* Text marks the cut in the line; kv with keys after it. */
-	log_event("stderr", "service=%s pid=%d peer=%s %.0sline=%s%.0s%s%s",
+	log_relay("stderr", "service=%s pid=%d peer=%s %.0sline=%s%.0s%s%s",
 	    "%s[%d]: stderr from %s: %s%s%s%.0s%.0s", service, (int)pid, peer,
 	    cont ? "[cont] " : "", log_value(q, sizeof(q), line),
 	    cut ? " [cut]" : "", cont ? " cont=yes" : "",

@@ -80,12 +80,12 @@ log_append(char *line, size_t size, size_t *len, const char *fmt, ...)
 /* Ends the line with a newline (in place of its last byte if it is
  * full) and hands it to the output. */
 static void
-log_write(char *line, size_t size, size_t len)
+log_write(char *line, size_t size, size_t len, enum logout_origin origin)
 {
 	if (len >= size - 1)
 		len = size - 2;
 	line[len++] = '\n';
-	logout_line(line, len);
+	logout_line(line, len, origin);
 }
 
 /* The text of a message, and strerror's words after it if suffix is set,
@@ -118,7 +118,7 @@ log_emit(const char *level, const char *fmt, va_list ap, const char *suffix)
 
 	if (log_fmt == LOG_FORMAT_TEXT) {
 		len = log_text(text, "superd: ", fmt, ap, suffix);
-		log_write(text, sizeof(text), len);
+		log_write(text, sizeof(text), len, LOGOUT_OWN);
 		return;
 	}
 	/* The same message as in text mode, within the same bound. */
@@ -127,7 +127,7 @@ log_emit(const char *level, const char *fmt, va_list ap, const char *suffix)
 	len = 0;
 	log_append(line, sizeof(line), &len,
 	    "superd: event=message level=%s msg=%s", level, quoted);
-	log_write(line, sizeof(line), len);
+	log_write(line, sizeof(line), len, LOGOUT_OWN);
 }
 
 void
@@ -174,28 +174,49 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-log_event(const char *event, const char *kvfmt, const char *textfmt, ...)
+static void log_event_v(enum logout_origin origin, const char *event,
+    const char *kvfmt, const char *textfmt, va_list ap) LOG_PRINTF(4, 0);
+
+static void
+log_event_v(enum logout_origin origin, const char *event, const char *kvfmt,
+    const char *textfmt, va_list ap)
 {
 	char line[LOG_KV_LINE_MAX];
 	size_t len = 0;
-	va_list ap;
 	int saved = errno;
 
-	va_start(ap, textfmt);
 	if (log_fmt == LOG_FORMAT_TEXT) {
 		len = log_text(line, "superd: ", textfmt, ap, NULL);
-		log_write(line, LOG_LINE_MAX, len);
+		log_write(line, LOG_LINE_MAX, len, origin);
 	} else {
 		log_append(line, sizeof(line), &len, "superd: event=%s", event);
 		if (kvfmt != NULL) {
 			log_append(line, sizeof(line), &len, " ");
 			log_vappend(line, sizeof(line), &len, kvfmt, ap);
 		}
-		log_write(line, sizeof(line), len);
+		log_write(line, sizeof(line), len, origin);
 	}
-	va_end(ap);
 	errno = saved;
+}
+
+void
+log_event(const char *event, const char *kvfmt, const char *textfmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, textfmt);
+	log_event_v(LOGOUT_OWN, event, kvfmt, textfmt, ap);
+	va_end(ap);
+}
+
+void
+log_relay(const char *event, const char *kvfmt, const char *textfmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, textfmt);
+	log_event_v(LOGOUT_RELAYED, event, kvfmt, textfmt, ap);
+	va_end(ap);
 }
 
 /* The escape for byte c inside a quoted value, into esc; its length. */

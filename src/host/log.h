@@ -45,6 +45,12 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_event(const char *event, const char *kvfmt, const char *textfmt, ...)
     __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
 
+/* The same for a line that carries a handler's words: while stderr lags,
+ * it may not take the part of the buffer kept for superd's own lines
+ * (LOGOUT_OWN_RESERVE), so a flood from a handler is what gets dropped. */
+void log_relay(const char *event, const char *kvfmt, const char *textfmt, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
+
 /*
  * Writes s into buf as a kv value: in double quotes, with '"' and '\'
  * escaped by a backslash, and newline, carriage return and tab as \n, \r,

@@ -61,9 +61,14 @@ logout_try(const char *buf, size_t len)
 }
 
 static void
-logout_queue(const char *line, size_t len)
+logout_queue(const char *line, size_t len, enum logout_origin origin)
 {
-	if (len > sizeof(out.buf) - out.len) {
+	size_t room = sizeof(out.buf) - out.len;
+
+	if (origin == LOGOUT_RELAYED)
+		room = room > LOGOUT_OWN_RESERVE ? room - LOGOUT_OWN_RESERVE
+		                                 : 0;
+	if (len > room) {
 		out.dropped++;
 		return;
 	}
@@ -72,7 +77,7 @@ logout_queue(const char *line, size_t len)
 }
 
 void
-logout_line(const char *line, size_t len)
+logout_line(const char *line, size_t len, enum logout_origin origin)
 {
 	int saved = errno;
 	ssize_t n;
@@ -80,18 +85,19 @@ logout_line(const char *line, size_t len)
 	if (out.len > 0) {
 		/* Behind what waits, to keep the order; a drop count that
 		 * this frees is kept for the next logout_flush. */
-		logout_queue(line, len);
+		logout_queue(line, len, origin);
 		out.dropped += logout_flush();
 		errno = saved;
 		return;
 	}
 	n = logout_try(line, len);
 	/* A short write happens only to a regular file (a full disk):
-	 * what is left waits like the rest. */
+	 * what is left waits like the rest, whoever wrote it, since half
+	 * a line dropped would glue its head to the next line. */
 	if (n >= 0 && (size_t)n < len)
-		logout_queue(line + n, len - (size_t)n);
+		logout_queue(line + n, len - (size_t)n, LOGOUT_OWN);
 	else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		logout_queue(line, len);
+		logout_queue(line, len, origin);
 	/* Any other error: stderr is gone, and nothing can be done. */
 	errno = saved;
 }

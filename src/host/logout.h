@@ -13,6 +13,14 @@
 /* Bytes of log held back while stderr is full (some hundreds of lines). */
 #define LOGOUT_BUF_MAX (64 * 1024)
 
+/* Of that buffer, the part only superd's own lines may fill: a handler
+ * that floods its stderr must not push out the lines that say what
+ * superd did (connections, exits, limits) while the reader lags. */
+#define LOGOUT_OWN_RESERVE (16 * 1024)
+
+/* Whose words a line carries: superd's own, or a handler's relayed. */
+enum logout_origin { LOGOUT_OWN, LOGOUT_RELAYED };
+
 /*
  * Sets up the output on fd 2, which must be open: a pipe, FIFO or
  * terminal is reopened through /proc/self/fd/2 as a new, non-blocking
@@ -25,8 +33,9 @@
 void logout_open(void);
 
 /* Writes one line (ending in '\n', at most PIPE_BUF bytes, so one write
- * is atomic), or queues it behind earlier ones, or drops and counts it. */
-void logout_line(const char *line, size_t len);
+ * is atomic), or queues it behind earlier ones, or drops and counts it.
+ * A relayed line is queued only while LOGOUT_OWN_RESERVE stays free. */
+void logout_line(const char *line, size_t len, enum logout_origin origin);
 
 /* Writes what is queued, as far as stderr takes it now.  Once all is out,
  * returns how many lines were dropped since the last report (and forgets
