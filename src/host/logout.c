@@ -66,8 +66,8 @@ logout_queue(const char *line, size_t len, enum logout_origin origin)
 	size_t room = sizeof(out.buf) - out.len;
 
 	if (origin == LOGOUT_RELAYED)
-		room = room > LOGOUT_OWN_RESERVE ? room - LOGOUT_OWN_RESERVE
-		                                 : 0;
+		room =
+		    room > LOGOUT_OWN_RESERVE ? room - LOGOUT_OWN_RESERVE : 0;
 	if (len > room) {
 		out.dropped++;
 		return;
