@@ -408,15 +408,20 @@ processes_of(uid_t uid)
 	return n;
 }
 
-/* A process of uid 65534 that holds one slot of its RLIMIT_NPROC. */
+/* A uid that no account and no other process has: RLIMIT_NPROC counts
+ * every process of the real uid, so with nobody's (65534) the limit moved
+ * whenever another test's handler of nobody came or went (ctest -j2). */
+#define LONELY_UID 64999
+
+/* A process of LONELY_UID that holds one slot of its RLIMIT_NPROC. */
 static pid_t
-placeholder_of_nobody(void)
+placeholder_of_lonely(void)
 {
 	pid_t pid = fork();
 
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		if (setgid(65534) == -1 || setuid(65534) == -1)
+		if (setgid(LONELY_UID) == -1 || setuid(LONELY_UID) == -1)
 			_exit(1);
 		pause();
 		_exit(0);
@@ -436,11 +441,17 @@ START_TEST(fork_failure_closes_clients_without_spinning_and_recovers)
 		             "process limit that root would ignore");
 		return;
 	}
-	/* Root ignores RLIMIT_NPROC, so superd runs as nobody, with a limit
-	 * that nobody's processes (a placeholder among them) fill. */
-	holder = placeholder_of_nobody();
-	harness_sleep_ms(50);
-	harness_run_as(65534, 65534, (unsigned long)processes_of(65534) + 1);
+	/* Root ignores RLIMIT_NPROC, so superd runs as a uid of its own,
+	 * with a limit that it and a placeholder fill. */
+	/* The last run's handler may still be a zombie that init has not
+	 * reaped yet (the harness ends superd with SIGKILL). */
+	for (i = 0; i < 500 && processes_of(LONELY_UID) > 0; i++)
+		harness_sleep_ms(10);
+	holder = placeholder_of_lonely();
+	for (i = 0; i < 500 && processes_of(LONELY_UID) == 0; i++)
+		harness_sleep_ms(10);
+	ck_assert_uint_eq(processes_of(LONELY_UID), 1);
+	harness_run_as(LONELY_UID, LONELY_UID, 2);
 	port = start_service(WAITER, "");
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
 	for (i = 0; i < 3; i++) {
