@@ -2644,10 +2644,12 @@ START_TEST(config_rejects_a_bad_env)
 	expect_bad_value("env", "PROTO=UDP",
 	    "\"PROTO\" is set by superd for each connection (PROTO, TCP*, "
 	    "UDP*, UNIX*, LISTEN_* and SUPERD_* are reserved)");
-	expect_bad_value("env", "UDPLOCALIP=x", "\"UDPLOCALIP\" is set by superd");
+	expect_bad_value("env", "UDPLOCALIP=x",
+	    "\"UDPLOCALIP\" is set by superd");
 	expect_bad_value("env", "UNIXREMOTEEUID=0",
 	    "\"UNIXREMOTEEUID\" is set by superd");
-	expect_bad_value("env", "LISTEN_FDS=1", "\"LISTEN_FDS\" is set by superd");
+	expect_bad_value("env", "LISTEN_FDS=1",
+	    "\"LISTEN_FDS\" is set by superd");
 	expect_bad_value("env", "TCPREMOTEIP=10.0.0.1",
 	    "\"TCPREMOTEIP\" is set by superd");
 	expect_bad_value("env", "SUPERD_SERVICE=x",

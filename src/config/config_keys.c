@@ -736,8 +736,8 @@ set_socket_group(struct service *svc, const char *v, char *why, size_t whylen)
 /* Appends id to *list unless it is there already (then an error naming
  * tok). */
 static int
-keys_add_id(unsigned **list, size_t *n, unsigned id, const char *tok,
-    char *why, size_t whylen)
+keys_add_id(unsigned **list, size_t *n, unsigned id, const char *tok, char *why,
+    size_t whylen)
 {
 	unsigned *grown;
 	size_t i;
@@ -814,8 +814,8 @@ keys_env_name(const char *s, size_t len)
 static bool
 keys_env_reserved(const char *s, size_t len)
 {
-	static const char *const prefixes[] = { "TCP", "UDP", "UNIX",
-		"SUPERD_", "LISTEN_", NULL };
+	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "SUPERD_",
+		"LISTEN_", NULL };
 	size_t i, n;
 
 	if (len == 5 && strncmp(s, "PROTO", 5) == 0)

@@ -147,12 +147,12 @@ struct service {
 	gid_t *allow_gids; /* or by group; both empty: everyone */
 	size_t nallow_gids;
 
-	char **argv;       /* exec words, then args words; argv[0] is
-	                    * the name */
-	char *exec;        /* exec as written */
-	char **args;       /* args lines as written, in order; their
-	                    * words join argv when the service is done */
-	int *args_line;    /* the line of each, for -t's warnings */
+	char **argv;    /* exec words, then args words; argv[0] is
+	                 * the name */
+	char *exec;     /* exec as written */
+	char **args;    /* args lines as written, in order; their
+	                 * words join argv when the service is done */
+	int *args_line; /* the line of each, for -t's warnings */
 	size_t nargs;
 	char *path; /* program resolved at load; NULL if
 	             * the service is disabled */

@@ -210,8 +210,7 @@ admit_source(const struct service *svc, const struct cidr *peer)
  * peer travels with the handler (a reload may cut it to another prefix,
  * admit_adopt). */
 static struct admission
-admit_limits(struct admit *a, size_t s, const struct cidr *peer,
-    long long now)
+admit_limits(struct admit *a, size_t s, const struct cidr *peer, long long now)
 {
 	const struct service *svc = &a->cfg->services[s];
 	struct admission ad;

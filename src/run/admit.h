@@ -103,8 +103,7 @@ struct admission admit_connection_unix(struct admit *a, size_t s,
  * wait (nothing is refused or counted: the client waits in the socket's
  * queue).  admit_open has said yes already; this holds for a second
  * listener of the same service in the same wakeup. */
-bool admit_wait(struct admit *a, size_t s, long long now,
-    struct admission *ad);
+bool admit_wait(struct admit *a, size_t s, long long now, struct admission *ad);
 
 /* A handler is about to start for an admitted connection (call before
  * fork, so the count can go into its environment): returns how many

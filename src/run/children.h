@@ -33,8 +33,8 @@ struct child {
 	                                  * "-" for a wait handler */
 	unsigned long wait_sock; /* a wait handler: its listener's socket
 	                          * (listener.sock_ino); 0: none */
-	struct errlog err;               /* stderr = log: its pipe */
-	int report;                      /* fork builds: its spawn report */
+	struct errlog err;       /* stderr = log: its pipe */
+	int report;              /* fork builds: its spawn report */
 };
 
 struct children {

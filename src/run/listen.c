@@ -194,7 +194,7 @@ listen_next(struct listen_ctx *x, size_t idx)
 
 	memset(l, 0, sizeof(*l));
 	l->service = idx;
-	l->kind = svc->wait          ? LISTEN_WAIT
+	l->kind = svc->wait    ? LISTEN_WAIT
 	    : svc->unix_socket ? LISTEN_UNIX
 	                       : LISTEN_STREAM;
 	l->type = svc->sock_type;

@@ -63,17 +63,17 @@ struct listener {
 	long from_old;                 /* kept: index in the old array */
 	struct sockaddr_storage local; /* bound address, real port */
 	socklen_t locallen;
-	bool wildcard;             /* bound to 0.0.0.0 or :: */
-	char ip[ADDR_IP_MAX];      /* local address (a path for unix),
-	                            * when not wildcard */
+	bool wildcard;        /* bound to 0.0.0.0 or :: */
+	char ip[ADDR_IP_MAX]; /* local address (a path for unix),
+	                       * when not wildcard */
 	unsigned short portnum;
 	char port[6];              /* local port, as text */
 	char label[ADDR_TEXT_MAX]; /* "127.0.0.1:7007", "127.0.0.1:69/udp",
 	                            * "/run/x.sock": for logs */
 	unsigned long sock_ino;    /* the socket's inode: who it is, across
 	                            * reloads, while it is open */
-	bool owns_path;       /* a unix socket file superd made: */
-	struct sockfile file; /* removed when closed, if still there */
+	bool owns_path;            /* a unix socket file superd made: */
+	struct sockfile file;      /* removed when closed, if still there */
 	struct listen_wait wait;
 };
 

@@ -420,8 +420,8 @@ spawn_fds_listen(struct spawn_args *a)
 {
 	int sock = spawn_lift(a->fd), null;
 
-	if (sock == -1 || (a->report != -1 &&
-	                      (a->report = spawn_lift(a->report)) == -1))
+	if (sock == -1 ||
+	    (a->report != -1 && (a->report = spawn_lift(a->report)) == -1))
 		spawn_die(a, "cannot set up fd 3 for", NULL, 126);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null == -1 || dup2(null, STDIN_FILENO) == -1 ||

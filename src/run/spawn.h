@@ -30,11 +30,11 @@ struct spawn_failure {
 /* What a handler is started for: a connection, or a wait listener's
  * socket. */
 struct spawn_conn {
-	int fd;                       /* its stdin and stdout: the connection,
-	                               * or the listening (bound) socket */
-	const struct sockaddr *peer;  /* TCP: the client; else NULL */
+	int fd;                      /* its stdin and stdout: the connection,
+	                              * or the listening (bound) socket */
+	const struct sockaddr *peer; /* TCP: the client; else NULL */
 	const struct unix_peer *unix_peer; /* unix: the client; else NULL */
-	unsigned long concurrency;    /* TCP: TCPCONCURRENCY */
+	unsigned long concurrency;         /* TCP: TCPCONCURRENCY */
 };
 
 /*

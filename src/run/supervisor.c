@@ -82,8 +82,7 @@ supervisor_open(struct supervisor *sv, size_t i, long long now)
 {
 	const struct listener *l = &sv->gen->ls[i];
 
-	return !sv->stopping && sv->resume_at == 0 &&
-	    supervisor_wait_idle(l) &&
+	return !sv->stopping && sv->resume_at == 0 && supervisor_wait_idle(l) &&
 	    admit_open(&sv->gen->admit, l->service, now, &sv->rate_wake);
 }
 

@@ -175,8 +175,8 @@ supervisor_unix_peer(int fd, struct unix_peer *p)
 	p->uid = cred.uid;
 	p->gid = cred.gid;
 	len = sizeof(p->groups);
-	p->ngroups = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups,
-	                 &len) == 0
+	p->ngroups =
+	    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0
 	    ? len / sizeof(p->groups[0])
 	    : 0;
 	return 0;
@@ -211,11 +211,11 @@ supervisor_admit_unix(struct supervisor *sv, const struct listener *l, int fd)
 	char from[64];
 
 	if (supervisor_unix_peer(fd, &p) == -1) {
-		log_warn("%s: SO_PEERCRED", sv->gen->cfg.services[l->service].name);
+		log_warn("%s: SO_PEERCRED",
+		    sv->gen->cfg.services[l->service].name);
 		return;
 	}
-	ad = admit_connection_unix(&sv->gen->admit, l->service, &p,
-	    clock_ms());
+	ad = admit_connection_unix(&sv->gen->admit, l->service, &p, clock_ms());
 	if (!ad.ok) {
 		supervisor_refuse(&sv->gen->cfg.services[l->service], fd,
 		    ad.why);

@@ -64,8 +64,8 @@ struct supervisor {
 	bool log_watched;    /* the log's fd is in the epoll set */
 	bool log_unpollable; /* it cannot be: retry on a timer instead */
 	struct sweep sweep;  /* while stopping: what got SIGTERM */
-	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
-	size_t ntimed;  /* children with a max_duration deadline */
+	bool abandoned;  /* leftovers that outlived SIGKILL: not waited for */
+	size_t ntimed;   /* children with a max_duration deadline */
 	size_t nbackoff; /* wait listeners backing off */
 };
 

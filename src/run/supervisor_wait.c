@@ -53,8 +53,7 @@ supervisor_wait_same_head(const struct listener *l)
 	n = recvfrom(l->fd, head, sizeof(head),
 	    MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from,
 	    &fromlen);
-	if (n == -1 || (size_t)n != w->mark_len ||
-	    fromlen != w->mark_fromlen ||
+	if (n == -1 || (size_t)n != w->mark_len || fromlen != w->mark_fromlen ||
 	    memcmp(&from, &w->mark_from, fromlen) != 0)
 		return false;
 	return memcmp(head, w->mark_head,
@@ -110,7 +109,8 @@ supervisor_wait_find(struct supervisor *sv, unsigned long sock)
 	size_t i;
 
 	for (i = 0; i < sv->gen->nls; i++)
-		if (sv->gen->ls[i].fd != -1 && sv->gen->ls[i].sock_ino == sock &&
+		if (sv->gen->ls[i].fd != -1 &&
+		    sv->gen->ls[i].sock_ino == sock &&
 		    sv->gen->ls[i].kind == LISTEN_WAIT)
 			return &sv->gen->ls[i];
 	return NULL;
@@ -164,7 +164,8 @@ supervisor_wait_deadline(const struct supervisor *sv, long long t)
 
 	for (i = 0; sv->nbackoff > 0 && i < sv->gen->nls; i++) {
 		l = &sv->gen->ls[i];
-		if (l->wait.resume_at != 0 && (t == -1 || l->wait.resume_at < t))
+		if (l->wait.resume_at != 0 &&
+		    (t == -1 || l->wait.resume_at < t))
 			t = l->wait.resume_at;
 	}
 	return t;
@@ -182,8 +183,8 @@ supervisor_wait_timers(struct supervisor *sv, long long now)
 			continue;
 		l->wait.resume_at = 0;
 		sv->nbackoff--;
-		log_debug("%s: retrying %s", sv->gen->cfg.services[l->service].name,
-		    l->label);
+		log_debug("%s: retrying %s",
+		    sv->gen->cfg.services[l->service].name, l->label);
 		supervisor_refresh_service(sv, l->service, now);
 	}
 }
