@@ -654,7 +654,8 @@ START_TEST(a_passed_fd_that_is_not_a_listening_socket_is_refused)
 	ck_assert(superd_wait_exit(&sd, 5000));
 	ck_assert(WIFEXITED(sd.status) && WEXITSTATUS(sd.status) == 3);
 	ck_assert_ptr_nonnull(strstr(sd.log,
-	    "superd: LISTEN_FDS: fd 3 is not a listening TCP socket\n"));
+	    "superd: LISTEN_FDS: fd 3 is not a listening TCP or unix socket, "
+	    "nor a UDP or unix datagram socket\n"));
 }
 END_TEST
 

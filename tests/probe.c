@@ -1,8 +1,12 @@
 /* A handler for the tests: reports on stdout what a spawned process sees
  * (open fds, signal mask and dispositions, ids and groups, umask, session,
  * working directory, niceness, resource limits, arguments, environment),
- * one "key: value" line each, then exits 0. */
+ * one "key: value" line each, then exits 0.  As a wait handler it takes
+ * its client first and reports to it: --accept accepts one connection on
+ * fd 0 (--accept-fd3: on fd 3, systemd's way), --recv answers one
+ * datagram on fd 0 with the report. */
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -16,6 +20,9 @@
 
 extern char **environ;
 
+/* Where the report goes: stdout, or the client of a wait handler. */
+static FILE *out;
+
 static void
 probe_fds(void)
 {
@@ -24,14 +31,14 @@ probe_fds(void)
 
 	if (d == NULL)
 		exit(1);
-	printf("fds:");
+	fprintf(out, "fds:");
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    strtol(de->d_name, NULL, 10) == dirfd(d))
 			continue;
-		printf(" %s", de->d_name);
+		fprintf(out, " %s", de->d_name);
 	}
-	printf("\n");
+	fprintf(out, "\n");
 	closedir(d);
 }
 
@@ -49,7 +56,7 @@ probe_status(void)
 	while (fgets(line, sizeof(line), fp) != NULL)
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			if (strncmp(line, keys[i], strlen(keys[i])) == 0)
-				fputs(line, stdout);
+				fputs(line, out);
 	fclose(fp);
 }
 
@@ -62,7 +69,7 @@ probe_link(const char *name, int fd)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
-	printf("%s: %s\n", name, target);
+	fprintf(out, "%s: %s\n", name, target);
 }
 
 static void
@@ -72,15 +79,15 @@ probe_limit(const char *name, int resource)
 
 	if (getrlimit(resource, &rl) == -1)
 		exit(1);
-	printf("%s:", name);
+	fprintf(out, "%s:", name);
 	if (rl.rlim_cur == RLIM_INFINITY)
-		printf(" unlimited");
+		fprintf(out, " unlimited");
 	else
-		printf(" %llu", (unsigned long long)rl.rlim_cur);
+		fprintf(out, " %llu", (unsigned long long)rl.rlim_cur);
 	if (rl.rlim_max == RLIM_INFINITY)
-		printf(" unlimited\n");
+		fprintf(out, " unlimited\n");
 	else
-		printf(" %llu\n", (unsigned long long)rl.rlim_max);
+		fprintf(out, " %llu\n", (unsigned long long)rl.rlim_max);
 }
 
 static void
@@ -91,17 +98,57 @@ probe_world(void)
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		exit(1);
-	printf("cwd: %s\n", cwd);
+	fprintf(out, "cwd: %s\n", cwd);
 	errno = 0;
 	prio = getpriority(PRIO_PROCESS, 0);
 	if (prio == -1 && errno != 0)
 		exit(1);
-	printf("nice: %d\n", prio);
+	fprintf(out, "nice: %d\n", prio);
 	probe_limit("rlimit_nofile", RLIMIT_NOFILE);
 	probe_limit("rlimit_nproc", RLIMIT_NPROC);
 	probe_limit("rlimit_as", RLIMIT_AS);
 	probe_limit("rlimit_cpu", RLIMIT_CPU);
 	probe_limit("rlimit_core", RLIMIT_CORE);
+}
+
+/* A wait handler's client: a connection accepted on fd, whose stream
+ * the report goes to. */
+static void
+probe_accept(int fd)
+{
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (c == -1 || (out = fdopen(c, "w")) == NULL)
+		exit(1);
+}
+
+/* A datagram on fd 0: its sender gets the report, as one datagram. */
+static struct sockaddr_storage probe_from;
+static socklen_t probe_fromlen = sizeof(probe_from);
+static char *probe_buf;
+static size_t probe_len;
+
+static void
+probe_recv(void)
+{
+	char in[2048];
+
+	if (recvfrom(0, in, sizeof(in), 0, (struct sockaddr *)&probe_from,
+	        &probe_fromlen) == -1 ||
+	    (out = open_memstream(&probe_buf, &probe_len)) == NULL)
+		exit(1);
+}
+
+static int
+probe_finish(void)
+{
+	if (fflush(out) != 0)
+		return 1;
+	if (probe_buf != NULL &&
+	    sendto(1, probe_buf, probe_len, 0, (struct sockaddr *)&probe_from,
+	        probe_fromlen) == -1)
+		return 1;
+	return 0;
 }
 
 int
@@ -110,19 +157,29 @@ main(int argc, char *argv[])
 	char **e;
 	int i;
 
+	out = stdout;
+	if (argc == 2 && strcmp(argv[1], "--accept") == 0)
+		probe_accept(0);
+	else if (argc == 2 && strcmp(argv[1], "--accept-fd3") == 0)
+		probe_accept(3);
+	else if (argc == 2 && strcmp(argv[1], "--recv") == 0)
+		probe_recv();
 	probe_fds();
 	probe_status();
-	printf("session_leader: %s\n", getsid(0) == getpid() ? "yes" : "no");
-	printf("pgrp_is_pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
+	fprintf(out, "pid: %d\n", (int)getpid());
+	fprintf(out, "session_leader: %s\n",
+	    getsid(0) == getpid() ? "yes" : "no");
+	fprintf(out, "pgrp_is_pid: %s\n", getpgrp() == getpid() ? "yes" : "no");
 	probe_link("fd0", 0);
 	probe_link("fd1", 1);
 	probe_link("fd2", 2);
+	probe_link("fd3", 3);
 	probe_world();
-	printf("argc: %d\n", argc);
+	fprintf(out, "argc: %d\n", argc);
 	for (i = 0; i < argc; i++)
-		printf("argv[%d]: %s\n", i, argv[i]);
+		fprintf(out, "argv[%d]: %s\n", i, argv[i]);
 	for (e = environ; *e != NULL; e++)
-		printf("env: %s\n", *e);
-	printf("end\n");
-	return fflush(stdout) == 0 ? 0 : 1;
+		fprintf(out, "env: %s\n", *e);
+	fprintf(out, "end\n");
+	return probe_finish();
 }

@@ -1,7 +1,9 @@
 /* Unit tests for config.c: what a valid file loads into, and for every kind
  * of mistake, the one line the user sees (file, line, section, key, reason),
  * with *cfg left empty. */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <check.h>
 #include <errno.h>
@@ -2642,8 +2644,14 @@ START_TEST(config_rejects_a_bad_env)
 	expect_bad_value("env", "A = b", "no blanks around '='");
 	expect_bad_value("env", "=x", "\"\" is not a variable name");
 	expect_bad_value("env", "PROTO=UDP",
-	    "\"PROTO\" is set by superd for each connection (PROTO, TCP* and "
-	    "SUPERD_* are reserved)");
+	    "\"PROTO\" is set by superd for each connection (PROTO, TCP*, "
+	    "UDP*, UNIX*, LISTEN_* and SUPERD_* are reserved)");
+	expect_bad_value("env", "UDPLOCALIP=x",
+	    "\"UDPLOCALIP\" is set by superd");
+	expect_bad_value("env", "UNIXREMOTEEUID=0",
+	    "\"UNIXREMOTEEUID\" is set by superd");
+	expect_bad_value("env", "LISTEN_FDS=1",
+	    "\"LISTEN_FDS\" is set by superd");
 	expect_bad_value("env", "TCPREMOTEIP=10.0.0.1",
 	    "\"TCPREMOTEIP\" is set by superd");
 	expect_bad_value("env", "SUPERD_SERVICE=x",
@@ -2763,6 +2771,176 @@ START_TEST(config_reports_a_bad_privilege_key_in_defaults_at_its_line)
 }
 END_TEST
 
+/* ---- socket kinds: socket, wait, listen_fds, path and its keys ---- */
+
+START_TEST(config_reads_the_socket_kind_keys_and_their_defaults)
+{
+	struct config cfg;
+	const struct service *svc;
+	char dir[256], text[1024];
+	const struct sockaddr_un *sun;
+
+	load_ok("[tcp]\nport = 7\nexec = echo\n"
+	        "[udp]\nsocket = dgram\nport = 7\nexec = echo\n"
+	        "[tw]\nwait = yes\nlisten_fds = yes\nport = 8\nexec = echo\n",
+	    &cfg);
+	svc = &cfg.services[0];
+	ck_assert_int_eq(svc->sock_type, SOCK_STREAM);
+	ck_assert(!svc->wait && !svc->listen_fds && !svc->unix_socket);
+	ck_assert_uint_eq(svc->socket_mode, 0666);
+	ck_assert_int_eq(svc->on_rate, OVERLOAD_REJECT);
+	/* dgram means wait; a wait service defers at its rate. */
+	svc = &cfg.services[1];
+	ck_assert_int_eq(svc->sock_type, SOCK_DGRAM);
+	ck_assert(svc->wait);
+	ck_assert_int_eq(svc->on_rate, OVERLOAD_DEFER);
+	svc = &cfg.services[2];
+	ck_assert(svc->wait && svc->listen_fds);
+	config_free(&cfg);
+	temp_dir(dir, sizeof(dir));
+	/* A unix service ignores [defaults]' bind: its path is its address. */
+	snprintf(text, sizeof(text),
+	    "[defaults]\nbind = 127.0.0.1\n"
+	    "[x]\npath = %s/x.sock\nsocket_mode = 0660\nsocket_user = 0\n"
+	    "socket_group = 0\nallow_users = root, 65534\n"
+	    "allow_groups = 0\nexec = echo\n",
+	    dir);
+	load_ok(text, &cfg);
+	svc = &cfg.services[0];
+	ck_assert(svc->unix_socket);
+	ck_assert_uint_eq(svc->nbinds, 1);
+	sun = (const struct sockaddr_un *)(const void *)&svc->binds[0].ss;
+	ck_assert_int_eq(sun->sun_family, AF_UNIX);
+	ck_assert_str_eq(sun->sun_path + strlen(dir), "/x.sock");
+	ck_assert_uint_eq(svc->socket_mode, 0660);
+	ck_assert(svc->socket_uid_set && svc->socket_uid == 0);
+	ck_assert(svc->socket_gid_set && svc->socket_gid == 0);
+	ck_assert_uint_eq(svc->nallow_uids, 2);
+	ck_assert_uint_eq(svc->allow_uids[1], 65534);
+	ck_assert_uint_eq(svc->nallow_gids, 1);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_lets_tcp_and_udp_share_a_port_but_not_two_paths)
+{
+	struct config cfg;
+	char dir[256], text[1024];
+
+	load_ok("[tcp]\nport = 7\nexec = echo\n"
+	        "[udp]\nsocket = dgram\nport = 7\nexec = echo\n",
+	    &cfg);
+	config_free(&cfg);
+	expect_error("[a]\nsocket = dgram\nport = 7\nexec = echo\n"
+	             "[b]\nsocket = dgram\nport = 7\nexec = echo\n",
+	    7, "b", "port", "0.0.0.0:7 is also used by [a] (line 3)");
+	temp_dir(dir, sizeof(dir));
+	snprintf(text, sizeof(text),
+	    "[a]\npath = %s/s\nexec = echo\n"
+	    "[b]\npath = %s/s\nsocket = dgram\nexec = echo\n",
+	    dir, dir);
+	expect_error(text, 5, "b", "path", "/s is also used by [a] (line 2)");
+}
+END_TEST
+
+START_TEST(config_rejects_a_dgram_service_with_wait_no_as_xinetd_does)
+{
+	expect_error("[u]\nsocket = dgram\nwait = no\nport = 7\nexec = echo\n",
+	    3, "u", "wait",
+	    "socket = dgram needs wait = yes: datagrams have no connections "
+	    "to hand out (as in xinetd)");
+	expect_bad_value("socket", "seqpacket",
+	    "\"seqpacket\" is not stream or dgram");
+	expect_bad_value("wait", "maybe", "\"maybe\" is not yes or no");
+	expect_error("[t]\nport = 7\nlisten_fds = yes\nexec = echo\n", 3, "t",
+	    "listen_fds",
+	    "needs wait = yes: the handler gets the listening socket");
+	expect_error("[t]\nport = 7\nwait = yes\nlisten_fds = yes\n"
+	             "stderr = client\nexec = echo\n",
+	    5, "t", "stderr", "\"client\" with listen_fds = yes");
+}
+END_TEST
+
+START_TEST(config_rejects_keys_a_wait_service_has_no_client_for)
+{
+	expect_error("[u]\nsocket = dgram\nport = 7\nallow = 10.0.0.0/8\n"
+	             "exec = echo\n",
+	    4, "u", "allow",
+	    "needs wait = no: a wait = yes service accepts no connections, "
+	    "so superd has no client to check");
+	/* From [defaults] too: an access list must not silently stop
+	 * applying. */
+	expect_error("[defaults]\nmax_per_source = 2\n"
+	             "[u]\nsocket = dgram\nport = 7\nexec = echo\n",
+	    2, "u", "max_per_source", "needs wait = no");
+	expect_error("[t]\nwait = yes\nport = 7\nreject_message = x\n"
+	             "exec = echo\n",
+	    4, "t", "reject_message", "needs wait = no");
+	expect_error("[t]\nwait = yes\nport = 7\non_max = reject\nexec = "
+	             "echo\n",
+	    4, "t", "on_max",
+	    "a wait = yes service can only defer: there is no connection to "
+	    "refuse");
+	expect_error("[t]\nsocket = dgram\nport = 7\non_rate = reject\n"
+	             "exec = echo\n",
+	    4, "t", "on_rate", "can only defer");
+}
+END_TEST
+
+START_TEST(config_rejects_a_bad_path_and_keys_that_need_one)
+{
+	char text[512], longer[200];
+
+	expect_bad_value("path", "run/x.sock",
+	    "\"run/x.sock\" is not an absolute path");
+	expect_error("[x]\npath = /run/a\tb\nexec = echo\n", 2, "x", "path",
+	    "contains a blank or a control character");
+	memset(longer, 'a', 120);
+	longer[0] = '/';
+	longer[120] = '\0';
+	snprintf(text, sizeof(text), "[x]\npath = %s\nexec = echo\n", longer);
+	expect_error(text, 2, "x", "path",
+	    "is longer than a unix socket's 107 bytes");
+	expect_error("[x]\npath = /run/x.sock\nport = 7\nexec = echo\n", 3, "x",
+	    "port",
+	    "not for a unix-domain service (path): it has no address "
+	    "or port");
+	expect_error("[x]\npath = /run/x.sock\nallow = 127.0.0.1\nexec = "
+	             "echo\n",
+	    3, "x", "allow",
+	    "(allow_users and allow_groups restrict its clients)");
+	expect_error("[x]\npath = /run/x.sock\nsource_prefix_v4 = 24\n"
+	             "exec = echo\n",
+	    3, "x", "source_prefix_v4", "not for a unix-domain service");
+	expect_error("[t]\nport = 7\nallow_users = root\nexec = echo\n", 3, "t",
+	    "allow_users",
+	    "needs path: only a unix-domain socket has a file and clients "
+	    "with uids");
+	expect_error("[t]\nport = 7\nsocket_mode = 0600\nexec = echo\n", 3, "t",
+	    "socket_mode", "needs path");
+	expect_error("[x]\npath = /run/x.sock\nwait = yes\nallow_groups = 0\n"
+	             "exec = echo\n",
+	    4, "x", "allow_groups", "needs wait = no");
+	expect_error("[x]\npath = /run/x.sock\nsocket_mode = 999\nexec = "
+	             "echo\n",
+	    3, "x", "socket_mode", "\"999\" is not an octal mode");
+	expect_error("[x]\npath = /run/x.sock\nallow_users = no-such-user\n"
+	             "exec = echo\n",
+	    3, "x", "allow_users", "no such user \"no-such-user\"");
+	expect_error("[x]\npath = /run/x.sock\nallow_users = 5, 5\nexec = "
+	             "echo\n",
+	    3, "x", "allow_users", "\"5\" is listed twice");
+	expect_error("[x]\npath = /run/x.sock\nsocket_group = no-such-group\n"
+	             "exec = echo\n",
+	    3, "x", "socket_group", "no such group \"no-such-group\"");
+	expect_error("[defaults]\npath = /run/x.sock\n[x]\nexec = echo\n", 2,
+	    "defaults", "path", "cannot be set in [defaults]");
+	expect_error("[x]\nexec = echo\n", 1, "x", NULL,
+	    "missing required key 'port' (or 'path', for a unix-domain "
+	    "socket)");
+}
+END_TEST
+
 /* ---- config_check_privileges ---- */
 
 /* Loads the file at path and runs config_check_privileges(euid, egid) on
@@ -2819,6 +2997,32 @@ expect_privilege_error(const char *text, uid_t euid, gid_t egid,
 
 /* Files must belong to root for the euid 0 checks to pass. */
 #define NOT_ROOT "not root: the files must belong to root, and be chowned"
+
+START_TEST(privileges_as_root_refuse_a_socket_in_a_directory_others_can_write)
+{
+	char text[1024], dir[256], unsafe[300], want[2048];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	temp_dir(dir, sizeof(dir));
+	snprintf(unsafe, sizeof(unsafe), "%s/open", dir);
+	ck_assert_int_eq(mkdir(unsafe, 0777), 0);
+	ck_assert_int_eq(chmod(unsafe, 01777), 0);
+	snprintf(text, sizeof(text),
+	    "[x]\npath = %s/x.sock\nuser = nobody\nexec = echo\n", unsafe);
+	snprintf(want, sizeof(want),
+	    ":2: [x] path: superd runs as root, and the directory %s above "
+	    "%s/x.sock is writable by every user (mode 1777; move it where "
+	    "only root can write every directory on the way)",
+	    unsafe, unsafe);
+	expect_privilege_error(text, 0, 0, want);
+	/* Its own 0755 directory is fine. */
+	ck_assert_int_eq(chmod(unsafe, 0755), 0);
+	ck_assert_int_eq(check_privileges(text, 0, 0, want), 0);
+}
+END_TEST
 
 START_TEST(privileges_as_root_require_user_in_each_enabled_service)
 {
@@ -2977,6 +3181,11 @@ START_TEST(privileges_without_root_refuse_another_user_or_group)
 	    65534, 65534,
 	    ":5: [svc] supplementary_groups: superd is not root: cannot set "
 	    "supplementary groups");
+	expect_privilege_error("[x]\npath = /run/x.sock\nuser = nobody\n"
+	                       "socket_user = daemon\nexec = echo\n",
+	    65534, 65534,
+	    ":4: [x] socket_user: superd is not root: cannot give the socket "
+	    "to uid 1");
 	/* Its own user, by name, is fine. */
 	ck_assert_msg(check_privileges("[svc]\nport = 7\nuser = nobody\n"
 	                               "exec = echo\n",
@@ -3150,6 +3359,18 @@ make_config_suite(void)
 	tcase_add_test(tc, config_a_services_own_limit_keys_win_over_defaults);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("kinds");
+	tcase_add_test(tc,
+	    config_reads_the_socket_kind_keys_and_their_defaults);
+	tcase_add_test(tc,
+	    config_lets_tcp_and_udp_share_a_port_but_not_two_paths);
+	tcase_add_test(tc,
+	    config_rejects_a_dgram_service_with_wait_no_as_xinetd_does);
+	tcase_add_test(tc,
+	    config_rejects_keys_a_wait_service_has_no_client_for);
+	tcase_add_test(tc, config_rejects_a_bad_path_and_keys_that_need_one);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("privileges");
 	tcase_add_test(tc, config_gives_the_privilege_keys_their_defaults);
 	tcase_add_test(tc, config_resolves_user_to_ids_and_the_users_groups);
@@ -3187,6 +3408,8 @@ make_config_suite(void)
 	    privileges_as_root_refuse_a_handler_others_can_change);
 	tcase_add_test(tc,
 	    privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory);
+	tcase_add_test(tc,
+	    privileges_as_root_refuse_a_socket_in_a_directory_others_can_write);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

@@ -51,6 +51,7 @@ static struct spawn_failure last_failure;
 static int
 spawn_service(const struct service *svc)
 {
+	struct spawn_conn conn = { 0 };
 	struct listener l;
 	struct sockaddr_in peer;
 	int sv[2], status;
@@ -67,8 +68,10 @@ spawn_service(const struct service *svc)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 	    0);
-	pid = spawn_handler(svc, &l, sv[0], (struct sockaddr *)&peer, 3, -1,
-	    &last_failure);
+	conn.fd = sv[0];
+	conn.peer = (struct sockaddr *)&peer;
+	conn.concurrency = 3;
+	pid = spawn_handler(svc, &l, &conn, -1, &last_failure);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
 	n = tcp_read_all(sv[1], probe_report, sizeof(probe_report) - 1, 5000);

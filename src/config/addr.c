@@ -1,5 +1,6 @@
-/* Socket addresses by family: IPv4 and IPv6 today. */
+/* Socket addresses by family: IPv4, IPv6 and unix-domain paths. */
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -44,11 +45,49 @@ addr_parse(const char *text, struct bind_addr *ba)
 	return 0;
 }
 
+int
+addr_parse_path(const char *path, struct bind_addr *ba)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)(void *)&ba->ss;
+	size_t len = strlen(path);
+
+	memset(ba, 0, sizeof(*ba));
+	if (len > ADDR_PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	ba->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	return 0;
+}
+
+const char *
+addr_path(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_un *sun = (const void *)ss;
+
+	return ss->ss_family == AF_UNIX ? sun->sun_path : NULL;
+}
+
+bool
+addr_has_ports(int family)
+{
+	switch (family) {
+	case AF_INET:
+	case AF_INET6:
+		return true;
+	default:
+		return false;
+	}
+}
+
 unsigned short
 addr_text(const struct sockaddr *sa, char *ip, size_t iplen)
 {
 	const struct sockaddr_in *sin = (const void *)sa;
 	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	const struct sockaddr_un *sun = (const void *)sa;
 
 	switch (sa->sa_family) {
 	case AF_INET:
@@ -57,6 +96,12 @@ addr_text(const struct sockaddr *sa, char *ip, size_t iplen)
 	case AF_INET6:
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, (socklen_t)iplen);
 		return ntohs(sin6->sin6_port);
+	case AF_UNIX:
+		/* An unnamed peer has no path; the kernel ends a named one
+		 * with a NUL when there is room, and sockaddr_storage has. */
+		snprintf(ip, iplen, "%.*s", (int)sizeof(sun->sun_path),
+		    sun->sun_path);
+		return 0;
 	default:
 		snprintf(ip, iplen, "?");
 		return 0;
@@ -66,11 +111,25 @@ addr_text(const struct sockaddr *sa, char *ip, size_t iplen)
 void
 addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[ADDR_IP_MAX];
 	unsigned short port = addr_text(sa, ip, sizeof(ip));
 
-	snprintf(buf, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    port);
+	if (!addr_has_ports(sa->sa_family))
+		snprintf(buf, len, "%s", ip);
+	else
+		snprintf(buf, len,
+		    sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+void
+addr_label(const struct sockaddr *sa, int type, char *buf, size_t len)
+{
+	size_t used;
+
+	addr_format(sa, buf, len);
+	used = strlen(buf);
+	if (type == SOCK_DGRAM && addr_has_ports(sa->sa_family))
+		snprintf(buf + used, len - used, "/udp");
 }
 
 void
@@ -139,6 +198,7 @@ addr_same_host(const struct sockaddr_storage *a,
 {
 	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
 	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_un *au = (const void *)a, *bu = (const void *)b;
 
 	if (a->ss_family != b->ss_family)
 		return false;
@@ -148,6 +208,9 @@ addr_same_host(const struct sockaddr_storage *a,
 	case AF_INET6:
 		return memcmp(&a6->sin6_addr, &b6->sin6_addr,
 		           sizeof(a6->sin6_addr)) == 0;
+	case AF_UNIX:
+		return strncmp(au->sun_path, bu->sun_path,
+		           sizeof(au->sun_path)) == 0;
 	default:
 		return false;
 	}
@@ -160,9 +223,16 @@ addr_prepare_listener(int fd, int family)
 
 	switch (family) {
 	case AF_INET6:
-		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-		    sizeof(on));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		        sizeof(on)) == -1)
+			return -1;
+		/* fall through */
 	case AF_INET:
+		/* A restart is not refused while old connections sit in
+		 * TIME_WAIT. */
+		return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on));
+	case AF_UNIX:
 		return 0;
 	default:
 		errno = EAFNOSUPPORT;
@@ -187,6 +257,7 @@ addr_family_known(int family)
 	switch (family) {
 	case AF_INET:
 	case AF_INET6:
+	case AF_UNIX:
 		return true;
 	default:
 		return false;

@@ -15,10 +15,11 @@
 static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
 	0xff };
 
+/* A uid (AF_UNIX) is 32 bits, like an IPv4 address. */
 static unsigned
 cidr_bits(sa_family_t family)
 {
-	return family == AF_INET ? 32 : 128;
+	return family == AF_INET || family == AF_UNIX ? 32 : 128;
 }
 
 void
@@ -114,6 +115,18 @@ cidr_from_sockaddr(const struct sockaddr *sa, struct cidr *out)
 	return true;
 }
 
+void
+cidr_from_uid(uid_t uid, struct cidr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_UNIX;
+	out->addr[0] = (unsigned char)(uid >> 24);
+	out->addr[1] = (unsigned char)(uid >> 16);
+	out->addr[2] = (unsigned char)(uid >> 8);
+	out->addr[3] = (unsigned char)uid;
+	out->prefix = 32;
+}
+
 bool
 cidr_contains(const struct cidr *c, const struct cidr *addr)
 {
@@ -155,6 +168,17 @@ cidr_format(const struct cidr *c, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
 
+	if (c->family == AF_UNIX) {
+		snprintf(buf, len, "uid:%lu",
+		    (unsigned long)c->addr[0] << 24 |
+		        (unsigned long)c->addr[1] << 16 |
+		        (unsigned long)c->addr[2] << 8 | c->addr[3]);
+		return;
+	}
+	if (c->family != AF_INET && c->family != AF_INET6) {
+		snprintf(buf, len, "any");
+		return;
+	}
 	inet_ntop(c->family, c->addr, ip, sizeof(ip));
 	snprintf(buf, len, "%s/%u", ip, c->prefix);
 }

@@ -566,6 +566,10 @@ config_inherit(struct load *ld, struct service *svc)
 	for (i = 0; i < ld->ndflt; i++) {
 		if (set[ld->dflt[i].key->key])
 			continue;
+		/* A unix socket's path is its address: the default bind is
+		 * for the others. */
+		if (svc->unix_socket && ld->dflt[i].key->key == KEY_BIND)
+			continue;
 		if (config_apply(ld, svc, ld->dflt[i].key, ld->dflt[i].value,
 		        ld->dflt[i].line) == -1)
 			return -1;
@@ -592,26 +596,42 @@ config_default_binds(struct load *ld, struct service *svc)
 
 /* Two sockets of one family on one port clash when the addresses are the
  * same or either is the wildcard.  IPv6 sockets are v6-only, so 0.0.0.0
- * and :: never clash. */
+ * and :: never clash.  Two unix sockets clash on the same path. */
 static bool
 config_binds_clash(const struct bind_addr *a, const struct bind_addr *b)
 {
 	if (a->ss.ss_family != b->ss.ss_family)
 		return false;
+	if (!addr_has_ports(a->ss.ss_family))
+		return addr_same_host(&a->ss, &b->ss);
 	return (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0) ||
 	    addr_is_wildcard(&a->ss) || addr_is_wildcard(&b->ss);
+}
+
+/* Whether a and b would listen on the same socket: TCP and UDP ports are
+ * apart; a unix path is one file, whatever its type. */
+static bool
+config_services_meet(const struct service *a, const struct service *b)
+{
+	if (!a->enabled || a->unix_socket != b->unix_socket)
+		return false;
+	if (a->unix_socket)
+		return true;
+	return a->port != 0 && a->port == b->port &&
+	    a->sock_type == b->sock_type;
 }
 
 static void
 config_check_clash(struct load *ld, size_t later)
 {
 	const struct service *b = &ld->cfg->services[later], *a;
-	char addr[INET6_ADDRSTRLEN + 8];
+	enum service_key key = b->unix_socket ? KEY_PATH : KEY_PORT;
+	char addr[ADDR_TEXT_MAX];
 	size_t i, j, k;
 
 	for (i = 0; i < later && !ld->failed; i++) {
 		a = &ld->cfg->services[i];
-		if (!a->enabled || a->port == 0 || a->port != b->port)
+		if (!config_services_meet(a, b))
 			continue;
 		for (j = 0; j < a->nbinds; j++) {
 			for (k = 0; k < b->nbinds; k++) {
@@ -620,9 +640,10 @@ config_check_clash(struct load *ld, size_t later)
 					continue;
 				addr_format_bind(&b->binds[k], b->port, addr,
 				    sizeof(addr));
-				config_fail(ld, b->key_line[KEY_PORT], "port",
+				config_fail(ld, b->key_line[key],
+				    keys_service_name(key),
 				    "%s is also used by [%s] (line %d)", addr,
-				    a->name, a->key_line[KEY_PORT]);
+				    a->name, a->key_line[key]);
 				return;
 			}
 		}
@@ -668,11 +689,14 @@ config_check_service(struct load *ld, size_t idx)
 	snprintf(ld->section, sizeof(ld->section), "%s", svc->name);
 	if (config_inherit(ld, svc) == -1)
 		return;
-	if ((svc->key_line[KEY_PORT] == 0 || svc->key_line[KEY_EXEC] == 0) &&
+	if (((svc->key_line[KEY_PORT] == 0 && !svc->unix_socket) ||
+	        svc->key_line[KEY_EXEC] == 0) &&
 	    config_fail_reserved(ld, svc->name, svc->line) == -1)
 		return;
-	if (svc->key_line[KEY_PORT] == 0) {
-		config_fail(ld, svc->line, NULL, "missing required key 'port'");
+	if (svc->key_line[KEY_PORT] == 0 && !svc->unix_socket) {
+		config_fail(ld, svc->line, NULL,
+		    "missing required key 'port' (or 'path', for a "
+		    "unix-domain socket)");
 		return;
 	}
 	if (svc->key_line[KEY_EXEC] == 0) {
@@ -686,7 +710,8 @@ config_check_service(struct load *ld, size_t idx)
 	}
 	if (config_default_binds(ld, svc) == -1 || !svc->enabled)
 		return;
-	if (config_check_program(ld, svc) == 0 && svc->port != 0)
+	if (config_check_program(ld, svc) == 0 &&
+	    (svc->port != 0 || svc->unix_socket))
 		config_check_clash(ld, idx);
 }
 
@@ -868,6 +893,12 @@ config_check_root(const struct config *cfg, const struct service *svc,
 	if (trust_dirs(svc->path, why, sizeof(why)) == -1)
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "superd runs as root, and %s", why);
+	/* ... or put their own socket (or a symlink) where root binds. */
+	if (svc->unix_socket &&
+	    trust_dirs_new(addr_path(&svc->binds[0].ss), why, sizeof(why)) ==
+	        -1)
+		return config_deny(cfg, svc->key_line[KEY_PATH], svc, "path",
+		    err, errlen, "superd runs as root, and %s", why);
 	return 0;
 }
 
@@ -897,6 +928,19 @@ config_check_unprivileged(const struct config *cfg, const struct service *svc,
 	return 0;
 }
 
+/* Only root gives a file away. */
+static int
+config_check_socket_owner(const struct config *cfg, const struct service *svc,
+    uid_t euid, char *err, size_t errlen)
+{
+	if (euid == 0 || !svc->socket_uid_set || svc->socket_uid == euid)
+		return 0;
+	return config_deny(cfg, svc->key_line[KEY_SOCKET_USER], svc,
+	    "socket_user", err, errlen,
+	    "superd is not root: cannot give the socket to uid %u",
+	    (unsigned)svc->socket_uid);
+}
+
 int
 config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen)
@@ -923,6 +967,9 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 		if (euid != 0 &&
 		    config_check_unprivileged(cfg, svc, euid, egid, err,
 		        errlen) == -1)
+			return -1;
+		if (config_check_socket_owner(cfg, svc, euid, err, errlen) ==
+		    -1)
 			return -1;
 	}
 	return 0;

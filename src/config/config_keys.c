@@ -604,6 +604,193 @@ set_supplementary_groups(struct service *svc, const char *v, char *why,
 	    whylen, add_group);
 }
 
+/* ---- the socket and its kind ---- */
+
+static int
+set_socket(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { "stream", "dgram", NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->sock_type = k == 0 ? SOCK_STREAM : SOCK_DGRAM;
+	return 0;
+}
+
+static int
+keys_yes_no(const char *v, bool *out, char *why, size_t whylen)
+{
+	if (parse_bool(v, out) == 0)
+		return 0;
+	snprintf(why, whylen, "\"%s\" is not yes or no", v);
+	return -1;
+}
+
+static int
+set_wait(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_yes_no(v, &svc->wait, why, whylen);
+}
+
+static int
+set_listen_fds(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_yes_no(v, &svc->listen_fds, why, whylen);
+}
+
+/* Absolute, and printable without blanks: the path is the socket's
+ * address in every log line and environment, unquoted. */
+static int
+set_path(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	struct bind_addr ba;
+	const unsigned char *p;
+
+	if (v[0] != '/') {
+		snprintf(why, whylen, "\"%s\" is not an absolute path", v);
+		return -1;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(why, whylen,
+			    "\"%s\" contains a blank or a control character",
+			    v);
+			return -1;
+		}
+	}
+	if (addr_parse_path(v, &ba) == -1) {
+		snprintf(why, whylen,
+		    "\"%s\" is longer than a unix socket's %zu bytes", v,
+		    (size_t)ADDR_PATH_MAX);
+		return -1;
+	}
+	free(svc->binds);
+	if ((svc->binds = malloc(sizeof(*svc->binds))) == NULL) {
+		svc->nbinds = 0;
+		return keys_oom(why, whylen);
+	}
+	svc->binds[0] = ba;
+	svc->nbinds = 1;
+	svc->unix_socket = true;
+	return 0;
+}
+
+static int
+set_socket_mode(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	unsigned long mode;
+
+	if (parse_octal(v, 0777, &mode) == -1)
+		return keys_bad(why, whylen, v, "an octal mode such as 0660",
+		    "000-777");
+	svc->socket_mode = (mode_t)mode;
+	return 0;
+}
+
+/* A user name or uid; a uid need not be in the password database. */
+static int
+keys_uid(const char *v, uid_t *out, char *why, size_t whylen)
+{
+	const struct passwd *pw;
+	unsigned long n;
+
+	if (keys_is_number(v)) {
+		if (parse_ulong(v, 0, KEYS_ID_MAX, &n) == -1)
+			return keys_bad(why, whylen, v, "a user name or uid",
+			    "0-4294967294");
+		*out = (uid_t)n;
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(v)) == NULL) {
+		if (keys_not_found(errno))
+			snprintf(why, whylen, "no such user \"%s\"", v);
+		else
+			snprintf(why, whylen, "cannot look up \"%s\": %s", v,
+			    strerror(errno));
+		return -1;
+	}
+	*out = pw->pw_uid;
+	return 0;
+}
+
+static int
+set_socket_user(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (keys_uid(v, &svc->socket_uid, why, whylen) == -1)
+		return -1;
+	svc->socket_uid_set = true;
+	return 0;
+}
+
+static int
+set_socket_group(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (keys_gid(v, &svc->socket_gid, why, whylen) == -1)
+		return -1;
+	svc->socket_gid_set = true;
+	return 0;
+}
+
+/* Appends id to *list unless it is there already (then an error naming
+ * tok). */
+static int
+keys_add_id(unsigned **list, size_t *n, unsigned id, const char *tok, char *why,
+    size_t whylen)
+{
+	unsigned *grown;
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if ((*list)[i] == id) {
+			snprintf(why, whylen, "\"%s\" is listed twice", tok);
+			return -1;
+		}
+	}
+	grown = realloc(*list, (*n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return keys_oom(why, whylen);
+	*list = grown;
+	(*list)[(*n)++] = id;
+	return 0;
+}
+
+static int
+add_allow_user(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	uid_t uid;
+
+	if (keys_uid(tok, &uid, why, whylen) == -1)
+		return -1;
+	return keys_add_id(&svc->allow_uids, &svc->nallow_uids, uid, tok, why,
+	    whylen);
+}
+
+static int
+add_allow_group(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	gid_t gid;
+
+	if (keys_gid(tok, &gid, why, whylen) == -1)
+		return -1;
+	return keys_add_id(&svc->allow_gids, &svc->nallow_gids, gid, tok, why,
+	    whylen);
+}
+
+static int
+set_allow_users(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no user given", why, whylen, add_allow_user);
+}
+
+static int
+set_allow_groups(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no group given", why, whylen,
+	    add_allow_group);
+}
+
 /* ---- the handler's world ---- */
 
 /* A portable shell name: a letter or '_', then letters, digits, '_'. */
@@ -627,9 +814,18 @@ keys_env_name(const char *s, size_t len)
 static bool
 keys_env_reserved(const char *s, size_t len)
 {
-	return (len == 5 && strncmp(s, "PROTO", 5) == 0) ||
-	    (len >= 3 && strncmp(s, "TCP", 3) == 0) ||
-	    (len >= 7 && strncmp(s, "SUPERD_", 7) == 0);
+	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "SUPERD_",
+		"LISTEN_", NULL };
+	size_t i, n;
+
+	if (len == 5 && strncmp(s, "PROTO", 5) == 0)
+		return true;
+	for (i = 0; prefixes[i] != NULL; i++) {
+		n = strlen(prefixes[i]);
+		if (len >= n && strncmp(s, prefixes[i], n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int
@@ -645,7 +841,7 @@ keys_env_check(const char *name, size_t len, char *why, size_t whylen)
 	if (keys_env_reserved(name, len)) {
 		snprintf(why, whylen,
 		    "\"%.*s\" is set by superd for each connection (PROTO, "
-		    "TCP* and SUPERD_* are reserved)",
+		    "TCP*, UDP*, UNIX*, LISTEN_* and SUPERD_* are reserved)",
 		    (int)len, name);
 		return -1;
 	}
@@ -938,6 +1134,15 @@ static const struct service_key_info service_keys[] = {
 	{ "rlimit_core", KEY_RLIMIT_CORE, false, false, set_rlimit_core },
 	{ "stderr", KEY_STDERR, false, false, set_stderr },
 	{ "stderr_rate", KEY_STDERR_RATE, false, false, set_stderr_rate },
+	{ "socket", KEY_SOCKET, false, false, set_socket },
+	{ "wait", KEY_WAIT, false, false, set_wait },
+	{ "listen_fds", KEY_LISTEN_FDS, false, false, set_listen_fds },
+	{ "path", KEY_PATH, false, true, set_path },
+	{ "socket_mode", KEY_SOCKET_MODE, false, false, set_socket_mode },
+	{ "socket_user", KEY_SOCKET_USER, false, false, set_socket_user },
+	{ "socket_group", KEY_SOCKET_GROUP, false, false, set_socket_group },
+	{ "allow_users", KEY_ALLOW_USERS, true, false, set_allow_users },
+	{ "allow_groups", KEY_ALLOW_GROUPS, true, false, set_allow_groups },
 };
 
 const struct service_key_info *
@@ -977,6 +1182,8 @@ keys_init_service(struct service *svc)
 	svc->stderr_to = STDERR_LOG;
 	svc->stderr_rate.n = STDERR_RATE_DEFAULT;
 	svc->stderr_rate.per_ms = 1000;
+	svc->sock_type = SOCK_STREAM;
+	svc->socket_mode = SOCKET_MODE_DEFAULT;
 }
 
 static void
@@ -1007,6 +1214,8 @@ keys_free_service(struct service *svc)
 	keys_free_list(svc->pass_env, svc->npass_env);
 	free(svc->workdir);
 	keys_login_free(svc);
+	free(svc->allow_uids);
+	free(svc->allow_gids);
 }
 
 /* The user's groups as login would give them with gid as the primary:
@@ -1138,11 +1347,129 @@ keys_finish_args(struct service *svc, enum service_key *key, char *why,
 	return 0;
 }
 
+/* What a service's kind gives it: a key that needs more than that is an
+ * error, also when it comes from [defaults] (an access list that silently
+ * stopped applying would be a trap). */
+enum { KIND_CONN = 1, KIND_IP = 2, KIND_UNIX = 4 };
+
+static const struct {
+	enum service_key key;
+	unsigned needs;
+} keys_kind_rules[] = {
+	{ KEY_PORT, KIND_IP },
+	{ KEY_BIND, KIND_IP },
+	{ KEY_ALLOW, KIND_CONN | KIND_IP },
+	{ KEY_DENY, KIND_CONN | KIND_IP },
+	{ KEY_SOURCE_PREFIX_V4, KIND_CONN | KIND_IP },
+	{ KEY_SOURCE_PREFIX_V6, KIND_CONN | KIND_IP },
+	{ KEY_MAX_PER_SOURCE, KIND_CONN },
+	{ KEY_RATE_PER_SOURCE, KIND_CONN },
+	{ KEY_REJECT_MESSAGE, KIND_CONN },
+	{ KEY_ALLOW_USERS, KIND_CONN | KIND_UNIX },
+	{ KEY_ALLOW_GROUPS, KIND_CONN | KIND_UNIX },
+	{ KEY_SOCKET_MODE, KIND_UNIX },
+	{ KEY_SOCKET_USER, KIND_UNIX },
+	{ KEY_SOCKET_GROUP, KIND_UNIX },
+};
+
+/* Why a key that needs `missing` does not fit. */
+static const char *
+keys_kind_why(unsigned missing)
+{
+	if (missing & KIND_CONN)
+		return "needs wait = no: a wait = yes service accepts no "
+		       "connections, so superd has no client to check";
+	if (missing & KIND_IP)
+		return "not for a unix-domain service (path): it has no "
+		       "address or port (allow_users and allow_groups restrict "
+		       "its clients)";
+	return "needs path: only a unix-domain socket has a file and "
+	       "clients with uids";
+}
+
+/* wait, implied by dgram, and what needs it. */
+static int
+keys_finish_wait(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	if (svc->sock_type == SOCK_DGRAM) {
+		*key = KEY_WAIT;
+		if (svc->key_line[KEY_WAIT] != 0 && !svc->wait) {
+			snprintf(why, whylen,
+			    "socket = dgram needs wait = yes: datagrams have "
+			    "no connections to hand out (as in xinetd)");
+			return -1;
+		}
+		svc->wait = true;
+	}
+	*key = KEY_LISTEN_FDS;
+	if (svc->listen_fds && !svc->wait) {
+		snprintf(why, whylen,
+		    "needs wait = yes: the handler gets the listening socket");
+		return -1;
+	}
+	*key = KEY_STDERR;
+	if (svc->listen_fds && svc->stderr_to == STDERR_CLIENT) {
+		snprintf(why, whylen,
+		    "\"client\" with listen_fds = yes: fds 0 and 1 are "
+		    "/dev/null, not a connection");
+		return -1;
+	}
+	return 0;
+}
+
+/* A wait service cannot refuse: it defers, whatever the limit. */
+static int
+keys_finish_overload(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	if (!svc->wait)
+		return 0;
+	*key = KEY_ON_MAX;
+	if (svc->key_line[KEY_ON_RATE] == 0)
+		svc->on_rate = OVERLOAD_DEFER;
+	else if (svc->on_rate == OVERLOAD_REJECT)
+		*key = KEY_ON_RATE;
+	if (svc->on_max == OVERLOAD_REJECT || svc->on_rate == OVERLOAD_REJECT) {
+		snprintf(why, whylen,
+		    "a wait = yes service can only defer: there is no "
+		    "connection to refuse");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+keys_finish_kind(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	unsigned have;
+	size_t i;
+
+	if (keys_finish_wait(svc, key, why, whylen) == -1)
+		return -1;
+	have = (svc->wait ? 0 : KIND_CONN) |
+	    (svc->unix_socket ? KIND_UNIX : KIND_IP);
+	for (i = 0; i < sizeof(keys_kind_rules) / sizeof(keys_kind_rules[0]);
+	     i++) {
+		*key = keys_kind_rules[i].key;
+		if (svc->key_line[*key] != 0 &&
+		    (keys_kind_rules[i].needs & ~have) != 0) {
+			snprintf(why, whylen, "%s",
+			    keys_kind_why(keys_kind_rules[i].needs & ~have));
+			return -1;
+		}
+	}
+	return keys_finish_overload(svc, key, why, whylen);
+}
+
 int
 keys_finish_service(struct service *svc, enum service_key *key, char *why,
     size_t whylen)
 {
 	if (keys_finish_args(svc, key, why, whylen) == -1)
+		return -1;
+	if (keys_finish_kind(svc, key, why, whylen) == -1)
 		return -1;
 	if (keys_finish_ids(svc, key, why, whylen) == -1)
 		return -1;

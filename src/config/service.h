@@ -53,6 +53,15 @@ enum service_key {
 	KEY_RLIMIT_CORE,
 	KEY_STDERR,
 	KEY_STDERR_RATE,
+	KEY_SOCKET,
+	KEY_WAIT,
+	KEY_LISTEN_FDS,
+	KEY_PATH,
+	KEY_SOCKET_MODE,
+	KEY_SOCKET_USER,
+	KEY_SOCKET_GROUP,
+	KEY_ALLOW_USERS,
+	KEY_ALLOW_GROUPS,
 	SERVICE_KEYS
 };
 
@@ -95,6 +104,9 @@ struct service_limit {
  * fixed array on the parent's stack. */
 #define SERVICE_ENV_MAX 64
 #define UMASK_DEFAULT 022
+/* A unix socket's file: connectable by everyone unless socket_mode says
+ * otherwise (allow_users, allow_groups can still refuse). */
+#define SOCKET_MODE_DEFAULT 0666
 
 /* The PATH a handler gets unless env or pass_env sets one (systemd's), and
  * the one superd searches when its own is unset: root's sbin included, so
@@ -116,15 +128,31 @@ struct service {
 	char name[SERVICE_NAME_MAX + 1];
 	int line;                /* of the [name] header */
 	unsigned short port;     /* 0: the kernel picks one */
-	struct bind_addr *binds; /* never empty after config_load */
+	struct bind_addr *binds; /* never empty after config_load; with
+	                          * `path`, its one unix address */
 	size_t nbinds;
 	bool bind_default; /* no `bind`: 0.0.0.0 and :: */
-	char **argv;       /* exec words, then args words; argv[0] is
-	                    * the name */
-	char *exec;        /* exec as written */
-	char **args;       /* args lines as written, in order; their
-	                    * words join argv when the service is done */
-	int *args_line;    /* the line of each, for -t's warnings */
+
+	/* The kind of socket and what a handler gets of it. */
+	int sock_type;      /* SOCK_STREAM or SOCK_DGRAM (UDP) */
+	bool wait;          /* no accept: the handler gets the socket */
+	bool listen_fds;    /* ... as fd 3, systemd's way */
+	bool unix_socket;   /* `path`: binds[0] is AF_UNIX */
+	mode_t socket_mode; /* the socket file's */
+	bool socket_uid_set, socket_gid_set;
+	uid_t socket_uid;
+	gid_t socket_gid;
+	uid_t *allow_uids; /* unix clients allowed by uid, */
+	size_t nallow_uids;
+	gid_t *allow_gids; /* or by group; both empty: everyone */
+	size_t nallow_gids;
+
+	char **argv;    /* exec words, then args words; argv[0] is
+	                 * the name */
+	char *exec;     /* exec as written */
+	char **args;    /* args lines as written, in order; their
+	                 * words join argv when the service is done */
+	int *args_line; /* the line of each, for -t's warnings */
 	size_t nargs;
 	char *path; /* program resolved at load; NULL if
 	             * the service is disabled */

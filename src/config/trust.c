@@ -1,6 +1,6 @@
 /* Whether root may trust a file and the directories on the way to it: the
- * one rule behind config_check_privileges, for the config file and each
- * handler program. */
+ * one rule behind config_check_privileges, for the config file, each
+ * handler program and the directory of each unix socket. */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -154,4 +154,39 @@ trust_dirs(const char *path, char *why, size_t whylen)
 		return -1;
 	}
 	return strcmp(real, abs) == 0 ? 0 : trust_walk(real, why, whylen);
+}
+
+int
+trust_dirs_new(const char *path, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], real[PATH_MAX], again[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t len;
+	int n;
+
+	if (path[0] != '/' || slash == NULL ||
+	    (len = (size_t)(slash - path)) >= sizeof(dir)) {
+		snprintf(why, whylen, "%s cannot be resolved: %s", path,
+		    strerror(EINVAL));
+		return -1;
+	}
+	if (trust_walk(path, why, whylen) == -1)
+		return -1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (realpath(len ? dir : "/", real) == NULL) {
+		snprintf(why, whylen, "%s cannot be resolved: %s",
+		    len ? dir : "/", strerror(errno));
+		return -1;
+	}
+	if (strcmp(real, len ? dir : "/") == 0)
+		return 0;
+	n = snprintf(again, sizeof(again), "%s/%s",
+	    strcmp(real, "/") == 0 ? "" : real, slash + 1);
+	if (n < 0 || (size_t)n >= sizeof(again)) {
+		snprintf(why, whylen, "%s cannot be resolved: %s", path,
+		    strerror(ENAMETOOLONG));
+		return -1;
+	}
+	return trust_walk(again, why, whylen);
 }

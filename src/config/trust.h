@@ -31,4 +31,12 @@ bool trust_file(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen);
  */
 int trust_dirs(const char *path, char *why, size_t whylen);
 
+/*
+ * The same for a file that superd itself will create (a unix socket):
+ * the directories of the absolute path as written, and those of the
+ * realpath of its directory (the file need not exist yet).  Returns 0, or
+ * -1 with the reason in why, as trust_dirs.
+ */
+int trust_dirs_new(const char *path, char *why, size_t whylen);
+
 #endif

@@ -21,34 +21,57 @@
 #define ACTIVATE_FIRST_FD 3
 #define ACTIVATE_MAX_FDS 1024
 
-/* Checks fd is a listening TCP socket and prepares it for the loop. */
+/* "fd N is not ...": what a passed socket must be. */
+static int
+activate_refuse(const struct inherited *in, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	    "LISTEN_FDS: fd %d is not a listening TCP or unix socket, nor a "
+	    "UDP or unix datagram socket",
+	    in->fd);
+	return -1;
+}
+
+/* A stream socket must listen; a datagram socket has nothing to listen
+ * with. */
+static int
+activate_kind(struct inherited *in, char *err, size_t errlen)
+{
+	int listening = 0;
+	socklen_t len = sizeof(in->type);
+
+	if (getsockopt(in->fd, SOL_SOCKET, SO_TYPE, &in->type, &len) == -1) {
+		if (errno == ENOTSOCK)
+			return activate_refuse(in, err, errlen);
+		snprintf(err, errlen, "LISTEN_FDS: fd %d: %s", in->fd,
+		    strerror(errno));
+		return -1;
+	}
+	len = sizeof(listening);
+	if (in->type == SOCK_STREAM &&
+	    getsockopt(in->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
+	        -1) {
+		snprintf(err, errlen, "LISTEN_FDS: fd %d: %s", in->fd,
+		    strerror(errno));
+		return -1;
+	}
+	if ((in->type != SOCK_STREAM || !listening) && in->type != SOCK_DGRAM)
+		return activate_refuse(in, err, errlen);
+	return 0;
+}
+
+/* Checks what fd is and prepares it for the loop. */
 static int
 activate_adopt(struct inherited *in, char *err, size_t errlen)
 {
-	int type, listening, fl;
-	socklen_t len = sizeof(type);
+	socklen_t len = sizeof(in->addr);
+	int fl;
 
-	if (getsockopt(in->fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
-	    (len = sizeof(listening),
-	        getsockopt(in->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-	            &len) == -1)) {
-		if (errno == ENOTSOCK)
-			snprintf(err, errlen,
-			    "LISTEN_FDS: fd %d is not a listening TCP socket",
-			    in->fd);
-		else
-			snprintf(err, errlen, "LISTEN_FDS: fd %d: %s", in->fd,
-			    strerror(errno));
+	if (activate_kind(in, err, errlen) == -1)
 		return -1;
-	}
-	len = sizeof(in->addr);
 	if (getsockname(in->fd, (struct sockaddr *)&in->addr, &len) == -1 ||
-	    type != SOCK_STREAM || !listening ||
-	    !addr_family_known(in->addr.ss_family)) {
-		snprintf(err, errlen,
-		    "LISTEN_FDS: fd %d is not a listening TCP socket", in->fd);
-		return -1;
-	}
+	    !addr_family_known(in->addr.ss_family))
+		return activate_refuse(in, err, errlen);
 	if ((fl = fcntl(in->fd, F_GETFL)) == -1 ||
 	    fcntl(in->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    fcntl(in->fd, F_SETFD, FD_CLOEXEC) == -1) {
@@ -151,13 +174,17 @@ activate_named(struct activation *a, const char *name, size_t *from)
 
 struct inherited *
 activate_bound(struct activation *a, const struct sockaddr_storage *ss,
-    unsigned short port)
+    unsigned short port, int type)
 {
+	bool ports = addr_has_ports(ss->ss_family);
 	size_t i;
 
-	for (i = 0; i < a->n && port != 0; i++)
-		if (!a->v[i].taken && addr_same_host(&a->v[i].addr, ss) &&
-		    addr_port(&a->v[i].addr) == port)
+	if (ports && port == 0)
+		return NULL;
+	for (i = 0; i < a->n; i++)
+		if (!a->v[i].taken && a->v[i].type == type &&
+		    addr_same_host(&a->v[i].addr, ss) &&
+		    (!ports || addr_port(&a->v[i].addr) == port))
 			return &a->v[i];
 	return NULL;
 }

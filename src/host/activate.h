@@ -12,6 +12,7 @@
 
 struct inherited {
 	int fd;
+	int type;                         /* SOCK_STREAM or SOCK_DGRAM */
 	char name[ACTIVATE_NAME_MAX + 1]; /* from LISTEN_FDNAMES, or "" */
 	struct sockaddr_storage addr;     /* what it is bound to */
 	bool taken;                       /* adopted by a service */
@@ -25,8 +26,9 @@ struct activation {
 /*
  * Takes the sockets passed in fds 3 and up when LISTEN_PID is this
  * process, and removes LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES from the
- * environment.  Each must be a listening TCP socket; each is made
- * close-on-exec and non-blocking.  Returns 0 (with a->n == 0 when nothing
+ * environment.  Each must be a listening stream socket (TCP or unix) or
+ * a datagram socket (UDP or unix); each is made close-on-exec and
+ * non-blocking.  Returns 0 (with a->n == 0 when nothing
  * was passed), or -1 with the reason in err.
  */
 int activate_take(struct activation *a, char *err, size_t errlen);
@@ -43,10 +45,10 @@ void activate_reset(struct activation *a);
 struct inherited *activate_named(struct activation *a, const char *name,
     size_t *from);
 
-/* A socket not yet claimed, bound to ss's address and to port (never for
- * port 0), or NULL. */
+/* A socket of type not yet claimed, bound to ss's address and to port
+ * (never for port 0), or to ss's path, or NULL. */
 struct inherited *activate_bound(struct activation *a,
-    const struct sockaddr_storage *ss, unsigned short port);
+    const struct sockaddr_storage *ss, unsigned short port, int type);
 
 /* A listener now owns in. */
 void activate_claim(struct inherited *in);

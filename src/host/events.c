@@ -150,6 +150,28 @@ event_accept(const char *service, pid_t pid, const char *peer,
 }
 
 void
+event_start(const char *service, pid_t pid, const char *local)
+{
+	log_event("start", "service=%s pid=%d local=%s",
+	    "%s[%d]: started for %s (wait)", service, (int)pid, local);
+}
+
+void
+event_wait_backoff(const char *service, const char *local, int ms)
+{
+	if (ms != 0)
+		log_event("wait_backoff",
+		    "state=full service=%s local=%s delay_ms=%d",
+		    "%s: handler left %s untouched at once: next start in "
+		    "%dms",
+		    service, local, ms);
+	else
+		log_event("wait_backoff", "state=clear service=%s local=%s",
+		    "%s: a handler took from %s: starting at once again",
+		    service, local);
+}
+
+void
 event_accept_paused(const char *service, const char *address, int retry_ms,
     int err)
 {

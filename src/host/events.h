@@ -46,6 +46,11 @@ void event_stopped(bool loading);
 /* Connections and handlers. */
 void event_accept(const char *service, pid_t pid, const char *peer,
     const char *local);
+/* A wait handler started with the socket at local. */
+void event_start(const char *service, pid_t pid, const char *local);
+/* Wait handlers leave local as they found it: the next starts after ms;
+ * ms 0: one took something, the back-off is over. */
+void event_wait_backoff(const char *service, const char *local, int ms);
 void event_accept_paused(const char *service, const char *address, int retry_ms,
     int err);
 void event_accept_resumed(void);

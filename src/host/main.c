@@ -133,14 +133,17 @@ static void
 main_print(const struct config *cfg)
 {
 	const struct service *svc;
-	char addr[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage ss;
+	char addr[ADDR_TEXT_MAX];
 	size_t i, j;
 
 	for (i = 0; i < cfg->nservices; i++) {
 		svc = &cfg->services[i];
 		printf("%s", svc->name);
 		for (j = 0; j < svc->nbinds; j++) {
-			addr_format_bind(&svc->binds[j], svc->port, addr,
+			ss = svc->binds[j].ss;
+			addr_set_port(&ss, svc->port);
+			addr_label((struct sockaddr *)&ss, svc->sock_type, addr,
 			    sizeof(addr));
 			printf("%s%s", j ? "," : " ", addr);
 		}

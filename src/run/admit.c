@@ -192,16 +192,42 @@ admit_per_source(struct admit *a, size_t s, const struct cidr *source)
 	return false;
 }
 
-/* The per-source key of a peer: its address cut to the service's prefix. */
+/* The per-source key of a peer: its address cut to the service's prefix;
+ * a unix client's uid, or the no-client of a wait service, as it is. */
 static struct cidr
 admit_source(const struct service *svc, const struct cidr *peer)
 {
 	struct cidr key = *peer;
 
-	cidr_truncate(&key,
-	    peer->family == AF_INET ? svc->source_prefix_v4
-	                            : svc->source_prefix_v6);
+	if (peer->family == AF_INET)
+		cidr_truncate(&key, svc->source_prefix_v4);
+	else if (peer->family == AF_INET6)
+		cidr_truncate(&key, svc->source_prefix_v6);
 	return key;
+}
+
+/* The checks after the access list, the same for every client: the full
+ * peer travels with the handler (a reload may cut it to another prefix,
+ * admit_adopt). */
+static struct admission
+admit_limits(struct admit *a, size_t s, const struct cidr *peer, long long now)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct admission ad;
+
+	memset(&ad, 0, sizeof(ad));
+	ad.peer = *peer;
+	ad.source = admit_source(svc, peer);
+	if (!admit_rates(a, s, &ad.source, now))
+		return admit_refuse(a, s, REFUSE_RATE, ad);
+	if (a->svc[s].active >= svc->max_connections)
+		return admit_refuse(a, s, REFUSE_MAX, ad);
+	if (!admit_per_source(a, s, &ad.source))
+		return admit_refuse(a, s, REFUSE_PER_SOURCE, ad);
+	if (a->total >= a->cfg->max_children)
+		return admit_refuse(a, s, REFUSE_MAX, ad);
+	ad.ok = true;
+	return ad;
 }
 
 struct admission
@@ -218,20 +244,73 @@ admit_connection(struct admit *a, size_t s, const struct sockaddr *peer,
 	if (!cidr_allowed(svc->allow, svc->nallow, svc->deny, svc->ndeny,
 	        &addr))
 		return admit_refuse(a, s, REFUSE_ACL, ad);
-	/* The full address travels with the handler: a reload may cut it
-	 * to another prefix (admit_adopt). */
-	ad.peer = addr;
-	ad.source = admit_source(svc, &addr);
-	if (!admit_rates(a, s, &ad.source, now))
-		return admit_refuse(a, s, REFUSE_RATE, ad);
-	if (a->svc[s].active >= svc->max_connections)
-		return admit_refuse(a, s, REFUSE_MAX, ad);
-	if (!admit_per_source(a, s, &ad.source))
-		return admit_refuse(a, s, REFUSE_PER_SOURCE, ad);
-	if (a->total >= a->cfg->max_children)
-		return admit_refuse(a, s, REFUSE_MAX, ad);
-	ad.ok = true;
-	return ad;
+	return admit_limits(a, s, &addr, now);
+}
+
+static bool
+admit_has_id(const unsigned *list, size_t n, unsigned id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == id)
+			return true;
+	return false;
+}
+
+/* allow_users and allow_groups: either may let the client in; with
+ * neither, everyone may come (the socket file's mode still decides who
+ * can connect at all). */
+static bool
+admit_user_allowed(const struct service *svc, const struct unix_peer *p)
+{
+	size_t i;
+
+	if (svc->nallow_uids == 0 && svc->nallow_gids == 0)
+		return true;
+	if (admit_has_id(svc->allow_uids, svc->nallow_uids, p->uid) ||
+	    admit_has_id(svc->allow_gids, svc->nallow_gids, p->gid))
+		return true;
+	for (i = 0; i < p->ngroups; i++)
+		if (admit_has_id(svc->allow_gids, svc->nallow_gids,
+		        p->groups[i]))
+			return true;
+	return false;
+}
+
+struct admission
+admit_connection_unix(struct admit *a, size_t s, const struct unix_peer *p,
+    long long now)
+{
+	struct admission ad;
+	struct cidr uid;
+
+	memset(&ad, 0, sizeof(ad));
+	if (!admit_user_allowed(&a->cfg->services[s], p))
+		return admit_refuse(a, s, REFUSE_ACL, ad);
+	cidr_from_uid(p->uid, &uid);
+	return admit_limits(a, s, &uid, now);
+}
+
+bool
+admit_wait(struct admit *a, size_t s, long long now, struct admission *ad)
+{
+	const struct service *svc = &a->cfg->services[s];
+	struct service_state *st = &a->svc[s];
+
+	memset(ad, 0, sizeof(*ad));
+	if (st->active >= svc->max_connections ||
+	    a->total >= a->cfg->max_children)
+		return false;
+	if (svc->rate.n != 0) {
+		admit_rate_lifted(a, s, now);
+		if (!bucket_take(&st->bucket, &svc->rate, now)) {
+			admit_set_rate_limited(a, s, true);
+			return false;
+		}
+	}
+	ad->ok = true;
+	return true;
 }
 
 unsigned long

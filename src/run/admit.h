@@ -5,6 +5,7 @@
 #define SUPERD_ADMIT_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -77,6 +78,32 @@ bool admit_open(struct admit *a, size_t s, long long now, long long *wake);
  * max_children.  Counts a refusal; logs only transitions. */
 struct admission admit_connection(struct admit *a, size_t s,
     const struct sockaddr *peer, long long now);
+
+/* Supplementary groups of a unix client looked at; more are not seen. */
+#define UNIX_PEER_GROUPS 64
+
+/* A unix-domain client as the kernel vouches for it (SO_PEERCRED, and
+ * SO_PEERGROUPS for its groups). */
+struct unix_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[UNIX_PEER_GROUPS];
+	size_t ngroups;
+};
+
+/* The same for a unix-domain client: allow_users/allow_groups first (its
+ * uid, its gid or one of its groups listed), then the same limits, its
+ * uid being its source. */
+struct admission admit_connection_unix(struct admit *a, size_t s,
+    const struct unix_peer *p, long long now);
+
+/* A wait service's socket is readable: true (and *ad, with no client) if
+ * a handler may start now, taking a rate token; false if a limit says
+ * wait (nothing is refused or counted: the client waits in the socket's
+ * queue).  admit_open has said yes already; this holds for a second
+ * listener of the same service in the same wakeup. */
+bool admit_wait(struct admit *a, size_t s, long long now, struct admission *ad);
 
 /* A handler is about to start for an admitted connection (call before
  * fork, so the count can go into its environment): returns how many

@@ -28,9 +28,13 @@ struct child {
 	long long stop_at;  /* max_duration deadline; 0: none */
 	long long kill_at;  /* SIGKILL after a stop; 0: not stopping */
 	unsigned long max_duration_ms, stop_timeout_ms; /* as at spawn */
-	char from[INET6_ADDRSTRLEN + 8]; /* "ip:port" of the client */
-	struct errlog err;               /* stderr = log: its pipe */
-	int report;                      /* fork builds: its spawn report */
+	char from[INET6_ADDRSTRLEN + 8]; /* "ip:port" of the client,
+	                                  * "uid=U,pid=P" of a unix one,
+	                                  * "-" for a wait handler */
+	unsigned long wait_sock; /* a wait handler: its listener's socket
+	                          * (listener.sock_ino); 0: none */
+	struct errlog err;       /* stderr = log: its pipe */
+	int report;              /* fork builds: its spawn report */
 };
 
 struct children {

@@ -1,10 +1,12 @@
-/* Opening listeners: non-blocking (the loop drains accept until EAGAIN),
- * close-on-exec, SO_REUSEADDR so a restart is not refused while old
- * connections sit in TIME_WAIT, and IPV6_V6ONLY so a client's address is
- * never an IPv4-mapped one. */
+/* Opening listeners: close-on-exec, non-blocking where the loop accepts
+ * (it drains accept until EAGAIN), blocking where a wait handler gets the
+ * socket itself; the family's own options (addr.c); for a unix socket,
+ * its file (sockfile.c). */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,28 +16,37 @@
 #include "listen.h"
 #include "log.h"
 
+/* A new socket of svc's type bound to ba (and port); for a unix socket,
+ * its file is recorded in l.  *why: see sockfile_bind. */
 static int
-listen_socket(const struct bind_addr *ba, unsigned short port)
+listen_socket(const struct service *svc, const struct bind_addr *ba,
+    unsigned short port, struct listener *l, const char **why)
 {
 	struct sockaddr_storage ss = ba->ss;
-	int fd, on = 1, saved;
+	int fd, saved, rc;
 
 	addr_set_port(&ss, port);
-	fd =
-	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, svc->sock_type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		goto fail;
 	if (addr_prepare_listener(fd, ss.ss_family) == -1)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&ss, ba->len) == -1)
+	if (addr_path(&ss) != NULL)
+		rc = sockfile_bind(fd, svc, addr_path(&ss), &l->file, why);
+	else
+		rc = bind(fd, (struct sockaddr *)&ss, ba->len);
+	if (rc == -1)
 		goto fail;
-	if (listen(fd, LISTEN_BACKLOG) == -1)
+	l->owns_path = addr_path(&ss) != NULL;
+	if (svc->sock_type == SOCK_STREAM && listen(fd, LISTEN_BACKLOG) == -1)
 		goto fail;
 	return fd;
 fail:
 	saved = errno;
+	if (l->owns_path)
+		(void)sockfile_remove(addr_path(&ss), &l->file);
+	l->owns_path = false;
 	close(fd);
 	errno = saved;
 	return -1;
@@ -45,18 +56,35 @@ fail:
 static int
 listen_describe(struct listener *l)
 {
+	struct stat st;
 	unsigned short port;
 
 	l->locallen = sizeof(l->local);
 	if (getsockname(l->fd, (struct sockaddr *)&l->local, &l->locallen) ==
-	    -1)
+	        -1 ||
+	    fstat(l->fd, &st) == -1)
 		return -1;
+	l->sock_ino = (unsigned long)st.st_ino;
 	port = addr_text((struct sockaddr *)&l->local, l->ip, sizeof(l->ip));
 	l->wildcard = addr_is_wildcard(&l->local);
 	l->portnum = port;
 	snprintf(l->port, sizeof(l->port), "%u", port);
-	addr_format((struct sockaddr *)&l->local, l->label, sizeof(l->label));
+	addr_label((struct sockaddr *)&l->local, l->type, l->label,
+	    sizeof(l->label));
 	return 0;
+}
+
+/* The loop accepts without waiting; a wait handler reads and accepts as
+ * any program does, blocking (the flag is the socket's, shared). */
+static int
+listen_set_blocking(const struct listener *l)
+{
+	int fl = fcntl(l->fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	fl = l->kind == LISTEN_WAIT ? fl & ~O_NONBLOCK : fl | O_NONBLOCK;
+	return fcntl(l->fd, F_SETFL, fl);
 }
 
 /* A host without IPv6 must not stop a service that merely defaulted to
@@ -78,6 +106,7 @@ struct listen_ctx {
 	const struct config *oldcfg;
 	struct listener *made;
 	size_t n;
+	const char *why; /* the reason, when errno alone would mislead */
 	char *err;
 	size_t errlen;
 };
@@ -94,38 +123,60 @@ listen_kept(const struct listen_ctx *x, size_t i)
 	return false;
 }
 
+/* Whether running listener o has what this bind asks for: the same type
+ * and address, and the same port (a port 0 bind: the same service, which
+ * also asked for any port); a unix socket is its path alone. */
+static bool
+listen_matches(const struct listen_ctx *x, const struct listener *o,
+    const struct service *svc, const struct bind_addr *ba, unsigned short port)
+{
+	if (o->fd == -1 || o->origin == LISTEN_ADOPTED ||
+	    o->type != svc->sock_type || !addr_same_host(&o->bind.ss, &ba->ss))
+		return false;
+	if (!addr_has_ports(ba->ss.ss_family))
+		return true;
+	if (port != 0)
+		return o->portnum == port;
+	return o->want_port == 0 &&
+	    strcmp(x->oldcfg->services[o->service].name, svc->name) == 0;
+}
+
 /* A running listener this bind may keep (see listen_build). */
 static long
 listen_find_old(const struct listen_ctx *x, const struct service *svc,
     const struct bind_addr *ba, unsigned short port)
 {
-	const struct listener *o;
 	size_t i;
 
-	for (i = 0; i < x->nold; i++) {
-		o = &x->old[i];
-		if (o->fd == -1 || o->origin == LISTEN_ADOPTED ||
-		    o->kind != LISTEN_STREAM ||
-		    !addr_same_host(&o->bind.ss, &ba->ss))
-			continue;
-		if (port != 0 ? o->portnum != port
-		              : (o->want_port != 0 ||
-		                    strcmp(x->oldcfg->services[o->service].name,
-		                        svc->name) != 0))
-			continue;
-		if (!listen_kept(x, i))
+	for (i = 0; i < x->nold; i++)
+		if (listen_matches(x, &x->old[i], svc, ba, port) &&
+		    !listen_kept(x, i))
 			return (long)i;
-	}
 	return -1;
 }
 
-/* l adopts a socket of the service manager's. */
+/* l adopts a socket of the service manager's, if it is of the kind the
+ * service asks for: its type, and unix or not (the access rules of one
+ * do not fit the other). */
 static int
-listen_take_inherited(struct listener *l, struct inherited *in)
+listen_take_inherited(struct listen_ctx *x, struct listener *l,
+    struct inherited *in)
 {
+	const struct service *svc = &x->cfg->services[l->service];
+
+	if (in->type != svc->sock_type ||
+	    (in->addr.ss_family == AF_UNIX) != svc->unix_socket) {
+		x->why = in->type != svc->sock_type
+		    ? "the passed socket is of another type (socket = stream "
+		      "or dgram)"
+		    : "the passed socket is of another family (path for a "
+		      "unix socket, port for the others)";
+		errno = EPROTOTYPE;
+		return -1;
+	}
 	l->fd = in->fd;
 	l->origin = LISTEN_ADOPTED;
-	if (listen_describe(l) == -1)
+	if (listen_describe(l) == -1 || listen_set_blocking(l) == -1)
 		return -1;
 	memset(&l->bind, 0, sizeof(l->bind));
 	l->bind.ss = l->local;
@@ -134,18 +185,42 @@ listen_take_inherited(struct listener *l, struct inherited *in)
 	return 0;
 }
 
-/* The next listener, for service idx: cleared, of the one kind there is
- * so far. */
+/* The next listener, for service idx: cleared, of the service's kind. */
 static struct listener *
 listen_next(struct listen_ctx *x, size_t idx)
 {
+	const struct service *svc = &x->cfg->services[idx];
 	struct listener *l = &x->made[x->n];
 
 	memset(l, 0, sizeof(*l));
 	l->service = idx;
-	l->kind = LISTEN_STREAM;
+	l->kind = svc->wait    ? LISTEN_WAIT
+	    : svc->unix_socket ? LISTEN_UNIX
+	                       : LISTEN_STREAM;
+	l->type = svc->sock_type;
 	l->from_old = -1;
 	return l;
+}
+
+/* Running listener o moves into l, taking l's kind; a new kind starts
+ * without the old one's wait state. */
+static int
+listen_keep(struct listen_ctx *x, struct listener *l, long o)
+{
+	const struct service *svc = &x->cfg->services[l->service];
+	enum listen_kind kind = l->kind;
+	size_t idx = l->service;
+
+	*l = x->old[o];
+	l->service = idx;
+	l->origin = LISTEN_KEPT;
+	l->from_old = o;
+	if (l->kind != kind)
+		memset(&l->wait, 0, sizeof(l->wait));
+	l->kind = kind;
+	if (l->owns_path && sockfile_perms(svc, l->ip, &l->file) == -1)
+		return -1;
+	return listen_set_blocking(l);
 }
 
 /* One listener for bind ba of service idx: passed, kept or opened. */
@@ -159,23 +234,18 @@ listen_one(struct listen_ctx *x, size_t idx, const struct bind_addr *ba,
 	long o;
 
 	if (x->act != NULL &&
-	    (in = activate_bound(x->act, &ba->ss, port)) != NULL)
-		return listen_take_inherited(l, in);
-	if ((o = listen_find_old(x, svc, ba, port)) != -1) {
-		*l = x->old[o];
-		l->service = idx;
-		l->origin = LISTEN_KEPT;
-		l->from_old = o;
-		return 0;
-	}
+	    (in = activate_bound(x->act, &ba->ss, port, svc->sock_type)) !=
+	        NULL)
+		return listen_take_inherited(x, l, in);
+	if ((o = listen_find_old(x, svc, ba, port)) != -1)
+		return listen_keep(x, l, o);
 	l->bind = *ba;
 	l->want_port = svc->port;
 	l->origin = LISTEN_OPENED;
-	if ((l->fd = listen_socket(ba, port)) == -1)
+	if ((l->fd = listen_socket(svc, ba, port, l, &x->why)) == -1)
 		return -1;
-	if (listen_describe(l) == -1) {
-		close(l->fd);
-		l->fd = -1;
+	if (listen_describe(l) == -1 || listen_set_blocking(l) == -1) {
+		listen_close(l);
 		return -1;
 	}
 	return 0;
@@ -192,7 +262,7 @@ listen_named(struct listen_ctx *x, size_t idx)
 
 	while (x->act != NULL &&
 	    (in = activate_named(x->act, name, &from)) != NULL) {
-		if (listen_take_inherited(listen_next(x, idx), in) == -1)
+		if (listen_take_inherited(x, listen_next(x, idx), in) == -1)
 			return -1;
 		x->n++;
 		n++;
@@ -228,7 +298,7 @@ fail:
 	addr_format_bind(&svc->binds[i < svc->nbinds ? i : 0], port, addr,
 	    sizeof(addr));
 	snprintf(x->err, x->errlen, "%s: cannot listen on %s: %s", svc->name,
-	    addr, strerror(errno));
+	    addr, x->why != NULL ? x->why : strerror(errno));
 	return -1;
 }
 
@@ -243,18 +313,34 @@ listen_capacity(const struct config *cfg, const struct activation *act)
 	return total ? total : 1;
 }
 
-/* Undoes a failed build: what it opened is closed, what it took from
- * act is handed back; old was never touched. */
+/* A kept listener stays the old one's: what the new kind and socket_*
+ * keys changed goes back. */
+static void
+listen_unkeep(const struct listen_ctx *x, const struct listener *l)
+{
+	const struct listener *o = &x->old[l->from_old];
+
+	if (o->owns_path)
+		(void)sockfile_perms(&x->oldcfg->services[o->service], o->ip,
+		    &o->file);
+	(void)listen_set_blocking(o);
+}
+
+/* Undoes a failed build: what it opened is closed (a unix socket's file
+ * removed), what it took from act is handed back, what it kept is as it
+ * was. */
 static void
 listen_unbuild(struct listen_ctx *x)
 {
-	const struct listener *l;
+	struct listener *l;
 	size_t i;
 
 	for (i = 0; i < x->n; i++) {
 		l = &x->made[i];
-		if (l->origin == LISTEN_OPENED && close(l->fd) == -1)
-			log_warn("close listener %s", l->label);
+		if (l->origin == LISTEN_OPENED)
+			listen_close(l);
+		else if (l->origin == LISTEN_KEPT)
+			listen_unkeep(x, l);
 		if (l->origin == LISTEN_ADOPTED)
 			activate_mark(x->act, l->fd, false);
 	}
@@ -339,12 +425,24 @@ listen_build(const struct config *cfg, struct activation *act,
 }
 
 void
+listen_close(struct listener *l)
+{
+	if (l->fd == -1)
+		return;
+	/* First the name, so no client finds a socket about to go. */
+	if (l->owns_path && sockfile_remove(l->ip, &l->file) == -1)
+		log_warn("remove %s", l->ip);
+	if (close(l->fd) == -1)
+		log_warn("close listener %s", l->label);
+	l->fd = -1;
+}
+
+void
 listen_close_all(struct listener *ls, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (ls[i].fd != -1 && close(ls[i].fd) == -1)
-			log_warn("close listener %s", ls[i].label);
+		listen_close(&ls[i]);
 	free(ls);
 }

@@ -24,17 +24,22 @@
 
 #define SPAWN_STACK (64 * 1024)
 
-/* The fixed variables (PATH, the login ones and the seven connection
- * ones), the service's own, and the NULL. */
-#define ENV_FIXED (1 + SERVICE_LOGIN_VARS + 7)
+/* The fixed variables (PATH, the login ones, PROTO, five for the
+ * connection or the socket, SUPERD_SERVICE, and listen_fds' three), the
+ * service's own, and the NULL. */
+#define ENV_FIXED (1 + SERVICE_LOGIN_VARS + 10)
 #define ENV_MAX (ENV_FIXED + SERVICE_ENV_MAX + 1)
-/* The fixed variables only: the service's entries are not copied. */
-#define ENV_BUF 512
+/* The fixed variables only: the service's entries are not copied.  A
+ * unix socket's path takes up to 108 of it. */
+#define ENV_BUF 768
+/* "LISTEN_PID=" and room for any pid, which the child writes itself. */
+#define ENV_PID_DIGITS 10
 
 struct spawn_env {
 	char *envp[ENV_MAX];
 	char buf[ENV_BUF];
 	size_t used, n;
+	char *listen_pid; /* listen_fds: the digits of LISTEN_PID */
 };
 
 /* The resources behind struct service's rlimit[], and their key names. */
@@ -101,43 +106,117 @@ spawn_sets_path(const struct service *svc)
 	return false;
 }
 
+/* A TCP connection: UCSPI's tcpserver variables. */
 static int
-spawn_build_env(struct spawn_env *e, const struct service *svc,
-    const struct listener *l, int fd, const struct sockaddr *peer,
-    unsigned long concurrency)
+spawn_env_tcp(struct spawn_env *e, const struct listener *l,
+    const struct spawn_conn *conn)
 {
 	char lip[INET6_ADDRSTRLEN], lport[6], rip[INET6_ADDRSTRLEN], rport[6];
 	char conc[24];
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
 	const char *ip = l->ip, *port = l->port;
-	size_t i;
 
 	/* Only a wildcard listener needs asking which address was hit. */
 	if (l->wildcard) {
-		if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+		if (getsockname(conn->fd, (struct sockaddr *)&local, &len) ==
+		    -1)
 			return -1;
 		spawn_addr((struct sockaddr *)&local, lip, sizeof(lip), lport,
 		    sizeof(lport));
 		ip = lip;
 		port = lport;
 	}
-	spawn_addr(peer, rip, sizeof(rip), rport, sizeof(rport));
-	snprintf(conc, sizeof(conc), "%lu", concurrency);
+	spawn_addr(conn->peer, rip, sizeof(rip), rport, sizeof(rport));
+	snprintf(conc, sizeof(conc), "%lu", conn->concurrency);
+	if (spawn_setenv(e, "PROTO", "TCP") == -1 ||
+	    spawn_setenv(e, "TCPLOCALIP", ip) == -1 ||
+	    spawn_setenv(e, "TCPLOCALPORT", port) == -1 ||
+	    spawn_setenv(e, "TCPREMOTEIP", rip) == -1 ||
+	    spawn_setenv(e, "TCPREMOTEPORT", rport) == -1 ||
+	    spawn_setenv(e, "TCPCONCURRENCY", conc) == -1)
+		return -1;
+	return 0;
+}
+
+/* A unix-domain connection: UCSPI's unixserver variables, the client as
+ * the kernel vouches for it. */
+static int
+spawn_env_unix(struct spawn_env *e, const struct listener *l,
+    const struct spawn_conn *conn)
+{
+	char uid[16], gid[16], pid[16];
+
+	if (spawn_setenv(e, "PROTO", "UNIX") == -1 ||
+	    spawn_setenv(e, "UNIXLOCALPATH", l->ip) == -1)
+		return -1;
+	if (conn->unix_peer == NULL)
+		return 0;
+	snprintf(uid, sizeof(uid), "%u", (unsigned)conn->unix_peer->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)conn->unix_peer->gid);
+	snprintf(pid, sizeof(pid), "%d", (int)conn->unix_peer->pid);
+	if (spawn_setenv(e, "UNIXREMOTEEUID", uid) == -1 ||
+	    spawn_setenv(e, "UNIXREMOTEEGID", gid) == -1 ||
+	    spawn_setenv(e, "UNIXREMOTEPID", pid) == -1)
+		return -1;
+	return 0;
+}
+
+/* A wait handler's socket: where it listens, no client yet. */
+static int
+spawn_env_wait(struct spawn_env *e, const struct listener *l)
+{
+	bool udp = l->type == SOCK_DGRAM;
+
+	if (spawn_setenv(e, "PROTO", udp ? "UDP" : "TCP") == -1 ||
+	    spawn_setenv(e, udp ? "UDPLOCALIP" : "TCPLOCALIP", l->ip) == -1 ||
+	    spawn_setenv(e, udp ? "UDPLOCALPORT" : "TCPLOCALPORT", l->port) ==
+	        -1)
+		return -1;
+	return 0;
+}
+
+/* listen_fds: systemd's variables; LISTEN_PID is the child's own pid,
+ * which only the child knows, so its digits are left for it to write. */
+static int
+spawn_env_listen(struct spawn_env *e, const struct service *svc)
+{
+	char blank[ENV_PID_DIGITS + 1];
+
+	memset(blank, ' ', ENV_PID_DIGITS);
+	blank[ENV_PID_DIGITS] = '\0';
+	if (spawn_setenv(e, "LISTEN_FDS", "1") == -1 ||
+	    spawn_setenv(e, "LISTEN_FDNAMES", svc->name) == -1 ||
+	    spawn_setenv(e, "LISTEN_PID", blank) == -1)
+		return -1;
+	e->listen_pid = e->envp[e->n - 1] + strlen("LISTEN_PID=");
+	return 0;
+}
+
+static int
+spawn_build_env(struct spawn_env *e, const struct service *svc,
+    const struct listener *l, const struct spawn_conn *conn)
+{
+	size_t i;
+	int rc;
+
 	e->used = e->n = 0;
+	e->listen_pid = NULL;
 	if (!spawn_sets_path(svc) && spawn_setenv(e, "PATH", SPAWN_PATH) == -1)
 		return -1;
 	for (i = 0; i < SERVICE_LOGIN_VARS; i++)
 		if (svc->login_env[i] != NULL &&
 		    spawn_putenv(e, svc->login_env[i]) == -1)
 			return -1;
-	if (spawn_setenv(e, "PROTO", "TCP") == -1 ||
-	    spawn_setenv(e, "TCPLOCALIP", ip) == -1 ||
-	    spawn_setenv(e, "TCPLOCALPORT", port) == -1 ||
-	    spawn_setenv(e, "TCPREMOTEIP", rip) == -1 ||
-	    spawn_setenv(e, "TCPREMOTEPORT", rport) == -1 ||
-	    spawn_setenv(e, "TCPCONCURRENCY", conc) == -1 ||
-	    spawn_setenv(e, "SUPERD_SERVICE", svc->name) == -1)
+	if (addr_path(&l->local) != NULL)
+		rc = spawn_env_unix(e, l, conn);
+	else if (l->kind == LISTEN_WAIT)
+		rc = spawn_env_wait(e, l);
+	else
+		rc = spawn_env_tcp(e, l, conn);
+	if (rc == -1 || spawn_setenv(e, "SUPERD_SERVICE", svc->name) == -1)
+		return -1;
+	if (svc->listen_fds && spawn_env_listen(e, svc) == -1)
 		return -1;
 	for (i = 0; i < svc->nenv; i++)
 		if (spawn_putenv(e, svc->env[i]) == -1)
@@ -150,6 +229,7 @@ struct spawn_args {
 	const struct service *svc;
 	int fd, errfd;
 	char *const *envp;
+	char *listen_pid; /* listen_fds: where its pid goes; else NULL */
 	struct spawn_failure *fail; /* vfork builds: superd's own memory */
 	int report;                 /* fork builds: a pipe to superd; -1 */
 };
@@ -282,17 +362,77 @@ spawn_close_from(int lowfd)
 	return 0;
 }
 
-/* Fork builds: the report pipe moves to fd 3 (still close-on-exec, so
- * exec closes it and superd reads EOF), above the handler's three. */
+/* Fork builds: the report pipe moves to fd at (still close-on-exec, so
+ * exec closes it and superd reads EOF), above the handler's own.  Returns
+ * the first fd to close. */
 static int
-spawn_keep_report(struct spawn_args *a)
+spawn_keep_report(struct spawn_args *a, int at)
 {
 	if (a->report == -1)
-		return 3;
-	if (a->report != 3 && dup3(a->report, 3, O_CLOEXEC) == -1)
+		return at;
+	if (a->report != at && dup3(a->report, at, O_CLOEXEC) == -1)
 		return -1;
-	a->report = 3;
-	return 4;
+	a->report = at;
+	return at + 1;
+}
+
+/* The connection (or a wait handler's socket) on fds 0 and 1, errfd on
+ * 2.  Returns the first fd to close, or -1. */
+static int
+spawn_fds_conn(struct spawn_args *a)
+{
+	if (dup2(a->fd, STDIN_FILENO) == -1 || dup2(a->fd, STDOUT_FILENO) == -1)
+		spawn_die(a, "cannot set up stdin/stdout for", NULL, 126);
+	if (a->errfd != -1 && dup2(a->errfd, STDERR_FILENO) == -1)
+		spawn_die(a, "cannot set up stderr for", NULL, 126);
+	return spawn_keep_report(a, 3);
+}
+
+/* Moves fd above the handler's five (0-2, the socket at 3, a report at
+ * 4), keeping close-on-exec: a passed socket may well be fd 3 itself. */
+static int
+spawn_lift(int fd)
+{
+	return fd < 5 ? fcntl(fd, F_DUPFD_CLOEXEC, 5) : fd;
+}
+
+/* Writes pid's digits and a NUL at at, in the room left for them (the
+ * child allocates nothing). */
+static void
+spawn_put_pid(char *at, long pid)
+{
+	char digits[ENV_PID_DIGITS];
+	int n = 0, i;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0 && n < ENV_PID_DIGITS);
+	for (i = 0; i < n; i++)
+		at[i] = digits[n - 1 - i];
+	at[n] = '\0';
+}
+
+/* listen_fds: fds 0 and 1 on /dev/null, errfd on 2, the socket on 3
+ * (SD_LISTEN_FDS_START), LISTEN_PID filled in.  Returns the first fd to
+ * close, or -1. */
+static int
+spawn_fds_listen(struct spawn_args *a)
+{
+	int sock = spawn_lift(a->fd), null;
+
+	if (sock == -1 ||
+	    (a->report != -1 && (a->report = spawn_lift(a->report)) == -1))
+		spawn_die(a, "cannot set up fd 3 for", NULL, 126);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null == -1 || dup2(null, STDIN_FILENO) == -1 ||
+	    dup2(null, STDOUT_FILENO) == -1)
+		spawn_die(a, "cannot set up stdin/stdout for", NULL, 126);
+	if (a->errfd != -1 && dup2(a->errfd, STDERR_FILENO) == -1)
+		spawn_die(a, "cannot set up stderr for", NULL, 126);
+	if (dup2(sock, 3) == -1)
+		spawn_die(a, "cannot set up fd 3 for", NULL, 126);
+	spawn_put_pid(a->listen_pid, (long)getpid());
+	return spawn_keep_report(a, 4);
 }
 
 static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
@@ -310,14 +450,10 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 		spawn_die(a, "cannot start a session for", NULL, 126);
 	spawn_world(a);
 	spawn_drop(a);
-	if (dup2(a->fd, STDIN_FILENO) == -1 || dup2(a->fd, STDOUT_FILENO) == -1)
-		spawn_die(a, "cannot set up stdin/stdout for", NULL, 126);
-	if (a->errfd != -1 && dup2(a->errfd, STDERR_FILENO) == -1)
-		spawn_die(a, "cannot set up stderr for", NULL, 126);
+	lowfd = a->listen_pid != NULL ? spawn_fds_listen(a) : spawn_fds_conn(a);
 	/* Every fd of superd's is close-on-exec already; this also closes
 	 * anything our own parent leaked to us, and fd itself. */
-	if ((lowfd = spawn_keep_report(a)) == -1 ||
-	    spawn_close_from(lowfd) == -1)
+	if (lowfd == -1 || spawn_close_from(lowfd) == -1)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
 	execve(a->svc->path, a->svc->argv, a->envp);
 	spawn_exec_failed(a);
@@ -384,21 +520,21 @@ spawn_start(struct spawn_args *a)
 #endif
 
 pid_t
-spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency, int errfd,
-    struct spawn_failure *fail)
+spawn_handler(const struct service *svc, const struct listener *l,
+    const struct spawn_conn *conn, int errfd, struct spawn_failure *fail)
 {
 	struct spawn_env env;
 	struct spawn_args a;
 
 	fail->code = 0;
 	fail->pending = -1;
-	if (spawn_build_env(&env, svc, l, fd, peer, concurrency) == -1)
+	if (spawn_build_env(&env, svc, l, conn) == -1)
 		return -1;
 	a.svc = svc;
-	a.fd = fd;
+	a.fd = conn->fd;
 	a.errfd = errfd;
 	a.envp = env.envp;
+	a.listen_pid = env.listen_pid;
 	a.fail = fail;
 	return spawn_start(&a);
 }

@@ -1,10 +1,12 @@
-/* Starting one handler for one accepted connection. */
+/* Starting one handler for one accepted connection, or for a wait
+ * listener's socket. */
 #ifndef SUPERD_SPAWN_H
 #define SUPERD_SPAWN_H
 
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "admit.h"
 #include "config.h"
 #include "listen.h"
 #include "program.h"
@@ -25,18 +27,34 @@ struct spawn_failure {
 	char interp[PROGRAM_INTERP_MAX];
 };
 
+/* What a handler is started for: a connection, or a wait listener's
+ * socket. */
+struct spawn_conn {
+	int fd;                      /* its stdin and stdout: the connection,
+	                              * or the listening (bound) socket */
+	const struct sockaddr *peer; /* TCP: the client; else NULL */
+	const struct unix_peer *unix_peer; /* unix: the client; else NULL */
+	unsigned long concurrency;         /* TCP: TCPCONCURRENCY */
+};
+
 /*
- * Forks a child that runs svc's program with the connection fd on its
- * stdin and stdout, errfd on fd 2, no other fd, an empty signal mask,
- * default dispositions, its own session, and the UCSPI environment
- * (PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT) plus PATH
- * (unless svc's env replaces it), the login variables of svc's user
- * (svc->login_env: HOME, LOGNAME, SHELL, USER), SUPERD_SERVICE, TCPCONCURRENCY
- * (handlers of this service running for the same source, this one
- * included) and svc's env and pass_env entries.  Before exec the child
- * sets svc's rlimits, nice, umask and working directory ("/" by default),
- * then drops to svc's groups, gid and uid when `user` is set, and checks
- * the drop.  This is the only way superd starts a handler.
+ * Forks a child that runs svc's program with conn->fd on its stdin and
+ * stdout, errfd on fd 2, no other fd, an empty signal mask, default
+ * dispositions, its own session, and the UCSPI environment of l's kind:
+ * for TCP PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT and
+ * TCPCONCURRENCY (handlers of this service running for the same source,
+ * this one included); for a unix socket PROTO=UNIX, UNIXLOCALPATH,
+ * UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID; for a wait handler
+ * only the local ones (PROTO=UDP with UDPLOCALIP and UDPLOCALPORT for a
+ * datagram socket).  Then PATH (unless svc's env replaces it), the
+ * login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
+ * USER), SUPERD_SERVICE, and svc's env and pass_env entries.  With listen_fds,
+ * fds 0 and 1 are /dev/null instead and the socket is fd 3, with
+ * LISTEN_FDS=1, LISTEN_PID (the child's) and LISTEN_FDNAMES (the
+ * service's name).  Before exec the child sets svc's rlimits, nice,
+ * umask and working directory ("/" by default), then drops to svc's
+ * groups, gid and uid when `user` is set, and checks the drop.  This is
+ * the only way superd starts a handler.
  *
  * superd waits until the child has exec'd or failed (vfork).  If a step
  * fails, the child exits 126 (127 if exec found no program) and *fail
@@ -48,12 +66,12 @@ struct spawn_failure {
  * errfd, unless -1, becomes the handler's stderr (the log pipe, the
  * connection or /dev/null); with -1 the handler shares superd's.
  *
- * The caller still owns fd and closes it.  Returns the child's pid, or -1
- * with errno if the environment could not be built or fork failed.
+ * The caller still owns conn->fd and closes it (or keeps it: a wait
+ * listener).  Returns the child's pid, or -1 with errno if the
+ * environment could not be built or fork failed.
  */
-pid_t spawn_handler(const struct service *svc, const struct listener *l, int fd,
-    const struct sockaddr *peer, unsigned long concurrency, int errfd,
-    struct spawn_failure *fail);
+pid_t spawn_handler(const struct service *svc, const struct listener *l,
+    const struct spawn_conn *conn, int errfd, struct spawn_failure *fail);
 
 /* Fork builds: reads the report of a reaped child from pending (and
  * closes it) into *f; f->code is 0 if the child reached exec. */

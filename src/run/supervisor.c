@@ -74,20 +74,28 @@ supervisor_watch_log(struct supervisor *sv)
 	sv->log_watched = want;
 }
 
+/* Whether listener i may be polled now: nothing paused, no wait
+ * handler holding it or back-off keeping it, and its service may take
+ * a client. */
+static bool
+supervisor_open(struct supervisor *sv, size_t i, long long now)
+{
+	const struct listener *l = &sv->gen->ls[i];
+
+	return !sv->stopping && sv->resume_at == 0 && supervisor_wait_idle(l) &&
+	    admit_open(&sv->gen->admit, l->service, now, &sv->rate_wake);
+}
+
 /* Polls each listener whose service may accept now, and no other.  Only
  * changes cost a syscall, so this is cheap with many idle services. */
 void
 supervisor_refresh(struct supervisor *sv, long long now)
 {
-	bool paused = sv->stopping || sv->resume_at != 0;
 	size_t i;
 
 	sv->rate_wake = 0;
 	for (i = 0; i < sv->gen->nls; i++)
-		supervisor_watch(sv, i,
-		    !paused &&
-		        admit_open(&sv->gen->admit, sv->gen->ls[i].service, now,
-		            &sv->rate_wake));
+		supervisor_watch(sv, i, supervisor_open(sv, i, now));
 }
 
 /* The same for one service's listeners: what an accept or an exit in
@@ -95,15 +103,12 @@ supervisor_refresh(struct supervisor *sv, long long now)
 void
 supervisor_refresh_service(struct supervisor *sv, size_t s, long long now)
 {
-	bool paused = sv->stopping || sv->resume_at != 0;
 	size_t i, end;
 
 	if (s >= sv->gen->cfg.nservices)
 		return;
 	for (i = sv->gen->first[s], end = i + sv->gen->count[s]; i < end; i++)
-		supervisor_watch(sv, i,
-		    !paused &&
-		        admit_open(&sv->gen->admit, s, now, &sv->rate_wake));
+		supervisor_watch(sv, i, supervisor_open(sv, i, now));
 }
 
 /* Fork builds learn at reap whether a child failed before exec. */
@@ -133,6 +138,8 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	hstderr_exited(&sv->err, c);
 	if (c->max_duration_ms != 0)
 		sv->ntimed--;
+	if (c->wait_sock != 0)
+		supervisor_wait_exited(sv, c, now);
 	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->gen->admit, c->service, &c->source, now);
 		supervisor_refresh_service(sv, c->service, now);
@@ -206,6 +213,8 @@ supervisor_timeout(const struct supervisor *sv)
 		next = sv->rate_wake;
 	if (!sv->stopping && sv->ntimed > 0)
 		next = supervisor_child_deadline(sv, next);
+	if (!sv->stopping && sv->nbackoff > 0)
+		next = supervisor_wait_deadline(sv, next);
 	/* New leftovers (orphans handed to superd, forks) are looked for
 	 * while stopping. */
 	if (sv->stopping && (next == -1 || now + SWEEP_POLL_MS < next))
@@ -239,6 +248,8 @@ supervisor_timers(struct supervisor *sv)
 	if (!sv->stopping && sv->ntimed > 0)
 		for (i = 0; i < sv->kids.n; i++)
 			supervisor_expire(sv, &sv->kids.v[i], now);
+	if (!sv->stopping && sv->nbackoff > 0)
+		supervisor_wait_timers(sv, now);
 	/* Only time-driven changes need every listener looked at again. */
 	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
 		supervisor_refresh(sv, now);
@@ -374,6 +385,7 @@ supervisor_reload(struct supervisor *sv)
 	kept = supervisor_count_kept(next);
 	generation_adopt(next, sv->gen, &sv->kids, sv->act);
 	sv->gen = next;
+	supervisor_wait_recount(sv);
 	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
 	event_reload(sv->file, config_count_enabled(&sv->gen->cfg),

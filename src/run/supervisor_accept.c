@@ -1,6 +1,8 @@
-/* A readable listener: accept in bounded batches, admit or refuse, spawn
- * the handler; pause accepting when descriptors, memory or fork run out,
- * so no error makes the loop spin. */
+/* A readable listener: accept in bounded batches, admit (by address, or a
+ * unix client by its uid) or refuse, spawn the handler; pause accepting
+ * when descriptors, memory or fork run out, so no error makes the loop
+ * spin.  Starting a handler, for a connection or a wait listener, is
+ * supervisor_spawn's. */
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -40,16 +42,16 @@ supervisor_fork_failed(struct supervisor *sv, const struct service *svc)
 
 /* A new child's record, before its fork. */
 static void
-supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
-    const struct sockaddr *peer, const struct admission *ad)
+supervisor_child_init(struct supervisor *sv, struct child *c,
+    const struct listener *l, const char *from, const struct admission *ad)
 {
-	const struct service *svc = &sv->gen->cfg.services[s];
+	const struct service *svc = &sv->gen->cfg.services[l->service];
 
 	memset(c, 0, sizeof(*c));
 	c->err.fd = -1;
 	c->report = -1;
 	c->id = ++sv->next_id;
-	c->service = s;
+	c->service = l->service;
 	snprintf(c->name, sizeof(c->name), "%s", svc->name);
 	c->peer = ad->peer;
 	c->source = ad->source;
@@ -58,26 +60,26 @@ supervisor_child_init(struct supervisor *sv, struct child *c, size_t s,
 	c->stop_timeout_ms = svc->stop_timeout_ms;
 	if (svc->max_duration_ms != 0)
 		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
-	addr_format(peer, c->from, sizeof(c->from));
+	snprintf(c->from, sizeof(c->from), "%s", from);
+	c->wait_sock = l->kind == LISTEN_WAIT ? l->sock_ino : 0;
 }
 
-static void
-supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
-    const struct sockaddr *peer, const struct admission *ad)
+int
+supervisor_spawn(struct supervisor *sv, const struct listener *l,
+    struct spawn_conn *conn, const struct admission *ad, const char *from)
 {
 	const struct service *svc = &sv->gen->cfg.services[l->service];
 	struct spawn_failure fail;
 	struct child c;
-	unsigned long conc;
 	int errfd;
 
-	supervisor_child_init(sv, &c, l->service, peer, ad);
-	conc =
+	supervisor_child_init(sv, &c, l, from, ad);
+	conn->concurrency =
 	    admit_started(&sv->gen->admit, l->service, &c.source, c.start_ms);
-	errfd = hstderr_for(&sv->err, svc, fd, &c);
+	errfd = hstderr_for(&sv->err, svc, conn->fd, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, l, fd, peer, conc, errfd, &fail);
+		c.pid = spawn_handler(svc, l, conn, errfd, &fail);
 	hstderr_done(svc, errfd);
 	c.report = c.pid != -1 ? fail.pending : -1;
 	if (c.pid == -1) {
@@ -87,7 +89,7 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 		    clock_ms());
 		log_debug("%s: dropped connection from %s", svc->name, c.from);
 		supervisor_fork_failed(sv, svc);
-		return;
+		return -1;
 	}
 	if (sv->fork_backoff != 0) {
 		event_fork_ok();
@@ -96,10 +98,14 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l, int fd,
 	children_add(&sv->kids, &c);
 	if (c.max_duration_ms != 0)
 		sv->ntimed++;
-	event_accept(svc->name, c.pid, c.from, l->label);
+	if (l->kind == LISTEN_WAIT)
+		event_start(svc->name, c.pid, l->label);
+	else
+		event_accept(svc->name, c.pid, c.from, l->label);
 	if (fail.code != 0)
 		hstderr_spawn_failed(svc, c.pid, &fail);
 	hstderr_watch(&sv->err, &c);
+	return 0;
 }
 
 /* A connection that gets no handler: the reject_message if there is one
@@ -154,6 +160,73 @@ supervisor_accept_error(struct supervisor *sv, const struct listener *l)
 	}
 }
 
+/* A unix client as the kernel vouches for it.  Its groups are a bonus:
+ * a client in more than UNIX_PEER_GROUPS of them (ERANGE) is judged by its
+ * uid and gid alone. */
+static int
+supervisor_unix_peer(int fd, struct unix_peer *p)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return -1;
+	p->pid = cred.pid;
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	len = sizeof(p->groups);
+	p->ngroups =
+	    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0
+	    ? len / sizeof(p->groups[0])
+	    : 0;
+	return 0;
+}
+
+/* A TCP connection: admitted by its address. */
+static void
+supervisor_admit_tcp(struct supervisor *sv, const struct listener *l, int fd,
+    const struct sockaddr *peer)
+{
+	struct spawn_conn conn = { .fd = fd, .peer = peer };
+	char from[ADDR_TEXT_MAX];
+	struct admission ad;
+
+	ad = admit_connection(&sv->gen->admit, l->service, peer, clock_ms());
+	if (!ad.ok) {
+		supervisor_refuse(&sv->gen->cfg.services[l->service], fd,
+		    ad.why);
+		return;
+	}
+	addr_format(peer, from, sizeof(from));
+	(void)supervisor_spawn(sv, l, &conn, &ad, from);
+}
+
+/* A unix connection: admitted by its uid and groups. */
+static void
+supervisor_admit_unix(struct supervisor *sv, const struct listener *l, int fd)
+{
+	struct spawn_conn conn = { .fd = fd };
+	struct unix_peer p;
+	struct admission ad;
+	char from[64];
+
+	if (supervisor_unix_peer(fd, &p) == -1) {
+		log_warn("%s: SO_PEERCRED",
+		    sv->gen->cfg.services[l->service].name);
+		return;
+	}
+	ad = admit_connection_unix(&sv->gen->admit, l->service, &p, clock_ms());
+	if (!ad.ok) {
+		supervisor_refuse(&sv->gen->cfg.services[l->service], fd,
+		    ad.why);
+		return;
+	}
+	snprintf(from, sizeof(from), "uid=%u,pid=%d", (unsigned)p.uid,
+	    (int)p.pid);
+	conn.unix_peer = &p;
+	(void)supervisor_spawn(sv, l, &conn, &ad, from);
+}
+
 /* Accepts one connection and gives it a handler or a refusal.  Returns
  * false when this listener has nothing more for now. */
 static bool
@@ -162,7 +235,6 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 	const struct service *svc = &sv->gen->cfg.services[l->service];
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	struct admission ad;
 	int fd;
 
 	fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
@@ -172,12 +244,10 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 		event_accept_resumed();
 		sv->starved = false;
 	}
-	ad = admit_connection(&sv->gen->admit, l->service,
-	    (struct sockaddr *)&peer, clock_ms());
-	if (ad.ok)
-		supervisor_spawn(sv, l, fd, (struct sockaddr *)&peer, &ad);
+	if (l->kind == LISTEN_UNIX)
+		supervisor_admit_unix(sv, l, fd);
 	else
-		supervisor_refuse(svc, fd, ad.why);
+		supervisor_admit_tcp(sv, l, fd, (struct sockaddr *)&peer);
 	/* The handler has its own copy: with ours closed, the client sees
 	 * EOF as soon as the handler exits. */
 	if (close(fd) == -1)
@@ -215,7 +285,11 @@ supervisor_ready(struct supervisor *sv, size_t i)
 {
 	switch (sv->gen->ls[i].kind) {
 	case LISTEN_STREAM:
+	case LISTEN_UNIX:
 		supervisor_accept(sv, i);
+		break;
+	case LISTEN_WAIT:
+		supervisor_wait_ready(sv, i);
 		break;
 	}
 }

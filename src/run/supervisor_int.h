@@ -1,7 +1,9 @@
-/* The supervisor's own state, shared by its three files: supervisor.c
+/* The supervisor's own state, shared by its four files: supervisor.c
  * (the loop, signals, timers, reload), supervisor_accept.c (a readable
- * listener: accept, admit, spawn or refuse) and supervisor_stop.c
- * (shutdown and max_duration).  Not for any other module. */
+ * listener: accept, admit, spawn or refuse), supervisor_wait.c (wait
+ * listeners: one handler holds the socket; the back-off) and
+ * supervisor_stop.c (shutdown and max_duration).  Not for any other
+ * module. */
 #ifndef SUPERD_SUPERVISOR_INT_H
 #define SUPERD_SUPERVISOR_INT_H
 
@@ -22,6 +24,13 @@
 /* fork failures back off from here, doubling up to the maximum. */
 #define FORK_BACKOFF_MIN_MS 100
 #define FORK_BACKOFF_MAX_MS 3200
+/* A wait handler that exits sooner than this and leaves its socket as it
+ * found it (readable; a datagram socket with the same datagram first)
+ * makes the next start wait: from the minimum, doubling to the maximum,
+ * and back to none once a handler takes something or runs longer. */
+#define WAIT_QUICK_MS 1000
+#define WAIT_BACKOFF_MIN_MS 100
+#define WAIT_BACKOFF_MAX_MS 3200
 /* A second stop signal sooner than this after the first is the same
  * request delivered twice (a wrapper forwarding Ctrl-C to the process
  * group that also holds superd), not a request to hurry. */
@@ -55,8 +64,9 @@ struct supervisor {
 	bool log_watched;    /* the log's fd is in the epoll set */
 	bool log_unpollable; /* it cannot be: retry on a timer instead */
 	struct sweep sweep;  /* while stopping: what got SIGTERM */
-	bool abandoned; /* leftovers that outlived SIGKILL: not waited for */
-	size_t ntimed;  /* children with a max_duration deadline */
+	bool abandoned;  /* leftovers that outlived SIGKILL: not waited for */
+	size_t ntimed;   /* children with a max_duration deadline */
+	size_t nbackoff; /* wait listeners backing off */
 };
 
 /* The loop's side (supervisor.c). */
@@ -67,6 +77,25 @@ void supervisor_refresh_service(struct supervisor *sv, size_t s, long long now);
 /* A readable listener (supervisor_accept.c). */
 void supervisor_ready(struct supervisor *sv, size_t i);
 void supervisor_pause(struct supervisor *sv, int ms);
+
+struct spawn_conn;
+struct admission;
+/* Starts a handler on listener l for conn (admitted as ad; from: the
+ * client for the log), records and logs it.  Returns 0, or -1 when fork
+ * failed (counted, and accepts back off). */
+int supervisor_spawn(struct supervisor *sv, const struct listener *l,
+    struct spawn_conn *conn, const struct admission *ad, const char *from);
+
+/* Wait listeners (supervisor_wait.c): readable; whether one may be
+ * polled besides what admit says; a handler exited; the back-off's
+ * timers, and counting them again after a reload. */
+void supervisor_wait_ready(struct supervisor *sv, size_t i);
+bool supervisor_wait_idle(const struct listener *l);
+void supervisor_wait_exited(struct supervisor *sv, const struct child *c,
+    long long now);
+long long supervisor_wait_deadline(const struct supervisor *sv, long long t);
+void supervisor_wait_timers(struct supervisor *sv, long long now);
+void supervisor_wait_recount(struct supervisor *sv);
 
 /* Shutdown and max_duration (supervisor_stop.c). */
 void supervisor_stop(struct supervisor *sv, int sig);

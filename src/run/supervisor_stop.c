@@ -74,9 +74,8 @@ supervisor_stop(struct supervisor *sv, int sig)
 	supervisor_refresh(sv, clock_ms());
 	for (i = 0; i < sv->gen->nls; i++) {
 		supervisor_watch(sv, i, false);
-		if (close(sv->gen->ls[i].fd) == -1)
-			log_warn("close listener %s", sv->gen->ls[i].label);
-		sv->gen->ls[i].fd = -1;
+		/* A unix socket's file goes with it. */
+		listen_close(&sv->gen->ls[i]);
 	}
 	event_stopping(sig, sv->kids.n, sv->gen->cfg.shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
