@@ -1509,6 +1509,43 @@ set_log_format(struct config *cfg, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* "off", or ADDRESS:PORT with an IPv6 address in brackets. */
+static int
+set_metrics(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	char host[ADDR_TEXT_MAX];
+	const char *colon = strrchr(v, ':');
+	unsigned long port;
+	size_t hlen;
+
+	memset(&cfg->metrics, 0, sizeof(cfg->metrics));
+	if (strcmp(v, "off") == 0)
+		return 0;
+	hlen = colon != NULL ? (size_t)(colon - v) : 0;
+	if (colon == NULL || hlen == 0 || hlen >= sizeof(host) ||
+	    parse_ulong(colon + 1, 0, 65535, &port) == -1) {
+		snprintf(why, whylen,
+		    "\"%s\" is not off or ADDRESS:PORT (127.0.0.1:9101, "
+		    "[::1]:9101)",
+		    v);
+		return -1;
+	}
+	memcpy(host, v, hlen);
+	host[hlen] = '\0';
+	if (strchr(host, ':') != NULL && host[0] != '[') {
+		snprintf(why, whylen,
+		    "\"%s\": write an IPv6 address in brackets ([::1]:9101)", v);
+		return -1;
+	}
+	if (addr_parse(host, &cfg->metrics) == -1) {
+		snprintf(why, whylen, "\"%s\" is not an IPv4 or IPv6 address",
+		    host);
+		return -1;
+	}
+	addr_set_port(&cfg->metrics.ss, (unsigned short)port);
+	return 0;
+}
+
 /* One row per key, in the order the messages list them: a key without a
  * row cannot be parsed at all, so none falls into another's field. */
 static const struct {
@@ -1518,6 +1555,7 @@ static const struct {
 	[SKEY_SHUTDOWN_TIMEOUT] = { "shutdown_timeout", set_shutdown_timeout },
 	[SKEY_MAX_CHILDREN] = { "max_children", set_max_children },
 	[SKEY_LOG_FORMAT] = { "log_format", set_log_format },
+	[SKEY_METRICS] = { "metrics", set_metrics },
 };
 
 int

@@ -215,6 +215,9 @@ struct config {
 	unsigned long shutdown_timeout_ms;
 	unsigned long max_children; /* all handlers together */
 	enum log_format log_format;
+	/* [supervisor] metrics: the Prometheus endpoint's address and
+	 * port; family AF_UNSPEC when off. */
+	struct bind_addr metrics;
 	struct service *services;
 	size_t nservices;
 };

@@ -4,4 +4,7 @@
 
 long long clock_ms(void);
 
+/* The same clock in nanoseconds, for short intervals (accept to exec). */
+long long clock_ns(void);
+
 #endif

@@ -89,6 +89,32 @@ event_ready(size_t services, size_t listeners, unsigned long max_children)
 }
 
 void
+event_metrics(const char *address)
+{
+	log_event("metrics", "address=%s", "metrics on http://%s/metrics",
+	    address);
+}
+
+void
+event_metrics_failed(const char *address, int err)
+{
+	char q[LOG_VALUE_MAX];
+
+	log_event("metrics_failed", "address=%s error=%s",
+	    "metrics: cannot listen on %s: %s", address,
+	    log_value(q, sizeof(q), strerror(err)));
+}
+
+void
+event_metrics_kept(const char *address)
+{
+	log_event("metrics_kept", "address=%s",
+	    "metrics: still on %s; a changed metrics address takes effect at "
+	    "restart",
+	    address);
+}
+
+void
 event_reloading(const char *file)
 {
 	char q[LOG_VALUE_MAX];

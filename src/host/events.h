@@ -38,6 +38,11 @@ void event_reloading(const char *file);
 void event_reload(const char *file, size_t services, size_t listeners,
     size_t kept);
 void event_reload_failed(const char *err);
+/* The metrics endpoint listens; cannot listen at start; a reload changed
+ * its address (kept until restart). */
+void event_metrics(const char *address);
+void event_metrics_failed(const char *address, int err);
+void event_metrics_kept(const char *address);
 void event_stopping(int sig, size_t running, unsigned long timeout_ms);
 void event_kill(const char *reason, const char *words, size_t running);
 /* loading: the stop came while the configuration was still being read. */

@@ -22,6 +22,7 @@ static struct {
 	bool socket; /* fd is a socket: send with MSG_DONTWAIT */
 	size_t len;  /* bytes queued in buf, whole lines */
 	unsigned long dropped;
+	unsigned long dropped_total; /* since start, never reset */
 	char buf[LOGOUT_BUF_MAX];
 } out = { .fd = STDERR_FILENO };
 
@@ -70,6 +71,7 @@ logout_queue(const char *line, size_t len, enum logout_origin origin)
 		    room > LOGOUT_OWN_RESERVE ? room - LOGOUT_OWN_RESERVE : 0;
 	if (len > room) {
 		out.dropped++;
+		out.dropped_total++;
 		return;
 	}
 	memcpy(out.buf + out.len, line, len);
@@ -140,6 +142,12 @@ logout_pending(void)
 	/* A drop count not yet reported is pending too: the next flush,
 	 * when stderr has room, reports it. */
 	return out.len > 0 || out.dropped > 0;
+}
+
+unsigned long
+logout_dropped_total(void)
+{
+	return out.dropped_total;
 }
 
 int

@@ -45,6 +45,9 @@ unsigned long logout_flush(void);
 /* True while lines wait in the buffer, or a drop count to be reported. */
 bool logout_pending(void);
 
+/* Lines dropped since superd started (for the metrics). */
+unsigned long logout_dropped_total(void);
+
 /* The descriptor to watch for EPOLLOUT while logout_pending. */
 int logout_fd(void);
 

@@ -1,6 +1,7 @@
 /* Admission decisions and the transition log lines: one line when a
  * service (or a source) becomes full or rate limited, one when it stops
  * being so; refusals in between are only counted. */
+#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include <stdio.h>
@@ -26,6 +27,9 @@ const char *const admit_stat_name[STATS] = {
 	[STAT_REFUSED + REFUSE_RATE] = "refused_rate",
 	[STAT_REFUSED + REFUSE_ACL] = "refused_acl",
 	[STAT_REFUSED + REFUSE_FORK_FAILED] = "refused_fork_failed",
+	[STAT_EXITED_OK] = "exited_ok",
+	[STAT_EXITED_ERROR] = "exited_error",
+	[STAT_EXITED_SIGNAL] = "exited_signal",
 	[STAT_KILLED] = "killed",
 	[STAT_EXEC_FAILED] = "exec_failed",
 	[STAT_KILLED_SHUTDOWN] = "killed_shutdown",
@@ -37,6 +41,7 @@ struct service_state {
 	bool rate_limited;    /* refusing or deferring for rate */
 	struct bucket bucket; /* for rate */
 	unsigned long stat[STATS];
+	struct hist durations; /* of the handlers reaped */
 };
 
 int
@@ -357,6 +362,24 @@ admit_ended(struct admit *a, size_t s, const struct cidr *source, long long now)
 }
 
 void
+admit_exited(struct admit *a, size_t s, int status, double seconds)
+{
+	enum stat_counter st = STAT_EXITED_SIGNAL;
+
+	if (WIFEXITED(status))
+		st = WEXITSTATUS(status) == 0 ? STAT_EXITED_OK
+		                              : STAT_EXITED_ERROR;
+	a->svc[s].stat[st]++;
+	hist_observe(&a->svc[s].durations, &hist_duration, seconds);
+}
+
+const struct hist *
+admit_durations(const struct admit *a, size_t s)
+{
+	return &a->svc[s].durations;
+}
+
+void
 admit_stop(struct admit *a)
 {
 	a->stopping = true;
@@ -444,6 +467,7 @@ admit_carry(struct admit *a, const struct admit *old)
 			continue;
 		memcpy(a->svc[j].stat, old->svc[i].stat,
 		    sizeof(a->svc[j].stat));
+		a->svc[j].durations = old->svc[i].durations;
 		a->svc[j].full = old->svc[i].full;
 		a->svc[j].rate_limited = old->svc[i].rate_limited;
 		/* A changed rate starts from a full bucket. */

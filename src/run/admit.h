@@ -12,6 +12,7 @@
 
 #include "cidr.h"
 #include "config.h"
+#include "hist.h"
 #include "sources.h"
 
 /* Why a connection got no handler.  The names are the fixed reason codes
@@ -33,7 +34,11 @@ extern const char *const admit_reason[REFUSALS];
 enum stat_counter {
 	STAT_ACCEPTED, /* handlers started */
 	STAT_REFUSED,  /* first of REFUSALS counters, one per reason */
-	STAT_KILLED = STAT_REFUSED + REFUSALS, /* by max_duration */
+	/* Every reaped handler is one of these three. */
+	STAT_EXITED_OK = STAT_REFUSED + REFUSALS, /* exit status 0 */
+	STAT_EXITED_ERROR,                        /* another exit status */
+	STAT_EXITED_SIGNAL,                       /* ended by a signal */
+	STAT_KILLED, /* by max_duration */
 	STAT_EXEC_FAILED,     /* handlers that exited 126 or 127 */
 	STAT_KILLED_SHUTDOWN, /* ended by SIGKILL at shutdown */
 	STATS
@@ -114,6 +119,14 @@ unsigned long admit_started(struct admit *a, size_t s,
 /* A handler ended (reaped). */
 void admit_ended(struct admit *a, size_t s, const struct cidr *source,
     long long now);
+
+/* How a reaped handler of service s ended (its wait status), after how
+ * many seconds: counted as one of the STAT_EXITED_* outcomes and in the
+ * service's duration histogram. */
+void admit_exited(struct admit *a, size_t s, int status, double seconds);
+
+/* The duration histogram of service s (bounds: hist_duration). */
+const struct hist *admit_durations(const struct admit *a, size_t s);
 
 /* Shutdown began: limits that clear from now on are not logged, since
  * nothing accepts again. */

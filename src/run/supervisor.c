@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admit.h"
@@ -26,6 +27,7 @@
 #include "hstderr.h"
 #include "log.h"
 #include "logout.h"
+#include "metrics.h"
 #include "notify.h"
 #include "sig.h"
 #include "spawn.h"
@@ -37,6 +39,8 @@
 #define EVENT_SIGNALS UINT64_MAX
 /* epoll data of superd's own log output, while lines wait for it. */
 #define EVENT_LOG (UINT64_MAX - 1)
+/* Tag of the metrics endpoint's listener and connections (httpd.h). */
+#define EVENT_METRICS (1ULL << 61)
 #define EVENTS_PER_WAIT 64
 
 /* Adds listener i to the epoll set or takes it out, if that changes. */
@@ -142,6 +146,8 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		supervisor_wait_exited(sv, c, now);
 	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->gen->admit, c->service, &c->source, now);
+		admit_exited(&sv->gen->admit, c->service, status,
+		    (double)ms / 1000);
 		supervisor_refresh_service(sv, c->service, now);
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)
@@ -168,6 +174,67 @@ supervisor_reap(struct supervisor *sv, int flags)
 }
 
 static void supervisor_reload(struct supervisor *sv);
+
+/* The metrics endpoint's body: rendered per scrape from the current
+ * generation's table. */
+static char *
+supervisor_metrics_render(void *arg, size_t *len)
+{
+	struct supervisor *sv = arg;
+	struct metrics_source m = {
+		.admit = &sv->gen->admit,
+		.spawn = &sv->spawn,
+		.reloads_ok = sv->reloads_ok,
+		.reloads_failed = sv->reloads_failed,
+		.start_time = sv->start_time,
+	};
+
+	return metrics_render(&m, len);
+}
+
+/* [supervisor] metrics: the endpoint opens at start; a failure to listen
+ * fails the start like a service's. */
+static int
+supervisor_metrics_open(struct supervisor *sv)
+{
+	const struct bind_addr *ba = &sv->gen->cfg.metrics;
+	char want[ADDR_TEXT_MAX];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sv->start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (ba->ss.ss_family == AF_UNSPEC)
+		return 0;
+	sv->metrics = calloc(1, sizeof(*sv->metrics));
+	if (sv->metrics == NULL) {
+		log_warn("metrics");
+		return -1;
+	}
+	if (httpd_open(sv->metrics, &ba->ss, ba->len, sv->epfd, EVENT_METRICS,
+	        "/metrics", supervisor_metrics_render, sv) == -1) {
+		addr_format((const struct sockaddr *)&ba->ss, want,
+		    sizeof(want));
+		event_metrics_failed(want, errno);
+		free(sv->metrics);
+		sv->metrics = NULL;
+		return -1;
+	}
+	event_metrics(sv->metrics->label);
+	return 0;
+}
+
+/* A reload keeps the endpoint where it is: moving it would need a socket
+ * bound before the swap, for a value that rarely changes. */
+static void
+supervisor_metrics_moved(const struct supervisor *sv, const struct config *next)
+{
+	const struct bind_addr *was = &sv->gen->cfg.metrics,
+			       *now = &next->metrics;
+
+	if (was->len != now->len || memcmp(&was->ss, &now->ss, was->len) != 0)
+		event_metrics_kept(sv->metrics != NULL ? sv->metrics->label
+		                                       : "off");
+}
 
 static void
 supervisor_signals(struct supervisor *sv)
@@ -222,6 +289,8 @@ supervisor_timeout(const struct supervisor *sv)
 	if (sv->log_unpollable && logout_pending() &&
 	    (next == -1 || now + LOG_RETRY_MS < next))
 		next = now + LOG_RETRY_MS;
+	if (sv->metrics != NULL)
+		next = httpd_deadline(sv->metrics, next);
 	if (next == -1)
 		return -1;
 	t = next - now;
@@ -250,6 +319,8 @@ supervisor_timers(struct supervisor *sv)
 			supervisor_expire(sv, &sv->kids.v[i], now);
 	if (!sv->stopping && sv->nbackoff > 0)
 		supervisor_wait_timers(sv, now);
+	if (sv->metrics != NULL)
+		httpd_timers(sv->metrics, now);
 	/* Only time-driven changes need every listener looked at again. */
 	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
 		supervisor_refresh(sv, now);
@@ -290,6 +361,8 @@ supervisor_poll(struct supervisor *sv)
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
+		else if ((ev[i].data.u64 & EVENT_METRICS) && sv->metrics != NULL)
+			httpd_event(sv->metrics, ev[i].data.u64, clock_ms());
 		else if (ev[i].data.u64 < sv->gen->nls && !sv->stopping)
 			supervisor_ready(sv, (size_t)ev[i].data.u64);
 	}
@@ -341,6 +414,7 @@ supervisor_reload_failed(struct supervisor *sv, const char *err)
 
 	/* The running listeners may have left the epoll set for the attempt:
 	 * back they go. */
+	sv->reloads_failed++;
 	supervisor_refresh(sv, clock_ms());
 	event_reload_failed(err);
 	notify_send("READY=1\nSTATUS=reload failed: %s", err);
@@ -383,11 +457,13 @@ supervisor_reload(struct supervisor *sv)
 		return;
 	}
 	kept = supervisor_count_kept(next);
+	supervisor_metrics_moved(sv, &next->cfg);
 	generation_adopt(next, sv->gen, &sv->kids, sv->act);
 	sv->gen = next;
 	supervisor_wait_recount(sv);
 	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
+	sv->reloads_ok++;
 	event_reload(sv->file, config_count_enabled(&sv->gen->cfg),
 	    sv->gen->nls, kept);
 	supervisor_status(sv);
@@ -406,15 +482,15 @@ supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
 	sv->epfd = -1;
 	sv->err.devnull = -1;
 	if (supervisor_pollset(sv) == -1 ||
-	    hstderr_init(&sv->err, sv->epfd, sv->gen->cfg.max_children) == -1) {
+	    hstderr_init(&sv->err, sv->epfd, sv->gen->cfg.max_children) == -1)
 		log_warn("supervisor");
-		if (sv->epfd != -1)
-			(void)close(sv->epfd);
-		hstderr_free(&sv->err);
-		generation_free(sv->gen);
-		return -1;
-	}
-	return 0;
+	else if (supervisor_metrics_open(sv) == 0)
+		return 0;
+	if (sv->epfd != -1)
+		(void)close(sv->epfd);
+	hstderr_free(&sv->err);
+	generation_free(sv->gen);
+	return -1;
 }
 
 int
@@ -432,6 +508,9 @@ supervisor_run(struct supervisor_args *args)
 	if (sv.failed)
 		supervisor_abort(&sv);
 	/* What leftovers wrote last, then the final counters. */
+	if (sv.metrics != NULL)
+		httpd_close(sv.metrics);
+	free(sv.metrics);
 	hstderr_free(&sv.err);
 	admit_log_stats(&sv.gen->admit);
 	event_stopped(false);

@@ -91,6 +91,10 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
 		supervisor_fork_failed(sv, svc);
 		return -1;
 	}
+	/* spawn_handler returns once the child has exec'd (vfork). */
+	if (l->kind != LISTEN_WAIT)
+		hist_observe(&sv->spawn, &hist_spawn,
+		    (double)(clock_ns() - sv->accepted_ns) / 1e9);
 	if (sv->fork_backoff != 0) {
 		event_fork_ok();
 		sv->fork_backoff = 0;
@@ -240,6 +244,7 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 	fd = accept4(l->fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
 	if (fd == -1)
 		return supervisor_accept_error(sv, l);
+	sv->accepted_ns = clock_ns();
 	if (sv->starved) {
 		event_accept_resumed();
 		sv->starved = false;

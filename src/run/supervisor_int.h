@@ -13,7 +13,9 @@
 
 #include "children.h"
 #include "generation.h"
+#include "hist.h"
 #include "hstderr.h"
+#include "httpd.h"
 #include "sweep.h"
 
 /* Accepts per listener per wakeup: enough to drain a burst, small enough
@@ -67,6 +69,14 @@ struct supervisor {
 	bool abandoned;  /* leftovers that outlived SIGKILL: not waited for */
 	size_t ntimed;   /* children with a max_duration deadline */
 	size_t nbackoff; /* wait listeners backing off */
+	/* For the metrics endpoint (NULL: off): what the log's counters
+	 * do not hold. */
+	struct httpd *metrics;
+	struct hist spawn;      /* accept to exec */
+	long long accepted_ns;  /* when the connection being served was
+	                         * accepted */
+	unsigned long reloads_ok, reloads_failed;
+	double start_time; /* seconds since the epoch */
 };
 
 /* The loop's side (supervisor.c). */
