@@ -462,8 +462,7 @@ harness_until(bool (*cond)(void *), void *arg, int timeout_ms)
 
 /* ---- superd under test ---- */
 
-/* execv wants char *const[]; our vectors hold string literals. */
-static void
+void
 harness_execv(const char *path, const char *const *argv)
 {
 	char *const *args;

@@ -188,6 +188,10 @@ bool proc_alive(pid_t pid);
 /* Waits up to timeout_ms until cond(arg) is true; returns the last value. */
 bool harness_until(bool (*cond)(void *), void *arg, int timeout_ms);
 
+/* execv(path, argv) for a const argv (execv wants char *const[]; the
+ * tests' vectors hold string literals).  Returns only on failure. */
+void harness_execv(const char *path, const char *const *argv);
+
 /* A TCP port on 127.0.0.1 that is free now (bound, then released). */
 int harness_free_port(void);
 

@@ -197,16 +197,6 @@ unix_exchange(const char *path, const char *msg, char *buf, size_t len)
 	return n;
 }
 
-/* execv(argv[0], argv) for a const argv. */
-static void
-harness_exec(const char *const *argv)
-{
-	char *const *args;
-
-	memcpy(&args, &argv, sizeof(args));
-	execv(argv[0], args);
-}
-
 /* Runs argv (a real client) under timeout(1), as uid unless it is 0,
  * with input on its stdin; its stdout (and stderr) into out.  Returns its
  * wait status. */
@@ -234,7 +224,7 @@ run_client(uid_t uid, const char *input, const char *const *argv)
 		    (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
 		        setuid(uid) == -1))
 			_exit(126);
-		harness_exec(full);
+		harness_execv(full[0], full);
 		_exit(127);
 	}
 	close(in[0]);

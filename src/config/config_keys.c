@@ -1534,7 +1534,8 @@ set_metrics(struct config *cfg, const char *v, char *why, size_t whylen)
 	host[hlen] = '\0';
 	if (strchr(host, ':') != NULL && host[0] != '[') {
 		snprintf(why, whylen,
-		    "\"%s\": write an IPv6 address in brackets ([::1]:9101)", v);
+		    "\"%s\": write an IPv6 address in brackets ([::1]:9101)",
+		    v);
 		return -1;
 	}
 	if (addr_parse(host, &cfg->metrics) == -1) {

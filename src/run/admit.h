@@ -38,7 +38,7 @@ enum stat_counter {
 	STAT_EXITED_OK = STAT_REFUSED + REFUSALS, /* exit status 0 */
 	STAT_EXITED_ERROR,                        /* another exit status */
 	STAT_EXITED_SIGNAL,                       /* ended by a signal */
-	STAT_KILLED, /* by max_duration */
+	STAT_KILLED,                              /* by max_duration */
 	STAT_EXEC_FAILED,     /* handlers that exited 126 or 127 */
 	STAT_KILLED_SHUTDOWN, /* ended by SIGKILL at shutdown */
 	STATS

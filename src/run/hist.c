@@ -1,8 +1,8 @@
 /* Fixed-bound histograms (see hist.h). */
 #include "hist.h"
 
-static const double duration_le[] = { 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60,
-	300, 3600 };
+static const double duration_le[] = { 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300,
+	3600 };
 static const double spawn_le[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.5 };
 

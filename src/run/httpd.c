@@ -30,8 +30,8 @@ httpd_watch(struct httpd *h)
 
 	if (want == h->polled)
 		return;
-	if (httpd_poll(h, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, h->fd,
-	        EPOLLIN, HTTPD_LISTENER) == -1) {
+	if (httpd_poll(h, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, h->fd, EPOLLIN,
+	        HTTPD_LISTENER) == -1) {
 		log_warn("metrics: epoll_ctl");
 		return;
 	}
@@ -39,9 +39,8 @@ httpd_watch(struct httpd *h)
 }
 
 int
-httpd_open(struct httpd *h, const struct sockaddr_storage *ss,
-    socklen_t len, int epfd, uint64_t tag, const char *path,
-    httpd_render render, void *arg)
+httpd_open(struct httpd *h, const struct sockaddr_storage *ss, socklen_t len,
+    int epfd, uint64_t tag, const char *path, httpd_render render, void *arg)
 {
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
@@ -56,15 +55,15 @@ httpd_open(struct httpd *h, const struct sockaddr_storage *ss,
 	h->path = path;
 	h->render = render;
 	h->arg = arg;
-	h->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	h->fd = socket(ss->ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (h->fd == -1)
 		return -1;
 	if (setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
 	        -1 ||
 	    addr_prepare_listener(h->fd, ss->ss_family) == -1 ||
 	    bind(h->fd, (const struct sockaddr *)ss, len) == -1 ||
-	    listen(h->fd, HTTPD_CONNS_MAX) == -1 ||
+	    listen(h->fd, HTTPD_BACKLOG) == -1 ||
 	    getsockname(h->fd, (struct sockaddr *)&bound, &blen) == -1) {
 		saved = errno;
 		(void)close(h->fd);

@@ -17,6 +17,8 @@
 #include "addr.h"
 
 #define HTTPD_CONNS_MAX 16
+/* Clients that wait in the kernel while every slot is taken. */
+#define HTTPD_BACKLOG 64
 #define HTTPD_REQUEST_MAX 2048
 #define HTTPD_TIMEOUT_MS 5000
 
@@ -33,10 +35,10 @@ struct httpd_conn {
 };
 
 struct httpd {
-	int fd;        /* listening; -1: none */
-	int epfd;      /* the loop's epoll set */
-	uint64_t tag;  /* epoll data: tag | 0 the listener, tag | k+1 conn k */
-	bool polled;   /* the listener is in the epoll set */
+	int fd;       /* listening; -1: none */
+	int epfd;     /* the loop's epoll set */
+	uint64_t tag; /* epoll data: tag | 0 the listener, tag | k+1 conn k */
+	bool polled;  /* the listener is in the epoll set */
 	const char *path;
 	httpd_render render;
 	void *arg;

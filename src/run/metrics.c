@@ -250,7 +250,8 @@ metrics_process(struct text *t, const struct metrics_source *m)
 		    "Number of open file descriptors.");
 		text_printf(t, "process_open_fds %ld\n", fds);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY) {
 		metrics_head(t, "process_max_fds", "gauge",
 		    "Maximum number of open file descriptors.");
 		text_printf(t, "process_max_fds %lu\n",

@@ -229,11 +229,11 @@ static void
 supervisor_metrics_moved(const struct supervisor *sv, const struct config *next)
 {
 	const struct bind_addr *was = &sv->gen->cfg.metrics,
-			       *now = &next->metrics;
+	                       *now = &next->metrics;
 
 	if (was->len != now->len || memcmp(&was->ss, &now->ss, was->len) != 0)
-		event_metrics_kept(sv->metrics != NULL ? sv->metrics->label
-		                                       : "off");
+		event_metrics_kept(
+		    sv->metrics != NULL ? sv->metrics->label : "off");
 }
 
 static void
@@ -361,7 +361,8 @@ supervisor_poll(struct supervisor *sv)
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
-		else if ((ev[i].data.u64 & EVENT_METRICS) && sv->metrics != NULL)
+		else if ((ev[i].data.u64 & EVENT_METRICS) &&
+		    sv->metrics != NULL)
 			httpd_event(sv->metrics, ev[i].data.u64, clock_ms());
 		else if (ev[i].data.u64 < sv->gen->nls && !sv->stopping)
 			supervisor_ready(sv, (size_t)ev[i].data.u64);

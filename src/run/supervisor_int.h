@@ -72,9 +72,9 @@ struct supervisor {
 	/* For the metrics endpoint (NULL: off): what the log's counters
 	 * do not hold. */
 	struct httpd *metrics;
-	struct hist spawn;      /* accept to exec */
-	long long accepted_ns;  /* when the connection being served was
-	                         * accepted */
+	struct hist spawn;     /* accept to exec */
+	long long accepted_ns; /* when the connection being served was
+	                        * accepted */
 	unsigned long reloads_ok, reloads_failed;
 	double start_time; /* seconds since the epoch */
 };
