@@ -1111,6 +1111,23 @@ proc_cpu_ns(pid_t pid)
 }
 
 bool
+proc_blocks(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = sscanf(line, "SigBlk: %llx", &mask) == 1;
+	fclose(fp);
+	return found && (mask >> (sig - 1) & 1) != 0;
+}
+
+bool
 proc_alive(pid_t pid)
 {
 	char state;

@@ -182,6 +182,10 @@ long proc_cpu_ticks(pid_t pid);
 /* Time pid has spent on a CPU, in nanoseconds (from schedstat). */
 long long proc_cpu_ns(pid_t pid);
 
+/* True if pid blocks sig now (superd does from its first steps on, so
+ * a signal sent then is taken by its loop, not by the default action). */
+bool proc_blocks(pid_t pid, int sig);
+
 /* True while pid exists (and is not a zombie). */
 bool proc_alive(pid_t pid);
 

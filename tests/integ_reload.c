@@ -357,9 +357,14 @@ write_huge_conf(void)
 START_TEST(a_stop_signal_is_honoured_during_a_long_load)
 {
 	long long t0;
+	int i;
 
 	snprintf(conf_path, sizeof(conf_path), "%s", write_huge_conf());
 	superd_start_file(&sd, conf_path, NULL);
+	/* Not before superd blocks it: a slow start (a sanitizer build on a
+	 * busy machine) would die of it instead. */
+	for (i = 0; i < 1000 && !proc_blocks(sd.pid, SIGTERM); i++)
+		harness_sleep_ms(10);
 	harness_sleep_ms(300);
 	t0 = clock_ms();
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
