@@ -1547,6 +1547,37 @@ set_metrics(struct config *cfg, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* "off", or an absolute path a unix socket can be bound to. */
+static int
+set_control(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	cfg->control_set = true;
+	cfg->control[0] = '\0';
+	if (strcmp(v, "off") == 0)
+		return 0;
+	if (v[0] != '/') {
+		snprintf(why, whylen, "\"%s\" is not off or an absolute path",
+		    v);
+		return -1;
+	}
+	if (strlen(v) > ADDR_PATH_MAX) {
+		snprintf(why, whylen, "the path is longer than %zu bytes",
+		    (size_t)ADDR_PATH_MAX);
+		return -1;
+	}
+	snprintf(cfg->control, sizeof(cfg->control), "%s", v);
+	return 0;
+}
+
+static int
+set_control_group(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	if (keys_gid(v, &cfg->control_gid, why, whylen) == -1)
+		return -1;
+	cfg->control_gid_set = true;
+	return 0;
+}
+
 /* One row per key, in the order the messages list them: a key without a
  * row cannot be parsed at all, so none falls into another's field. */
 static const struct {
@@ -1557,6 +1588,8 @@ static const struct {
 	[SKEY_MAX_CHILDREN] = { "max_children", set_max_children },
 	[SKEY_LOG_FORMAT] = { "log_format", set_log_format },
 	[SKEY_METRICS] = { "metrics", set_metrics },
+	[SKEY_CONTROL] = { "control", set_control },
+	[SKEY_CONTROL_GROUP] = { "control_group", set_control_group },
 };
 
 int

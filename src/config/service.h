@@ -218,10 +218,17 @@ struct config {
 	/* [supervisor] metrics: the Prometheus endpoint's address and
 	 * port; family AF_UNSPEC when off. */
 	struct bind_addr metrics;
+	/* [supervisor] control: the control socket's path; "" for off.
+	 * Unset: CONTROL_DEFAULT when superd runs as root, else off. */
+	bool control_set;
+	char control[ADDR_PATH_MAX + 1];
+	bool control_gid_set; /* control_group: lets that group in */
+	gid_t control_gid;
 	struct service *services;
 	size_t nservices;
 };
 
+#define CONTROL_DEFAULT "/run/superd/control"
 #define MAX_CONNECTIONS_DEFAULT 64UL
 #define STOP_TIMEOUT_DEFAULT_MS 5000UL
 /* stderr_rate: a burst of this many lines, then this many a second. */

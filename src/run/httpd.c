@@ -1,155 +1,22 @@
-/* The metrics endpoint's HTTP side (see httpd.h): accept, read one
- * request, answer, close. */
-#include <sys/epoll.h>
+/* The metrics endpoint's HTTP side (see httpd.h): one request, its
+ * answer, the end of the connection. */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "httpd.h"
-#include "log.h"
-
-#define HTTPD_LISTENER 0
-
-static int
-httpd_poll(struct httpd *h, int op, int fd, uint32_t events, uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = h->tag | data };
-
-	return epoll_ctl(h->epfd, op, fd, &ev);
-}
-
-/* The listener is polled exactly while a slot is free. */
-static void
-httpd_watch(struct httpd *h)
-{
-	bool want = h->fd != -1 && h->nconn < HTTPD_CONNS_MAX;
-
-	if (want == h->polled)
-		return;
-	if (httpd_poll(h, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, h->fd, EPOLLIN,
-	        HTTPD_LISTENER) == -1) {
-		log_warn("metrics: epoll_ctl");
-		return;
-	}
-	h->polled = want;
-}
-
-int
-httpd_open(struct httpd *h, const struct sockaddr_storage *ss, socklen_t len,
-    int epfd, uint64_t tag, const char *path, httpd_render render, void *arg)
-{
-	struct sockaddr_storage bound;
-	socklen_t blen = sizeof(bound);
-	int one = 1, saved;
-	size_t i;
-
-	memset(h, 0, sizeof(*h));
-	for (i = 0; i < HTTPD_CONNS_MAX; i++)
-		h->conn[i].fd = -1;
-	h->epfd = epfd;
-	h->tag = tag;
-	h->path = path;
-	h->render = render;
-	h->arg = arg;
-	h->fd = socket(ss->ss_family,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (h->fd == -1)
-		return -1;
-	if (setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	        -1 ||
-	    addr_prepare_listener(h->fd, ss->ss_family) == -1 ||
-	    bind(h->fd, (const struct sockaddr *)ss, len) == -1 ||
-	    listen(h->fd, HTTPD_BACKLOG) == -1 ||
-	    getsockname(h->fd, (struct sockaddr *)&bound, &blen) == -1) {
-		saved = errno;
-		(void)close(h->fd);
-		h->fd = -1;
-		errno = saved;
-		return -1;
-	}
-	addr_format((struct sockaddr *)&bound, h->label, sizeof(h->label));
-	httpd_watch(h);
-	return 0;
-}
-
-static void
-httpd_drop(struct httpd *h, struct httpd_conn *c)
-{
-	if (close(c->fd) == -1)
-		log_warn("metrics: close");
-	c->fd = -1;
-	free(c->out);
-	c->out = NULL;
-	h->nconn--;
-	httpd_watch(h);
-}
-
-static void
-httpd_accept(struct httpd *h, long long now)
-{
-	size_t i;
-	int fd;
-
-	while (h->nconn < HTTPD_CONNS_MAX) {
-		fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("metrics: accept");
-			return;
-		}
-		for (i = 0; h->conn[i].fd != -1; i++)
-			;
-		if (httpd_poll(h, EPOLL_CTL_ADD, fd, EPOLLIN, i + 1) == -1) {
-			log_warn("metrics: epoll_ctl");
-			(void)close(fd);
-			return;
-		}
-		memset(&h->conn[i], 0, sizeof(h->conn[i]));
-		h->conn[i].fd = fd;
-		h->conn[i].deadline = now + HTTPD_TIMEOUT_MS;
-		h->nconn++;
-		httpd_watch(h);
-	}
-}
-
-/* Sends what is left of the response; closes when all is out or the
- * client is gone, else waits for room. */
-static void
-httpd_write(struct httpd *h, struct httpd_conn *c, size_t k)
-{
-	ssize_t n;
-
-	while (c->outoff < c->outlen) {
-		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN) {
-			if (httpd_poll(h, EPOLL_CTL_MOD, c->fd, EPOLLOUT,
-			        k + 1) == -1)
-				httpd_drop(h, c);
-			return;
-		}
-		if (n == -1) {
-			httpd_drop(h, c);
-			return;
-		}
-		c->outoff += (size_t)n;
-	}
-	httpd_drop(h, c);
-}
 
 /* The response, header and body (none for HEAD) in one buffer. */
 static void
-httpd_respond(struct httpd_conn *c, const char *status, const char *type,
+httpd_respond(struct endpoint_conn *c, const char *status, const char *type,
     const char *body, size_t bodylen, bool head)
 {
-	char hdr[256];
+	char hdr[256], *out;
 	int n;
 
 	n = snprintf(hdr, sizeof(hdr),
@@ -158,16 +25,16 @@ httpd_respond(struct httpd_conn *c, const char *status, const char *type,
 	    status, type, bodylen);
 	if (head)
 		bodylen = 0;
-	c->out = malloc((size_t)n + bodylen);
-	if (c->out == NULL)
-		return;
-	memcpy(c->out, hdr, (size_t)n);
-	memcpy(c->out + n, body, bodylen);
-	c->outlen = (size_t)n + bodylen;
+	out = malloc((size_t)n + bodylen);
+	if (out != NULL) {
+		memcpy(out, hdr, (size_t)n);
+		memcpy(out + n, body, bodylen);
+	}
+	endpoint_reply(c, out, (size_t)n + bodylen, true);
 }
 
 static void
-httpd_error(struct httpd_conn *c, const char *status)
+httpd_error(struct endpoint_conn *c, const char *status)
 {
 	char body[64];
 	int n = snprintf(body, sizeof(body), "%s\n", status);
@@ -200,7 +67,7 @@ httpd_check(const struct httpd *h, char *line, bool *head)
 }
 
 static void
-httpd_request(struct httpd *h, struct httpd_conn *c)
+httpd_request(struct httpd *h, struct endpoint_conn *c)
 {
 	const char *status;
 	bool head = false;
@@ -222,88 +89,50 @@ httpd_request(struct httpd *h, struct httpd_conn *c)
 	free(body);
 }
 
-/* Reads what the client sent so far; a whole head gets its answer. */
+/* Input so far: once the head is whole (or too long to be), the answer,
+ * and the connection ends after it. */
 static void
-httpd_read(struct httpd *h, struct httpd_conn *c, size_t k)
+httpd_input(struct endpoint *e, struct endpoint_conn *c)
 {
-	ssize_t n;
+	struct httpd *h = e->arg;
 
-	if (c->out != NULL)
-		return;
-	do
-		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen,
-		    MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && errno == EAGAIN)
-		return;
-	if (n <= 0) {
-		httpd_drop(h, c);
-		return;
-	}
-	c->inlen += (size_t)n;
-	c->in[c->inlen] = '\0';
 	if (strstr(c->in, "\r\n\r\n") != NULL || strstr(c->in, "\n\n") != NULL)
 		httpd_request(h, c);
-	else if (c->inlen == sizeof(c->in) - 1)
+	else if (c->inlen == ENDPOINT_IN_MAX)
 		httpd_error(c, "431 Request Header Fields Too Large");
-	else
-		return;
-	if (c->out == NULL)
-		httpd_drop(h, c);
-	else
-		httpd_write(h, c, k);
 }
 
-void
-httpd_event(struct httpd *h, uint64_t data, long long now)
+int
+httpd_open(struct httpd *h, const struct sockaddr_storage *ss, socklen_t len,
+    int epfd, uint64_t tag, const char *path, httpd_render render, void *arg)
 {
-	uint64_t k = data & ~h->tag;
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	int one = 1, saved, fd;
 
-	if (k == HTTPD_LISTENER) {
-		httpd_accept(h, now);
-		return;
+	memset(h, 0, sizeof(*h));
+	h->path = path;
+	h->render = render;
+	h->arg = arg;
+	h->ep.timeout_ms = HTTPD_TIMEOUT_MS;
+	h->ep.input = httpd_input;
+	h->ep.arg = h;
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    addr_prepare_listener(fd, ss->ss_family) == -1 ||
+	    bind(fd, (const struct sockaddr *)ss, len) == -1 ||
+	    listen(fd, ENDPOINT_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &blen) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
 	}
-	if (k > HTTPD_CONNS_MAX || h->conn[k - 1].fd == -1)
-		return;
-	if (h->conn[k - 1].out != NULL)
-		httpd_write(h, &h->conn[k - 1], k - 1);
-	else
-		httpd_read(h, &h->conn[k - 1], k - 1);
-}
-
-long long
-httpd_deadline(const struct httpd *h, long long next)
-{
-	size_t i;
-
-	for (i = 0; i < HTTPD_CONNS_MAX && h->nconn > 0; i++)
-		if (h->conn[i].fd != -1 &&
-		    (next == -1 || h->conn[i].deadline < next))
-			next = h->conn[i].deadline;
-	return next;
-}
-
-void
-httpd_timers(struct httpd *h, long long now)
-{
-	size_t i;
-
-	for (i = 0; i < HTTPD_CONNS_MAX && h->nconn > 0; i++)
-		if (h->conn[i].fd != -1 && now >= h->conn[i].deadline)
-			httpd_drop(h, &h->conn[i]);
-}
-
-void
-httpd_close(struct httpd *h)
-{
-	size_t i;
-
-	/* The listener first, so no dropped connection polls it again. */
-	if (h->fd != -1 && close(h->fd) == -1)
-		log_warn("metrics: close");
-	h->fd = -1;
-	h->polled = false;
-	for (i = 0; i < HTTPD_CONNS_MAX; i++)
-		if (h->conn[i].fd != -1)
-			httpd_drop(h, &h->conn[i]);
+	addr_format((struct sockaddr *)&bound, h->ep.label,
+	    sizeof(h->ep.label));
+	endpoint_start(&h->ep, fd, epfd, tag);
+	return 0;
 }

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,53 +14,11 @@
 
 #include "logout.h"
 #include "metrics.h"
+#include "text.h"
 
 #ifndef SUPERD_VERSION
 #define SUPERD_VERSION "unknown"
 #endif
-
-/* A growing text; once memory runs out it stays failed. */
-struct text {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void text_printf(struct text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-text_printf(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	size_t want;
-	char *grown;
-	int n;
-
-	for (;;) {
-		if (t->failed)
-			return;
-		va_start(ap, fmt);
-		n = vsnprintf(t->p == NULL ? NULL : t->p + t->len,
-		    t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->cap - t->len) {
-			t->len += (size_t)n;
-			return;
-		}
-		want = t->cap * 2 + (size_t)n + 1;
-		if ((grown = realloc(t->p, want)) == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->p = grown;
-		t->cap = want;
-	}
-}
 
 /* A label value: backslash, double quote and newline escaped, as the
  * format asks.  Service names cannot hold them today; a later name rule

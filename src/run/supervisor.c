@@ -219,7 +219,7 @@ supervisor_metrics_open(struct supervisor *sv)
 		sv->metrics = NULL;
 		return -1;
 	}
-	event_metrics(sv->metrics->label);
+	event_metrics(sv->metrics->ep.label);
 	return 0;
 }
 
@@ -233,7 +233,7 @@ supervisor_metrics_moved(const struct supervisor *sv, const struct config *next)
 
 	if (was->len != now->len || memcmp(&was->ss, &now->ss, was->len) != 0)
 		event_metrics_kept(
-		    sv->metrics != NULL ? sv->metrics->label : "off");
+		    sv->metrics != NULL ? sv->metrics->ep.label : "off");
 }
 
 static void
@@ -290,7 +290,7 @@ supervisor_timeout(const struct supervisor *sv)
 	    (next == -1 || now + LOG_RETRY_MS < next))
 		next = now + LOG_RETRY_MS;
 	if (sv->metrics != NULL)
-		next = httpd_deadline(sv->metrics, next);
+		next = endpoint_deadline(&sv->metrics->ep, next);
 	if (next == -1)
 		return -1;
 	t = next - now;
@@ -320,7 +320,7 @@ supervisor_timers(struct supervisor *sv)
 	if (!sv->stopping && sv->nbackoff > 0)
 		supervisor_wait_timers(sv, now);
 	if (sv->metrics != NULL)
-		httpd_timers(sv->metrics, now);
+		endpoint_timers(&sv->metrics->ep, now);
 	/* Only time-driven changes need every listener looked at again. */
 	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
 		supervisor_refresh(sv, now);
@@ -363,7 +363,8 @@ supervisor_poll(struct supervisor *sv)
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
 		else if ((ev[i].data.u64 & EVENT_METRICS) &&
 		    sv->metrics != NULL)
-			httpd_event(sv->metrics, ev[i].data.u64, clock_ms());
+			endpoint_event(&sv->metrics->ep, ev[i].data.u64,
+			    clock_ms());
 		else if (ev[i].data.u64 < sv->gen->nls && !sv->stopping)
 			supervisor_ready(sv, (size_t)ev[i].data.u64);
 	}
@@ -510,7 +511,7 @@ supervisor_run(struct supervisor_args *args)
 		supervisor_abort(&sv);
 	/* What leftovers wrote last, then the final counters. */
 	if (sv.metrics != NULL)
-		httpd_close(sv.metrics);
+		endpoint_close(&sv.metrics->ep);
 	free(sv.metrics);
 	hstderr_free(&sv.err);
 	admit_log_stats(&sv.gen->admit);

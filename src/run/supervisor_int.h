@@ -15,6 +15,7 @@
 #include "generation.h"
 #include "hist.h"
 #include "hstderr.h"
+#include "endpoint.h"
 #include "httpd.h"
 #include "sweep.h"
 
