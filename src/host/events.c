@@ -115,6 +115,43 @@ event_metrics_kept(const char *address)
 }
 
 void
+event_control(const char *path)
+{
+	char q[LOG_VALUE_MAX];
+
+	log_event("control", "path=%s", "control socket on %s",
+	    log_value(q, sizeof(q), path));
+}
+
+void
+event_control_failed(const char *path, const char *reason, bool fatal)
+{
+	char q[LOG_VALUE_MAX], e[LOG_VALUE_MAX];
+
+	log_event("control_failed", "path=%s error=%s%.0s fatal=%s",
+	    "control: cannot listen on %s: %s%s%.0s",
+	    log_value(q, sizeof(q), path), log_value(e, sizeof(e), reason),
+	    fatal ? "" : " (running without a control socket)",
+	    fatal ? "yes" : "no");
+}
+
+void
+event_control_kill(const char *service, pid_t pid, const char *sig)
+{
+	log_event("control_kill", "service=%s pid=%d signal=%s",
+	    "%s[%d]: %s (superctl kill)", service, (int)pid, sig);
+}
+
+void
+event_control_drain(const char *service, bool on)
+{
+	log_event("control_drain", "service=%s %.0sstate=%s%.0s",
+	    "%s: %s (superctl %.0s%s)", service,
+	    on ? "draining: accepting nothing" : "accepting again",
+	    on ? "on" : "off", on ? "drain" : "resume");
+}
+
+void
 event_reloading(const char *file)
 {
 	char q[LOG_VALUE_MAX];

@@ -43,6 +43,13 @@ void event_reload_failed(const char *err);
 void event_metrics(const char *address);
 void event_metrics_failed(const char *address, int err);
 void event_metrics_kept(const char *address);
+/* The control socket listens; cannot (fatal: superd stops; else it runs
+ * on without one); a handler is killed through it; a service drains or
+ * resumes through it. */
+void event_control(const char *path);
+void event_control_failed(const char *path, const char *reason, bool fatal);
+void event_control_kill(const char *service, pid_t pid, const char *sig);
+void event_control_drain(const char *service, bool on);
 void event_stopping(int sig, size_t running, unsigned long timeout_ms);
 void event_kill(const char *reason, const char *words, size_t running);
 /* loading: the stop came while the configuration was still being read. */

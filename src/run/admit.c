@@ -39,6 +39,7 @@ struct service_state {
 	unsigned long active; /* handlers running */
 	bool full;            /* at max_connections */
 	bool rate_limited;    /* refusing or deferring for rate */
+	bool draining;        /* superctl drain: accepts nothing */
 	struct bucket bucket; /* for rate */
 	unsigned long stat[STATS];
 	struct hist durations; /* of the handlers reaped */
@@ -123,7 +124,7 @@ admit_open(struct admit *a, size_t s, long long now, long long *wake)
 	struct service_state *st = &a->svc[s];
 	long long at;
 
-	if (a->all_full)
+	if (a->all_full || st->draining)
 		return false;
 	if (st->full && svc->on_max == OVERLOAD_DEFER)
 		return false;
@@ -304,7 +305,7 @@ admit_wait(struct admit *a, size_t s, long long now, struct admission *ad)
 	struct service_state *st = &a->svc[s];
 
 	memset(ad, 0, sizeof(*ad));
-	if (st->active >= svc->max_connections ||
+	if (st->draining || st->active >= svc->max_connections ||
 	    a->total >= a->cfg->max_children)
 		return false;
 	if (svc->rate.n != 0) {
@@ -449,6 +450,18 @@ admit_all_full(const struct admit *a)
 	return a->all_full;
 }
 
+void
+admit_set_draining(struct admit *a, size_t s, bool on)
+{
+	a->svc[s].draining = on;
+}
+
+bool
+admit_draining(const struct admit *a, size_t s)
+{
+	return a->svc[s].draining;
+}
+
 bool
 admit_rate_limited(const struct admit *a, size_t s)
 {
@@ -468,6 +481,7 @@ admit_carry(struct admit *a, const struct admit *old)
 		memcpy(a->svc[j].stat, old->svc[i].stat,
 		    sizeof(a->svc[j].stat));
 		a->svc[j].durations = old->svc[i].durations;
+		a->svc[j].draining = old->svc[i].draining;
 		a->svc[j].full = old->svc[i].full;
 		a->svc[j].rate_limited = old->svc[i].rate_limited;
 		/* A changed rate starts from a full bucket. */

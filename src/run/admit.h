@@ -162,4 +162,10 @@ bool admit_full(const struct admit *a, size_t s);
 bool admit_all_full(const struct admit *a);
 bool admit_rate_limited(const struct admit *a, size_t s);
 
+/* superctl drain / resume: a draining service accepts nothing (its
+ * listeners leave the poll set; running handlers finish).  Carried by a
+ * reload while the service keeps its name. */
+void admit_set_draining(struct admit *a, size_t s, bool on);
+bool admit_draining(const struct admit *a, size_t s);
+
 #endif

@@ -31,10 +31,13 @@ struct child {
 	char from[INET6_ADDRSTRLEN + 8]; /* "ip:port" of the client,
 	                                  * "uid=U,pid=P" of a unix one,
 	                                  * "-" for a wait handler */
-	unsigned long wait_sock; /* a wait handler: its listener's socket
-	                          * (listener.sock_ino); 0: none */
-	struct errlog err;       /* stderr = log: its pipe */
-	int report;              /* fork builds: its spawn report */
+	unsigned long wait_sock;   /* a wait handler: its listener's socket
+	                            * (listener.sock_ino); 0: none */
+	char local[ADDR_TEXT_MAX]; /* its listener's label */
+	bool ctl_killed;           /* superctl kill: SIGTERM sent, SIGKILL
+	                            * at kill_at */
+	struct errlog err;         /* stderr = log: its pipe */
+	int report;                /* fork builds: its spawn report */
 };
 
 struct children {

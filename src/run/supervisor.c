@@ -39,8 +39,6 @@
 #define EVENT_SIGNALS UINT64_MAX
 /* epoll data of superd's own log output, while lines wait for it. */
 #define EVENT_LOG (UINT64_MAX - 1)
-/* Tag of the metrics endpoint's listener and connections (httpd.h). */
-#define EVENT_METRICS (1ULL << 61)
 #define EVENTS_PER_WAIT 64
 
 /* Adds listener i to the epoll set or takes it out, if that changes. */
@@ -140,7 +138,7 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	 * it is gone. */
 	supervisor_late_report(sv, c);
 	hstderr_exited(&sv->err, c);
-	if (c->max_duration_ms != 0)
+	if (c->max_duration_ms != 0 || c->ctl_killed)
 		sv->ntimed--;
 	if (c->wait_sock != 0)
 		supervisor_wait_exited(sv, c, now);
@@ -172,8 +170,6 @@ supervisor_reap(struct supervisor *sv, int flags)
 	if (admit_all_full(&sv->gen->admit) != all)
 		supervisor_refresh(sv, clock_ms());
 }
-
-static void supervisor_reload(struct supervisor *sv);
 
 /* The metrics endpoint's body: rendered per scrape from the current
  * generation's table. */
@@ -210,8 +206,9 @@ supervisor_metrics_open(struct supervisor *sv)
 		log_warn("metrics");
 		return -1;
 	}
-	if (httpd_open(sv->metrics, &ba->ss, ba->len, sv->epfd, EVENT_METRICS,
-	        "/metrics", supervisor_metrics_render, sv) == -1) {
+	if (httpd_open(sv->metrics, &ba->ss, ba->len, sv->epfd,
+	        SUPERVISOR_EVENT_METRICS, "/metrics", supervisor_metrics_render,
+	        sv) == -1) {
 		addr_format((const struct sockaddr *)&ba->ss, want,
 		    sizeof(want));
 		event_metrics_failed(want, errno);
@@ -253,7 +250,7 @@ supervisor_signals(struct supervisor *sv)
 			break;
 		case SIGHUP:
 			if (!sv->stopping)
-				supervisor_reload(sv);
+				(void)supervisor_reload(sv, NULL, 0);
 			break;
 		case SIGUSR1:
 			admit_log_stats(&sv->gen->admit);
@@ -291,6 +288,8 @@ supervisor_timeout(const struct supervisor *sv)
 		next = now + LOG_RETRY_MS;
 	if (sv->metrics != NULL)
 		next = endpoint_deadline(&sv->metrics->ep, next);
+	if (sv->control != NULL)
+		next = endpoint_deadline(sv->control, next);
 	if (next == -1)
 		return -1;
 	t = next - now;
@@ -321,6 +320,8 @@ supervisor_timers(struct supervisor *sv)
 		supervisor_wait_timers(sv, now);
 	if (sv->metrics != NULL)
 		endpoint_timers(&sv->metrics->ep, now);
+	if (sv->control != NULL)
+		endpoint_timers(sv->control, now);
 	/* Only time-driven changes need every listener looked at again. */
 	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
 		supervisor_refresh(sv, now);
@@ -361,10 +362,13 @@ supervisor_poll(struct supervisor *sv)
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
-		else if ((ev[i].data.u64 & EVENT_METRICS) &&
+		else if ((ev[i].data.u64 & SUPERVISOR_EVENT_METRICS) &&
 		    sv->metrics != NULL)
 			endpoint_event(&sv->metrics->ep, ev[i].data.u64,
 			    clock_ms());
+		else if ((ev[i].data.u64 & SUPERVISOR_EVENT_CONTROL) &&
+		    sv->control != NULL)
+			endpoint_event(sv->control, ev[i].data.u64, clock_ms());
 		else if (ev[i].data.u64 < sv->gen->nls && !sv->stopping)
 			supervisor_ready(sv, (size_t)ev[i].data.u64);
 	}
@@ -440,8 +444,8 @@ supervisor_count_kept(const struct generation *g)
  * replaces the running one in one assignment.  Any failure leaves
  * everything as it was.
  */
-static void
-supervisor_reload(struct supervisor *sv)
+int
+supervisor_reload(struct supervisor *sv, char *why, size_t whylen)
 {
 	char err[CONFIG_ERR_MAX];
 	struct generation *next;
@@ -456,7 +460,9 @@ supervisor_reload(struct supervisor *sv)
 	    err, sizeof(err));
 	if (next == NULL) {
 		supervisor_reload_failed(sv, err);
-		return;
+		if (why != NULL)
+			snprintf(why, whylen, "%s", err);
+		return -1;
 	}
 	kept = supervisor_count_kept(next);
 	supervisor_metrics_moved(sv, &next->cfg);
@@ -466,9 +472,11 @@ supervisor_reload(struct supervisor *sv)
 	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
 	sv->reloads_ok++;
+	sv->generation++;
 	event_reload(sv->file, config_count_enabled(&sv->gen->cfg),
 	    sv->gen->nls, kept);
 	supervisor_status(sv);
+	return 0;
 }
 
 /* The loop's own resources; -1 if one cannot be had. */
@@ -483,11 +491,17 @@ supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
 	sv->sigfd = args->sigfd;
 	sv->epfd = -1;
 	sv->err.devnull = -1;
+	sv->start_ms = clock_ms();
+	sv->generation = 1;
 	if (supervisor_pollset(sv) == -1 ||
 	    hstderr_init(&sv->err, sv->epfd, sv->gen->cfg.max_children) == -1)
 		log_warn("supervisor");
-	else if (supervisor_metrics_open(sv) == 0)
+	else if (supervisor_metrics_open(sv) == 0 &&
+	    supervisor_control_open(sv) == 0)
 		return 0;
+	if (sv->metrics != NULL)
+		endpoint_close(&sv->metrics->ep);
+	free(sv->metrics);
 	if (sv->epfd != -1)
 		(void)close(sv->epfd);
 	hstderr_free(&sv->err);
@@ -512,6 +526,7 @@ supervisor_run(struct supervisor_args *args)
 	/* What leftovers wrote last, then the final counters. */
 	if (sv.metrics != NULL)
 		endpoint_close(&sv.metrics->ep);
+	supervisor_control_close(&sv);
 	free(sv.metrics);
 	hstderr_free(&sv.err);
 	admit_log_stats(&sv.gen->admit);

@@ -62,6 +62,7 @@ supervisor_child_init(struct supervisor *sv, struct child *c,
 		c->stop_at = c->start_ms + (long long)svc->max_duration_ms;
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	c->wait_sock = l->kind == LISTEN_WAIT ? l->sock_ino : 0;
+	snprintf(c->local, sizeof(c->local), "%s", l->label);
 }
 
 int

@@ -12,11 +12,12 @@
 #include <stdint.h>
 
 #include "children.h"
+#include "endpoint.h"
 #include "generation.h"
 #include "hist.h"
 #include "hstderr.h"
-#include "endpoint.h"
 #include "httpd.h"
+#include "sockfile.h"
 #include "sweep.h"
 
 /* Accepts per listener per wakeup: enough to drain a burst, small enough
@@ -77,10 +78,28 @@ struct supervisor {
 	long long accepted_ns; /* when the connection being served was
 	                        * accepted */
 	unsigned long reloads_ok, reloads_failed;
-	double start_time; /* seconds since the epoch */
+	double start_time;        /* seconds since the epoch */
+	long long start_ms;       /* clock_ms() at start */
+	unsigned long generation; /* 1, and one more per reload */
+	/* The control socket (NULL: none) and its file. */
+	struct endpoint *control;
+	struct sockfile control_file;
 };
 
-/* The loop's side (supervisor.c). */
+/* epoll data tags of superd's own endpoints (endpoint.h). */
+#define SUPERVISOR_EVENT_METRICS (1ULL << 61)
+#define SUPERVISOR_EVENT_CONTROL (1ULL << 60)
+
+struct text;
+/* The control socket (supervisor_control.c) and its commands
+ * (supervisor_commands.c): one command line, its whole reply into t. */
+int supervisor_control_open(struct supervisor *sv);
+void supervisor_control_close(struct supervisor *sv);
+void supervisor_command(struct supervisor *sv, char *line, struct text *t);
+
+/* The loop's side (supervisor.c).  supervisor_reload: SIGHUP's work;
+ * -1 with the reason in why (if not NULL) when the old state stays. */
+int supervisor_reload(struct supervisor *sv, char *why, size_t whylen);
 void supervisor_watch(struct supervisor *sv, size_t i, bool on);
 void supervisor_refresh(struct supervisor *sv, long long now);
 void supervisor_refresh_service(struct supervisor *sv, size_t s, long long now);
@@ -114,6 +133,10 @@ void supervisor_kill(struct supervisor *sv, const char *why, const char *words);
 void supervisor_leftovers(struct supervisor *sv, long long now);
 bool supervisor_done(const struct supervisor *sv);
 void supervisor_expire(struct supervisor *sv, struct child *c, long long now);
+/* superctl kill: SIGTERM and SIGCONT to c's group and tree now, SIGKILL
+ * after its service's stop_timeout (supervisor_expire sends it). */
+void supervisor_terminate(struct supervisor *sv, struct child *c,
+    long long now);
 long long supervisor_child_deadline(const struct supervisor *sv, long long t);
 
 #endif

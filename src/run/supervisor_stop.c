@@ -91,7 +91,11 @@ void
 supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 {
 	if (c->kill_at != 0 && now >= c->kill_at) {
-		event_max_duration_kill(c->name, c->pid, c->stop_timeout_ms);
+		if (c->ctl_killed)
+			event_control_kill(c->name, c->pid, "SIGKILL");
+		else
+			event_max_duration_kill(c->name, c->pid,
+			    c->stop_timeout_ms);
 		sweep_group_and_tree(c->pid, (const int[]){ SIGKILL }, 1);
 		c->kill_at = 0;
 		c->stop_at = 0;
@@ -104,6 +108,21 @@ supervisor_expire(struct supervisor *sv, struct child *c, long long now)
 		admit_count(&sv->gen->admit, c->service, STAT_KILLED);
 	/* Also what left the handler's group (setsid) but is still below
 	 * it. */
+	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);
+	c->kill_at = now + (long long)c->stop_timeout_ms;
+	if (c->kill_at == now)
+		c->kill_at = now + 1;
+}
+
+void
+supervisor_terminate(struct supervisor *sv, struct child *c, long long now)
+{
+	if (c->kill_at != 0)
+		return; /* on its way already */
+	if (c->max_duration_ms == 0 && !c->ctl_killed)
+		sv->ntimed++;
+	c->ctl_killed = true;
+	event_control_kill(c->name, c->pid, "SIGTERM");
 	sweep_group_and_tree(c->pid, (const int[]){ SIGTERM, SIGCONT }, 2);
 	c->kill_at = now + (long long)c->stop_timeout_ms;
 	if (c->kill_at == now)

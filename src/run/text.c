@@ -9,6 +9,16 @@ void
 text_printf(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	text_vprintf(t, fmt, ap);
+	va_end(ap);
+}
+
+void
+text_vprintf(struct text *t, const char *fmt, va_list ap)
+{
+	va_list again;
 	size_t want;
 	char *grown;
 	int n;
@@ -16,10 +26,10 @@ text_printf(struct text *t, const char *fmt, ...)
 	for (;;) {
 		if (t->failed)
 			return;
-		va_start(ap, fmt);
+		va_copy(again, ap);
 		n = vsnprintf(t->p == NULL ? NULL : t->p + t->len,
-		    t->cap - t->len, fmt, ap);
-		va_end(ap);
+		    t->cap - t->len, fmt, again);
+		va_end(again);
 		if (n < 0) {
 			t->failed = true;
 			return;

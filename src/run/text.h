@@ -4,6 +4,7 @@
 #ifndef SUPERD_TEXT_H
 #define SUPERD_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +16,8 @@ struct text {
 
 void text_printf(struct text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void text_vprintf(struct text *t, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* s as a JSON string, quotes included. */
 void text_json(struct text *t, const char *s);
