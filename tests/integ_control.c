@@ -415,6 +415,32 @@ START_TEST(superctl_says_why_it_cannot_reach_superd)
 }
 END_TEST
 
+START_TEST(a_bad_control_value_names_the_line_and_what_is_wrong)
+{
+	char out2[256], err2[1024];
+	const char *file;
+
+	file = harness_file("bad.ini",
+	    "[supervisor]\ncontrol = run/ctl\n[echo]\nport = 0\n"
+	    "exec = echo\nuser = root\n");
+	superd_run(out2, sizeof(out2), err2, sizeof(err2), "-t", "-c", file,
+	    NULL);
+	ck_assert_msg(strstr(err2,
+	                  "bad.ini:2: [supervisor] control: "
+	                  "\"run/ctl\" is not off or an absolute "
+	                  "path") != NULL,
+	    "%s", err2);
+	file = harness_file("bad.ini",
+	    "[supervisor]\ncontrol_group = no-such-group-x\n[echo]\n"
+	    "port = 0\nexec = echo\nuser = root\n");
+	superd_run(out2, sizeof(out2), err2, sizeof(err2), "-t", "-c", file,
+	    NULL);
+	ck_assert_msg(strstr(err2, "bad.ini:2: [supervisor] control_group: ") !=
+	        NULL,
+	    "%s", err2);
+}
+END_TEST
+
 /* True if the peer closes fd within timeout_ms (EOF, or a reset). */
 static bool
 closed_within(int fd, int timeout_ms)
@@ -528,6 +554,8 @@ make_control_suite(void)
 	tcase_add_test(tc, reload_and_check_return_the_result_and_the_message);
 	tcase_add_test(tc, superctl_says_why_it_cannot_reach_superd);
 	tcase_add_test(tc, hostile_control_clients_never_hold_up_a_service);
+	tcase_add_test(tc,
+	    a_bad_control_value_names_the_line_and_what_is_wrong);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("as_root");

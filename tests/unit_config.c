@@ -778,7 +778,7 @@ START_TEST(config_rejects_an_unknown_supervisor_key)
 	             "exec = echo\n",
 	    3, "supervisor", "timeout",
 	    "unknown key ([supervisor] keys: shutdown_timeout, max_children, "
-	    "log_format, metrics)");
+	    "log_format, metrics, control, control_group)");
 }
 END_TEST
 

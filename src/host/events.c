@@ -127,12 +127,16 @@ void
 event_control_failed(const char *path, const char *reason, bool fatal)
 {
 	char q[LOG_VALUE_MAX], e[LOG_VALUE_MAX];
+	const char *p = log_value(q, sizeof(q), path);
+	const char *r = log_value(e, sizeof(e), reason);
 
-	log_event("control_failed", "path=%s error=%s%.0s fatal=%s",
-	    "control: cannot listen on %s: %s%s%.0s",
-	    log_value(q, sizeof(q), path), log_value(e, sizeof(e), reason),
-	    fatal ? "" : " (running without a control socket)",
-	    fatal ? "yes" : "no");
+	/* The default path taken by another superd is no failure. */
+	if (fatal)
+		log_event("control_failed", "path=%s error=%s fatal=yes",
+		    "control: cannot listen on %s: %s", p, r);
+	else
+		log_event("control_failed", "path=%s error=%s fatal=no",
+		    "control: running without a control socket (%s: %s)", p, r);
 }
 
 void
