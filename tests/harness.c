@@ -781,8 +781,7 @@ superd_cleanup(struct superd *sd)
 	sd->log = NULL;
 }
 
-/* Reads fd to EOF into buf (NUL-terminated). */
-static void
+void
 harness_slurp(int fd, char *buf, size_t len)
 {
 	size_t got = 0;

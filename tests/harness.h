@@ -192,6 +192,9 @@ bool proc_alive(pid_t pid);
 /* Waits up to timeout_ms until cond(arg) is true; returns the last value. */
 bool harness_until(bool (*cond)(void *), void *arg, int timeout_ms);
 
+/* Reads fd to EOF (or until buf is full) into buf, NUL-terminated. */
+void harness_slurp(int fd, char *buf, size_t len);
+
 /* execv(path, argv) for a const argv (execv wants char *const[]; the
  * tests' vectors hold string literals).  Returns only on failure. */
 void harness_execv(const char *path, const char *const *argv);

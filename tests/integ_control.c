@@ -34,19 +34,6 @@ teardown(void)
 	harness_run_as(0, 0, 0);
 }
 
-/* Reads fd to EOF into buf. */
-static void
-slurp_fd(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	close(fd);
-}
-
 /* Runs superctl -s ctl with the words (NULL-terminated), as uid/gid if
  * uid is not 0; stdout into out, stderr into err.  Returns its exit
  * status. */
@@ -79,8 +66,10 @@ superctl_as(uid_t uid, gid_t gid, const char *first, ...)
 	}
 	close(o[1]);
 	close(e[1]);
-	slurp_fd(o[0], out, sizeof(out));
-	slurp_fd(e[0], err, sizeof(err));
+	harness_slurp(o[0], out, sizeof(out));
+	harness_slurp(e[0], err, sizeof(err));
+	close(o[0]);
+	close(e[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	return WEXITSTATUS(status);

@@ -367,8 +367,6 @@ static int
 run_program(const char *in, const char *const *argv)
 {
 	int p[2], status, fd;
-	size_t got = 0;
-	ssize_t n;
 	pid_t pid;
 
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
@@ -383,10 +381,7 @@ run_program(const char *in, const char *const *argv)
 		_exit(127);
 	}
 	close(p[1]);
-	while (got + 1 < sizeof(page) &&
-	    (n = read(p[0], page + got, sizeof(page) - 1 - got)) > 0)
-		got += (size_t)n;
-	page[got] = '\0';
+	harness_slurp(p[0], page, sizeof(page));
 	close(p[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return status;
