@@ -41,6 +41,7 @@ static char harness_root[PATH_MAX / 4];
 static pid_t harness_root_owner;
 static char harness_bin[PATH_MAX], harness_handlers[PATH_MAX];
 static char harness_probe[PATH_MAX];
+static char harness_superctl[PATH_MAX];
 
 static int
 harness_rm(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -240,10 +241,13 @@ harness_locate(void)
 	snprintf(harness_bin, sizeof(harness_bin), "%s", SUPERD_BUILT_BIN);
 	snprintf(harness_handlers, sizeof(harness_handlers), "%s", HANDLER_DIR);
 	snprintf(harness_probe, sizeof(harness_probe), "%s", PROBE_BIN);
+	snprintf(harness_superctl, sizeof(harness_superctl), "%s",
+	    SUPERCTL_BIN);
 	if (geteuid() != 0 ||
 	    (harness_trusted(HANDLER_DIR "/echo") &&
 	        harness_reachable(HANDLER_DIR "/echo") &&
-	        harness_reachable(PROBE_BIN)))
+	        harness_reachable(PROBE_BIN) &&
+	        harness_reachable(SUPERCTL_BIN)))
 		return 0;
 	if (harness_root[0] == '\0' && harness_make_root() == -1)
 		return -1;
@@ -254,10 +258,13 @@ harness_locate(void)
 	/* superd tidies "sbin/../libexec/superd" the same way. */
 	snprintf(harness_probe, sizeof(harness_probe), "%s/probe",
 	    harness_root);
+	snprintf(harness_superctl, sizeof(harness_superctl), "%s/superctl",
+	    harness_root);
 	if (harness_mkdirs(dir) == -1 ||
 	    realpath(dir, harness_handlers) == NULL ||
 	    harness_copy(SUPERD_BUILT_BIN, harness_bin) == -1 ||
-	    harness_copy(PROBE_BIN, harness_probe) == -1)
+	    harness_copy(PROBE_BIN, harness_probe) == -1 ||
+	    harness_copy(SUPERCTL_BIN, harness_superctl) == -1)
 		return -1;
 	return harness_copy_handlers(harness_handlers);
 }
@@ -267,6 +274,13 @@ harness_probe_bin(void)
 {
 	(void)harness_superd_bin();
 	return harness_probe;
+}
+
+const char *
+harness_superctl_bin(void)
+{
+	(void)harness_superd_bin();
+	return harness_superctl;
 }
 
 const char *

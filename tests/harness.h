@@ -70,6 +70,9 @@ const char *harness_handler_dir(void);
  * superd's when nobody could not reach the build tree. */
 const char *harness_probe_bin(void);
 
+/* superctl, likewise (a client that tests run as nobody too). */
+const char *harness_superctl_bin(void);
+
 struct superd {
 	pid_t pid;
 	int errfd; /* read end of superd's stderr */

@@ -40,7 +40,7 @@ teardown(void)
 static int
 superctl_as(uid_t uid, gid_t gid, const char *first, ...)
 {
-	const char *argv[16] = { SUPERCTL_BIN, "-s", ctl, first };
+	const char *argv[16] = { harness_superctl_bin(), "-s", ctl, first };
 	int o[2], e[2], status;
 	size_t n = 4;
 	va_list ap;
