@@ -2,6 +2,7 @@
  * superctl against a live superd on loopback: every command in text and
  * JSON (the JSON parsed), kill, drain across a reload, reload and check
  * with their results, the errors a person meets, hostile clients. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -493,6 +494,44 @@ START_TEST(hostile_control_clients_never_hold_up_a_service)
 }
 END_TEST
 
+/* Out of descriptors, a control client waits in the backlog: the
+ * listener leaves the loop for a moment instead of making it spin (and
+ * log) on every pass, and the client is answered once descriptors are
+ * back.  Other superds starting beside this one probe its socket, so
+ * this is not only a test's client. */
+START_TEST(a_control_client_out_of_descriptors_waits_without_a_spin)
+{
+	struct rlimit low, orig;
+	char buf[4096];
+	long cpu0, cpu1;
+	int fd;
+
+	start_control("[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n");
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, NULL, &orig), 0);
+	low = orig;
+	low.rlim_cur = (rlim_t)proc_lowest_free_fd(sd.pid);
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	fd = control_connect();
+	tcp_send(fd, "status\n", 7);
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "Too many open files", 5000, NULL));
+	cpu0 = proc_cpu_ticks(sd.pid);
+	harness_sleep_ms(1000);
+	cpu1 = proc_cpu_ticks(sd.pid);
+	ck_assert_msg(cpu1 - cpu0 < 30, "superd used %ld ticks in 1s",
+	    cpu1 - cpu0);
+	superd_drain(&sd);
+	ck_assert_int_eq(superd_log_count(&sd, "Too many open files"), 1);
+	ck_assert_int_eq(prlimit(sd.pid, RLIMIT_NOFILE, &orig, NULL), 0);
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, ": accepting again", 5000, NULL));
+	shutdown(fd, SHUT_WR);
+	buf[tcp_read_all(fd, buf, sizeof(buf) - 1, 5000)] = '\0';
+	ck_assert_msg(strstr(buf, "echo") != NULL, "status said: %s", buf);
+	close(fd);
+}
+END_TEST
+
 START_TEST(only_root_superds_user_or_control_group_may_use_it)
 {
 	if (geteuid() != 0) {
@@ -543,6 +582,8 @@ make_control_suite(void)
 	tcase_add_test(tc, reload_and_check_return_the_result_and_the_message);
 	tcase_add_test(tc, superctl_says_why_it_cannot_reach_superd);
 	tcase_add_test(tc, hostile_control_clients_never_hold_up_a_service);
+	tcase_add_test(tc,
+	    a_control_client_out_of_descriptors_waits_without_a_spin);
 	tcase_add_test(tc,
 	    a_bad_control_value_names_the_line_and_what_is_wrong);
 	suite_add_tcase(s, tc);

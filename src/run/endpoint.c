@@ -12,6 +12,8 @@
 #include "log.h"
 
 #define ENDPOINT_LISTENER 0
+/* How long accepting stops when descriptors or memory run out. */
+#define ENDPOINT_PAUSE_MS 200
 
 static int
 endpoint_poll(struct endpoint *e, int op, int fd, uint32_t events,
@@ -22,11 +24,13 @@ endpoint_poll(struct endpoint *e, int op, int fd, uint32_t events,
 	return epoll_ctl(e->epfd, op, fd, &ev);
 }
 
-/* The listener is polled exactly while a slot is free. */
+/* The listener is polled exactly while a slot is free and accepting is
+ * not paused. */
 static void
 endpoint_watch(struct endpoint *e)
 {
-	bool want = e->fd != -1 && e->nconn < ENDPOINT_CONNS_MAX;
+	bool want = e->fd != -1 && e->nconn < ENDPOINT_CONNS_MAX &&
+	    e->paused_until == 0;
 
 	if (want == e->polled)
 		return;
@@ -47,6 +51,8 @@ endpoint_start(struct endpoint *e, int fd, int epfd, uint64_t tag)
 	e->epfd = epfd;
 	e->tag = tag;
 	e->polled = false;
+	e->paused_until = 0;
+	e->starved = false;
 	e->nconn = 0;
 	for (i = 0; i < ENDPOINT_CONNS_MAX; i++)
 		e->conn[i].fd = -1;
@@ -152,6 +158,23 @@ endpoint_consume(struct endpoint_conn *c, size_t n)
 	c->in[c->inlen] = '\0';
 }
 
+/* accept failed.  Out of descriptors or memory, the client stays in the
+ * backlog and the listener stays readable: retrying at once would spin,
+ * so the listener leaves the epoll set for a moment; logged once per
+ * episode. */
+static void
+endpoint_accept_failed(struct endpoint *e, long long now)
+{
+	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		return;
+	if (!e->starved)
+		log_warn("%s: accept (pausing, retrying every %d ms)", e->label,
+		    ENDPOINT_PAUSE_MS);
+	e->starved = true;
+	e->paused_until = now + ENDPOINT_PAUSE_MS;
+	endpoint_watch(e);
+}
+
 static void
 endpoint_accept(struct endpoint *e, long long now)
 {
@@ -162,11 +185,12 @@ endpoint_accept(struct endpoint *e, long long now)
 	while (e->nconn < ENDPOINT_CONNS_MAX) {
 		fd = accept4(e->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("%s: accept", e->label);
+			endpoint_accept_failed(e, now);
 			return;
 		}
+		if (e->starved)
+			log_info("%s: accepting again", e->label);
+		e->starved = false;
 		for (i = 0; e->conn[i].fd != -1; i++)
 			;
 		c = &e->conn[i];
@@ -234,6 +258,8 @@ endpoint_deadline(const struct endpoint *e, long long next)
 {
 	size_t i;
 
+	if (e->paused_until != 0 && (next == -1 || e->paused_until < next))
+		next = e->paused_until;
 	for (i = 0; i < ENDPOINT_CONNS_MAX && e->nconn > 0; i++)
 		if (e->conn[i].fd != -1 &&
 		    (next == -1 || e->conn[i].deadline < next))
@@ -246,6 +272,10 @@ endpoint_timers(struct endpoint *e, long long now)
 {
 	size_t i;
 
+	if (e->paused_until != 0 && now >= e->paused_until) {
+		e->paused_until = 0;
+		endpoint_watch(e);
+	}
 	for (i = 0; i < ENDPOINT_CONNS_MAX && e->nconn > 0; i++)
 		if (e->conn[i].fd != -1 && now >= e->conn[i].deadline)
 			endpoint_drop(e, &e->conn[i]);

@@ -49,6 +49,8 @@ struct endpoint {
 	int epfd;     /* the loop's epoll set */
 	uint64_t tag; /* epoll data: tag | 0 the listener, tag | k+1 conn k */
 	bool polled;  /* the listener is in the epoll set */
+	long long paused_until; /* accepting stopped until then (0: not) */
+	bool starved;           /* out of descriptors: logged once */
 	int timeout_ms;
 	endpoint_input_fn *input;
 	endpoint_admit_fn *admit; /* NULL: everyone */
