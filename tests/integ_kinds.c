@@ -710,8 +710,9 @@ START_TEST(shutdown_stops_every_kind_and_counts_each)
 	hold = unix_connect(path);
 	ck_assert_int_ne(hold, -1);
 	/* connect returns before superd accepts: count once it has. */
-	ck_assert_uint_eq(
-	    superd_wait_count(&sd, ": connection from uid=", 3, WAIT_MS), 3);
+	ck_assert_uint_eq(superd_wait_count(&sd, ": connection from uid=", 3,
+	                      WAIT_MS),
+	    3);
 	ck_assert_ptr_nonnull(
 	    strstr(stats_of("uecho"), "active=1 accepted=1 "));
 	ck_assert_ptr_nonnull(strstr(stats_of("xecho"), "accepted=3 "));
