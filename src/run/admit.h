@@ -23,6 +23,10 @@ enum refusal {
 	REFUSE_RATE,
 	REFUSE_ACL,
 	REFUSE_FORK_FAILED,
+	/* Behind a balancer (proxy_protocol), before any of the above: */
+	REFUSE_PROXY_UNTRUSTED, /* not from proxy_from */
+	REFUSE_PROXY_TIMEOUT,   /* no whole header within proxy_timeout */
+	REFUSE_PROXY_INVALID,   /* an invalid or partial header */
 	REFUSALS
 };
 
@@ -41,6 +45,8 @@ enum stat_counter {
 	STAT_KILLED,                              /* by max_duration */
 	STAT_EXEC_FAILED,     /* handlers that exited 126 or 127 */
 	STAT_KILLED_SHUTDOWN, /* ended by SIGKILL at shutdown */
+	STAT_PROXY_FULL,      /* times its connections waiting for a PROXY
+	                       * header reached the cap */
 	STATS
 };
 
