@@ -364,6 +364,80 @@ START_TEST(a_flood_of_silent_connections_does_not_delay_other_services)
 }
 END_TEST
 
+/* Rewrites proxy.ini with text, SIGHUP, waits for "reloaded". */
+static void
+reload(const char *text)
+{
+	char *self = harness_as_self(text);
+	size_t from;
+
+	harness_file("proxy.ini", self);
+	free(self);
+	superd_drain(&sd);
+	from = sd.loglen;
+	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
+	ck_assert_msg(superd_wait_log(&sd, "reloaded", WAIT_MS, &from) != NULL,
+	    "no reload:\n%s", sd.log);
+}
+
+struct fds_above {
+	pid_t pid;
+	int n;
+};
+
+static bool
+fds_above(void *arg)
+{
+	struct fds_above *f = arg;
+
+	return proc_fd_count(f->pid) > f->n;
+}
+
+/* Connects and sends half a header; returns once superd holds it. */
+static int
+half_a_header(int port)
+{
+	struct fds_above f = { sd.pid, proc_fd_count(sd.pid) };
+	int fd = tcp_connect("127.0.0.1", port);
+
+	ck_assert_int_ge(fd, 0);
+	tcp_send(fd, "PROXY TCP4 192.0.2.5 ", 21);
+	ck_assert(harness_until(fds_above, &f, WAIT_MS));
+	return fd;
+}
+
+START_TEST(a_reload_keeps_connections_waiting_for_their_header)
+{
+	const char *conf = HEAD "[p]\nport = 0\nexec = echo\n"
+	                        "proxy_protocol = v1\nproxy_from = 127.0.0.1\n"
+	                        "proxy_timeout = 20s\n";
+	const char *rest = "198.51.100.1 1 2\r\nstill here\n";
+	char conf2[512];
+	int port, fd;
+	size_t n;
+
+	start("%s", conf);
+	port = superd_port(&sd, "p");
+	fd = half_a_header(port);
+	snprintf(conf2, sizeof(conf2), "%s[other]\nport = 0\nexec = echo\n",
+	    conf);
+	reload(conf2);
+	tcp_send(fd, rest, strlen(rest));
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
+	out[n] = '\0';
+	close(fd);
+	ck_assert_str_eq(out, "still here\n");
+	ck_assert_ptr_nonnull(superd_wait_log(&sd,
+	    "connection from 192.0.2.5:1 via 127.0.0.1:", WAIT_MS, NULL));
+	/* The service no longer takes a header: the waiting one is closed. */
+	fd = half_a_header(port);
+	reload(HEAD "[p]\nport = 0\nexec = echo\n");
+	ck_assert_uint_eq(tcp_read_all(fd, out, sizeof(out), WAIT_MS), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(two_instances_with_reuse_port_share_one_port)
 {
 	char conf[512];
@@ -570,6 +644,7 @@ make_proxy_suite(void)
 	tcase_add_test(tc, limits_apply_to_the_client_the_header_names);
 	tcase_add_test(tc,
 	    a_flood_of_silent_connections_does_not_delay_other_services);
+	tcase_add_test(tc, a_reload_keeps_connections_waiting_for_their_header);
 	tcase_add_test(tc, two_instances_with_reuse_port_share_one_port);
 	tcase_add_test(tc, without_reuse_port_a_second_instance_cannot_bind);
 	suite_add_tcase(s, tc);
