@@ -539,20 +539,14 @@ via_balancer(const char *src, int port, int *fd)
 	return line;
 }
 
-/* Two superd behind haproxy, round robin, with health checks; v2 adds
- * unique-id and a CRC32C TLV (a bad checksum would be refused). */
-static void
-haproxy_case(const char *mode, const char *send)
+/* Two superd (sd, sd2) behind haproxy, round robin, with health checks
+ * (the server options in send): returns the frontend's port. */
+static int
+haproxy_two_instances(const char *mode, const char *send)
 {
-	char conf[1024], cfg[2048], want[64], hc[1024];
-	const char *line;
-	int pa, pb, fe = harness_free_port(), f1, f2, f3, f4, f5;
+	char conf[1024], cfg[2048], hc[1024];
+	int pa, pb, fe = harness_free_port();
 
-	if (access(HAPROXY, X_OK) == -1) {
-		harness_skip("%s is not installed (apt-get install haproxy)",
-		    HAPROXY);
-		return;
-	}
 	snprintf(conf, sizeof(conf),
 	    HEAD "[hold]\nport = 0\nproxy_protocol = %s\n"
 	         "proxy_from = 127.0.0.1\nmax_per_source = 1\n"
@@ -577,6 +571,25 @@ haproxy_case(const char *mode, const char *send)
 	/* harness_file's buffer is reused by the next call. */
 	snprintf(hc, sizeof(hc), "%s", harness_file("haproxy.cfg", cfg));
 	haproxy_start(hc, fe);
+	return fe;
+}
+
+/* Through haproxy (v2 adds unique-id and a CRC32C TLV, which a bad
+ * checksum would have refused): each client is seen as itself, limits
+ * and deny act on it, and health checks are served. */
+static void
+haproxy_case(const char *mode, const char *send)
+{
+	char want[64];
+	const char *line;
+	int fe, f1, f2, f3, f4, f5;
+
+	if (access(HAPROXY, X_OK) == -1) {
+		harness_skip("%s is not installed (apt-get install haproxy)",
+		    HAPROXY);
+		return;
+	}
+	fe = haproxy_two_instances(mode, send);
 	/* Health checks reach both and are served, as the balancer. */
 	ck_assert_ptr_nonnull(
 	    superd_wait_log(&sd, "connection from 127.0.0.1:", WAIT_MS, NULL));
