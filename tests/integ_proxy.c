@@ -438,6 +438,36 @@ START_TEST(a_reload_keeps_connections_waiting_for_their_header)
 }
 END_TEST
 
+/* The metrics endpoint and the waiting connections share the loop: each
+ * is told apart (its own epoll tag), and the refusals show by reason. */
+START_TEST(metrics_are_served_while_connections_wait_for_a_header)
+{
+	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
+	const char *rest = "198.51.100.1 1 2\r\nlate\n";
+	int mport = harness_free_port(), port, fd;
+	size_t n;
+
+	start("[supervisor]\nmetrics = 127.0.0.1:%d\n" HEAD
+	      "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
+	      "proxy_from = 127.0.0.1\nproxy_timeout = 20s\n",
+	    mport);
+	port = superd_port(&sd, "p");
+	ck_assert_uint_eq(exchange(port, "GET /\r\n", 7), 0);
+	fd = half_a_header(port);
+	exchange(mport, get, strlen(get));
+	ck_assert_msg(strstr(out,
+	                  "superd_connections_refused_total{service="
+	                  "\"p\",reason=\"proxy_invalid\"} 1\n") != NULL,
+	    "%s", out);
+	tcp_send(fd, rest, strlen(rest));
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
+	out[n] = '\0';
+	close(fd);
+	ck_assert_str_eq(out, "late\n");
+}
+END_TEST
+
 START_TEST(two_instances_with_reuse_port_share_one_port)
 {
 	char conf[512];
@@ -658,6 +688,8 @@ make_proxy_suite(void)
 	tcase_add_test(tc,
 	    a_flood_of_silent_connections_does_not_delay_other_services);
 	tcase_add_test(tc, a_reload_keeps_connections_waiting_for_their_header);
+	tcase_add_test(tc,
+	    metrics_are_served_while_connections_wait_for_a_header);
 	tcase_add_test(tc, two_instances_with_reuse_port_share_one_port);
 	tcase_add_test(tc, without_reuse_port_a_second_instance_cannot_bind);
 	suite_add_tcase(s, tc);

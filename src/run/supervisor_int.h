@@ -50,8 +50,10 @@
 #define LOG_RETRY_MS 100
 
 /* epoll data of a connection waiting for its PROXY header: this bit and
- * its slot in struct proxy_table. */
-#define PROXY_EVENT (1ULL << 61)
+ * its slot in struct proxy_table.  Apart from the other tags: bit 62 a
+ * handler's stderr (HSTDERR_EVENT), bit 61 the metrics endpoint
+ * (EVENT_METRICS), all bits the signal fd and the log. */
+#define PROXY_EVENT (1ULL << 60)
 
 /* A connection waiting for its PROXY header (supervisor_proxy.c). */
 struct proxy_wait {
