@@ -22,8 +22,8 @@ static void __attribute__((noreturn)) fuzz_fail(const char *what, size_t n)
 
 /* Parses a copy of exactly n bytes, so any read past them is caught. */
 static enum proxyhdr_status
-fuzz_parse(const uint8_t *data, size_t n, unsigned versions,
-    struct proxyhdr *h, size_t *need)
+fuzz_parse(const uint8_t *data, size_t n, unsigned versions, struct proxyhdr *h,
+    size_t *need)
 {
 	unsigned char *copy = malloc(n ? n : 1);
 	enum proxyhdr_status st;
@@ -48,14 +48,14 @@ fuzz_check_header(const uint8_t *data, size_t n, const struct proxyhdr *h)
 {
 	size_t i, k;
 
-	if (h->len == 0 || h->len > n || (h->version == 1 &&
-	                                     h->len > PROXYHDR_V1_MAX))
+	if (h->len == 0 || h->len > n ||
+	    (h->version == 1 && h->len > PROXYHDR_V1_MAX))
 		fuzz_fail("header length out of range", n);
 	if (h->version != 1 && h->version != 2)
 		fuzz_fail("no version", n);
-	if (!h->local && ((h->src.ss_family != AF_INET &&
-	                      h->src.ss_family != AF_INET6) ||
-	                     h->dst.ss_family != h->src.ss_family))
+	if (!h->local &&
+	    ((h->src.ss_family != AF_INET && h->src.ss_family != AF_INET6) ||
+	        h->dst.ss_family != h->src.ss_family))
 		fuzz_fail("addresses of no family", n);
 	for (i = 0; i < PROXYHDR_TLVS; i++) {
 		if (h->tlv[i].len == 0)
