@@ -57,7 +57,7 @@
 
 /* A connection waiting for its PROXY header (supervisor_proxy.c). */
 struct proxy_wait {
-	int fd;                 /* -1: a free slot */
+	int fd;                 /* -1: a free slot (freed) */
 	size_t listener;        /* in gen->ls */
 	size_t service;         /* in gen->cfg.services */
 	unsigned long sock_ino; /* the listener's socket, followed across a
@@ -74,8 +74,9 @@ struct proxy_table {
 	size_t cap;       /* max_children at start */
 	size_t *used, n;  /* used slot ids, in no order */
 	size_t *pos;      /* slot id -> its place in used */
-	size_t *free_ids; /* a stack of the free slot ids */
+	size_t *free_ids; /* a stack of the freed slot ids */
 	size_t nfree;
+	size_t fresh;    /* slots from here on never used yet */
 	size_t *waiting; /* per service of the running generation */
 	bool *full;      /* per service: at its cap (logged once) */
 	size_t nservices;

@@ -33,7 +33,7 @@ int
 supervisor_proxy_init(struct supervisor *sv)
 {
 	struct proxy_table *t = &sv->proxy;
-	size_t cap = sv->gen->cfg.max_children, i;
+	size_t cap = sv->gen->cfg.max_children;
 
 	memset(t, 0, sizeof(*t));
 	t->cap = cap;
@@ -49,11 +49,9 @@ supervisor_proxy_init(struct supervisor *sv)
 	    t->free_ids == NULL || t->buf == NULL || t->waiting == NULL ||
 	    t->full == NULL)
 		return -1;
-	for (i = 0; i < cap; i++) {
-		t->slot[i].fd = -1;
-		t->free_ids[i] = cap - 1 - i;
-	}
-	t->nfree = cap;
+	/* Nothing is written now: slots are handed out from the first
+	 * (fresh), freed ones first, so the pages of a table no connection
+	 * used are never touched. */
 	return 0;
 }
 
@@ -79,7 +77,7 @@ supervisor_proxy_open(const struct supervisor *sv, const struct listener *l)
 
 	if (l->kind != LISTEN_PROXY)
 		return true;
-	return t->nfree > 0 && l->service < t->nservices &&
+	return t->n < t->cap && l->service < t->nservices &&
 	    t->waiting[l->service] <
 	    sv->gen->cfg.services[l->service].max_connections;
 }
@@ -110,13 +108,16 @@ supervisor_proxy_add(struct supervisor *sv, const struct proxy_wait *w)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
 	size_t id, s = sv->gen->ls[w->listener].service;
 
-	if (t->nfree == 0)
+	if (t->n == t->cap)
 		return -1;
-	id = t->free_ids[t->nfree - 1];
+	id = t->nfree > 0 ? t->free_ids[t->nfree - 1] : t->fresh;
 	ev.data.u64 = PROXY_EVENT | id;
 	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, w->fd, &ev) == -1)
 		return -1;
-	t->nfree--;
+	if (t->nfree > 0)
+		t->nfree--;
+	else
+		t->fresh++;
 	t->slot[id] = *w;
 	t->pos[id] = t->n;
 	t->used[t->n++] = id;
@@ -351,7 +352,7 @@ supervisor_proxy_ready(struct supervisor *sv, size_t id, uint32_t events)
 	struct proxy_wait w;
 
 	/* Gone earlier in this batch of events. */
-	if (id >= t->cap || t->slot[id].fd == -1)
+	if (id >= t->fresh || t->slot[id].fd == -1)
 		return;
 	w = t->slot[id];
 	/* The metrics' accept-to-exec time of a connection that waited for
