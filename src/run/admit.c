@@ -33,13 +33,13 @@ const char *const admit_stat_name[STATS] = {
 	[STAT_REFUSED + REFUSE_PROXY_UNTRUSTED] = "refused_proxy_untrusted",
 	[STAT_REFUSED + REFUSE_PROXY_TIMEOUT] = "refused_proxy_timeout",
 	[STAT_REFUSED + REFUSE_PROXY_INVALID] = "refused_proxy_invalid",
+	[STAT_PROXY_FULL] = "proxy_full",
 	[STAT_EXITED_OK] = "exited_ok",
 	[STAT_EXITED_ERROR] = "exited_error",
 	[STAT_EXITED_SIGNAL] = "exited_signal",
 	[STAT_KILLED] = "killed",
 	[STAT_EXEC_FAILED] = "exec_failed",
 	[STAT_KILLED_SHUTDOWN] = "killed_shutdown",
-	[STAT_PROXY_FULL] = "proxy_full",
 };
 
 struct service_state {
