@@ -468,6 +468,41 @@ START_TEST(metrics_are_served_while_connections_wait_for_a_header)
 }
 END_TEST
 
+/* A connection that waited for its header was accepted already: if the
+ * service filled up meanwhile, it is refused (reason max), even with
+ * on_max = defer. */
+START_TEST(a_header_completed_at_max_connections_is_refused_as_max)
+{
+	const char *a = "PROXY TCP4 192.0.2.1 198.51.100.1 1 7\r\n";
+	const char *b = "PROXY TCP4 192.0.2.2 198.51.100.1 1 7\r\n";
+	const char *rest = "198.51.100.1 1 7\r\n";
+	char line[256];
+	int port, fw, f1, f2;
+
+	start(HEAD "[h]\nport = 0\nproxy_protocol = v1\n"
+	           "proxy_from = 127.0.0.1\nmax_connections = 2\n"
+	           "reject_message = busy\\n\n"
+	           "exec = sh -c 'echo \"$TCPREMOTEIP\"; read x'\n");
+	port = superd_port(&sd, "h");
+	fw = half_a_header(port);
+	f1 = tcp_connect("127.0.0.1", port);
+	tcp_send(f1, a, strlen(a));
+	tcp_read_line(f1, line, sizeof(line));
+	ck_assert_str_eq(line, "192.0.2.1\n");
+	f2 = tcp_connect("127.0.0.1", port);
+	tcp_send(f2, b, strlen(b));
+	tcp_read_line(f2, line, sizeof(line));
+	ck_assert_str_eq(line, "192.0.2.2\n");
+	tcp_send(fw, rest, strlen(rest));
+	tcp_read_line(fw, line, sizeof(line));
+	ck_assert_str_eq(line, "busy\n");
+	expect_stat(&sd, "h", "refused_max=1 ");
+	close(fw);
+	close(f1);
+	close(f2);
+}
+END_TEST
+
 START_TEST(two_instances_with_reuse_port_share_one_port)
 {
 	char conf[512];
@@ -690,6 +725,8 @@ make_proxy_suite(void)
 	tcase_add_test(tc, a_reload_keeps_connections_waiting_for_their_header);
 	tcase_add_test(tc,
 	    metrics_are_served_while_connections_wait_for_a_header);
+	tcase_add_test(tc,
+	    a_header_completed_at_max_connections_is_refused_as_max);
 	tcase_add_test(tc, two_instances_with_reuse_port_share_one_port);
 	tcase_add_test(tc, without_reuse_port_a_second_instance_cannot_bind);
 	suite_add_tcase(s, tc);
