@@ -459,6 +459,9 @@ START_TEST(metrics_are_served_while_connections_wait_for_a_header)
 	                  "superd_connections_refused_total{service="
 	                  "\"p\",reason=\"proxy_invalid\"} 1\n") != NULL,
 	    "%s", out);
+	ck_assert_msg(strstr(out,
+	                  "superd_proxy_full_total{service=\"p\"} 0\n") != NULL,
+	    "%s", out);
 	tcp_send(fd, rest, strlen(rest));
 	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
