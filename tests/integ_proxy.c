@@ -7,6 +7,7 @@
  * are seen acting on the real client and not on the balancer. */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -506,6 +507,39 @@ START_TEST(a_header_completed_at_max_connections_is_refused_as_max)
 }
 END_TEST
 
+/* The same with the control socket: its clients and the waiting
+ * connections are told apart too. */
+START_TEST(the_control_socket_answers_while_connections_wait_for_a_header)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *any = harness_file("any", "");
+	const char *rest = "198.51.100.1 1 2\r\nlate\n";
+	int port, fd, cfd;
+	size_t n;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.*s/ctl",
+	    (int)(strrchr(any, '/') - any), any);
+	start("[supervisor]\ncontrol = %s\n" HEAD
+	      "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
+	      "proxy_from = 127.0.0.1\nproxy_timeout = 20s\n",
+	    sun.sun_path);
+	port = superd_port(&sd, "p");
+	fd = half_a_header(port);
+	cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	tcp_send(cfd, "status\n", 7);
+	tcp_read_line(cfd, out, sizeof(out));
+	ck_assert_str_eq(out, "ok\n");
+	close(cfd);
+	tcp_send(fd, rest, strlen(rest));
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
+	out[n] = '\0';
+	close(fd);
+	ck_assert_str_eq(out, "late\n");
+}
+END_TEST
+
 START_TEST(two_instances_with_reuse_port_share_one_port)
 {
 	char conf[512];
@@ -730,6 +764,8 @@ make_proxy_suite(void)
 	    metrics_are_served_while_connections_wait_for_a_header);
 	tcase_add_test(tc,
 	    a_header_completed_at_max_connections_is_refused_as_max);
+	tcase_add_test(tc,
+	    the_control_socket_answers_while_connections_wait_for_a_header);
 	tcase_add_test(tc, two_instances_with_reuse_port_share_one_port);
 	tcase_add_test(tc, without_reuse_port_a_second_instance_cannot_bind);
 	suite_add_tcase(s, tc);

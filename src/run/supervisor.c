@@ -364,9 +364,9 @@ supervisor_poll(struct supervisor *sv)
 			signals = true;
 		else if (ev[i].data.u64 == EVENT_LOG)
 			event_flush();
-		else if (ev[i].data.u64 & PROXY_EVENT)
+		else if (ev[i].data.u64 & SUPERVISOR_EVENT_PROXY)
 			supervisor_proxy_ready(sv,
-			    (size_t)(ev[i].data.u64 & ~PROXY_EVENT),
+			    (size_t)(ev[i].data.u64 & ~SUPERVISOR_EVENT_PROXY),
 			    ev[i].events);
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,

@@ -49,12 +49,6 @@
 #define SWEEP_GRACE_MS 2000
 #define LOG_RETRY_MS 100
 
-/* epoll data of a connection waiting for its PROXY header: this bit and
- * its slot in struct proxy_table.  Apart from the other tags: bit 62 a
- * handler's stderr (HSTDERR_EVENT), bit 61 the metrics endpoint
- * (EVENT_METRICS), all bits the signal fd and the log. */
-#define PROXY_EVENT (1ULL << 60)
-
 /* A connection waiting for its PROXY header (supervisor_proxy.c). */
 struct proxy_wait {
 	int fd;                 /* -1: a free slot (freed) */
@@ -125,9 +119,14 @@ struct supervisor {
 	struct proxy_table proxy; /* connections waiting for a header */
 };
 
-/* epoll data tags of superd's own endpoints (endpoint.h). */
+/* epoll data tags of superd's own endpoints (endpoint.h), and of the
+ * connections waiting for their PROXY header (this bit and the slot in
+ * struct proxy_table); each its own bit, apart from bit 62 (a handler's
+ * stderr, HSTDERR_EVENT) and from the all-ones of the signal fd and the
+ * log. */
 #define SUPERVISOR_EVENT_METRICS (1ULL << 61)
 #define SUPERVISOR_EVENT_CONTROL (1ULL << 60)
+#define SUPERVISOR_EVENT_PROXY (1ULL << 59)
 
 struct text;
 /* The control socket (supervisor_control.c) and its commands

@@ -111,7 +111,7 @@ supervisor_proxy_add(struct supervisor *sv, const struct proxy_wait *w)
 	if (t->n == t->cap)
 		return -1;
 	id = t->nfree > 0 ? t->free_ids[t->nfree - 1] : t->fresh;
-	ev.data.u64 = PROXY_EVENT | id;
+	ev.data.u64 = SUPERVISOR_EVENT_PROXY | id;
 	if (epoll_ctl(sv->epfd, EPOLL_CTL_ADD, w->fd, &ev) == -1)
 		return -1;
 	if (t->nfree > 0)
