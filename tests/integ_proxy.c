@@ -381,29 +381,50 @@ reload(const char *text)
 	    "no reload:\n%s", sd.log);
 }
 
-struct fds_above {
-	pid_t pid;
-	int n;
+/* A connection from 127.0.0.1:client to 127.0.0.1:server. */
+struct conn_ports {
+	int server, client;
 };
 
+/* Whether superd has accepted it: in /proc/net/tcp, a connection still
+ * in the listen backlog has no socket inode yet (0); accept gives it one.
+ * (Counting superd's fds would race with its other fds.) */
 static bool
-fds_above(void *arg)
+accepted(void *arg)
 {
-	struct fds_above *f = arg;
+	const struct conn_ports *c = arg;
+	char line[512], want[64];
+	unsigned long inode;
+	FILE *fp = fopen("/proc/net/tcp", "re");
+	bool found = false;
 
-	return proc_fd_count(f->pid) > f->n;
+	if (fp == NULL)
+		return false;
+	snprintf(want, sizeof(want), "0100007F:%04X 0100007F:%04X", c->server,
+	    c->client);
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, want) != NULL &&
+		    sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu",
+		        &inode) == 1 &&
+		    inode != 0;
+	fclose(fp);
+	return found;
 }
 
 /* Connects and sends half a header; returns once superd holds it. */
 static int
 half_a_header(int port)
 {
-	struct fds_above f = { sd.pid, proc_fd_count(sd.pid) };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct conn_ports c = { port, 0 };
 	int fd = tcp_connect("127.0.0.1", port);
 
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	c.client = ntohs(sin.sin_port);
 	tcp_send(fd, "PROXY TCP4 192.0.2.5 ", 21);
-	ck_assert(harness_until(fds_above, &f, WAIT_MS));
+	ck_assert(harness_until(accepted, &c, WAIT_MS));
 	return fd;
 }
 
