@@ -2887,6 +2887,60 @@ START_TEST(config_rejects_keys_a_wait_service_has_no_client_for)
 }
 END_TEST
 
+START_TEST(config_reads_the_proxy_keys_and_their_defaults)
+{
+	struct config cfg;
+	const struct service *svc;
+
+	load_ok("[defaults]\nproxy_from = 10.0.0.0/8, 192.0.2.1\n"
+	        "[p]\nport = 7\nexec = echo\nproxy_protocol = any\n"
+	        "proxy_from = 2001:db8::/32\nproxy_timeout = 250ms\n"
+	        "reuse_port = yes\n"
+	        "[q]\nport = 8\nexec = echo\nproxy_protocol = v2\n"
+	        "[r]\nport = 9\nexec = echo\n",
+	    &cfg);
+	svc = &cfg.services[0];
+	ck_assert_uint_eq(svc->proxy_versions, 3);
+	ck_assert_uint_eq(svc->nproxy_from, 1);
+	ck_assert_uint_eq(svc->proxy_timeout_ms, 250);
+	ck_assert(svc->reuse_port);
+	svc = &cfg.services[1];
+	ck_assert_uint_eq(svc->proxy_versions, 2);
+	ck_assert_uint_eq(svc->nproxy_from, 2);
+	ck_assert_uint_eq(svc->proxy_timeout_ms, 3000);
+	ck_assert(!svc->reuse_port);
+	/* proxy_from in [defaults] does nothing without proxy_protocol. */
+	ck_assert_uint_eq(cfg.services[2].proxy_versions, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_bad_proxy_keys)
+{
+	expect_bad_value("proxy_protocol", "yes",
+	    "\"yes\" is not off, v1, v2 or any");
+	expect_bad_value("proxy_from", "10.0.0.1/8", "10.0.0.1/8");
+	expect_bad_value("proxy_timeout", "0", "is not a duration");
+	expect_bad_value("proxy_timeout", "2m", "out of range (1ms-60s)");
+	expect_bad_value("reuse_port", "maybe", "is not yes or no");
+	/* A header believed from anyone: every client picks its address. */
+	expect_error("[p]\nport = 7\nproxy_protocol = v1\nexec = echo\n", 3,
+	    "p", "proxy_protocol", "needs proxy_from");
+	expect_error("[p]\nport = 7\nwait = yes\nproxy_protocol = v1\n"
+	             "proxy_from = 127.0.0.1\nexec = echo\n",
+	    4, "p", "proxy_protocol", "needs wait = no");
+	expect_error("[p]\nport = 7\nsocket = dgram\nproxy_protocol = v2\n"
+	             "proxy_from = 127.0.0.1\nexec = echo\n",
+	    4, "p", "proxy_protocol", "needs socket = stream and wait = no");
+	expect_error("[p]\npath = /run/p.sock\nproxy_protocol = v2\n"
+	             "proxy_from = 127.0.0.1\nexec = echo\n",
+	    3, "p", "proxy_protocol", "not for a unix-domain service");
+	expect_error("[p]\npath = /run/p.sock\nreuse_port = yes\n"
+	             "exec = echo\n",
+	    3, "p", "reuse_port", "not for a unix-domain service");
+}
+END_TEST
+
 START_TEST(config_rejects_a_bad_path_and_keys_that_need_one)
 {
 	char text[512], longer[200];
@@ -3369,6 +3423,8 @@ make_config_suite(void)
 	tcase_add_test(tc,
 	    config_rejects_keys_a_wait_service_has_no_client_for);
 	tcase_add_test(tc, config_rejects_a_bad_path_and_keys_that_need_one);
+	tcase_add_test(tc, config_reads_the_proxy_keys_and_their_defaults);
+	tcase_add_test(tc, config_rejects_bad_proxy_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("privileges");

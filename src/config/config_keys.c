@@ -418,6 +418,56 @@ set_deny(struct service *svc, const char *v, char *why, size_t whylen)
 	return keys_each(svc, v, "no address given", why, whylen, add_deny);
 }
 
+/* off, v1, v2 or any: the versions as proxyhdr.h's bits. */
+static int
+set_proxy_protocol(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { "off", "v1", "v2", "any", NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	/* The words' indices are the bits: off 0, v1 1, v2 2, any 3. */
+	svc->proxy_versions = (unsigned)k;
+	return 0;
+}
+
+static int
+add_proxy_from(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	return keys_add_cidr(&svc->proxy_from, &svc->nproxy_from, tok, why,
+	    whylen);
+}
+
+static int
+set_proxy_from(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no address given", why, whylen,
+	    add_proxy_from);
+}
+
+static int
+set_proxy_timeout(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (parse_duration(v, PROXY_TIMEOUT_MAX_MS, &svc->proxy_timeout_ms) ==
+	        0 &&
+	    svc->proxy_timeout_ms > 0)
+		return 0;
+	if (errno != ERANGE)
+		errno = EINVAL;
+	return keys_bad(why, whylen, v,
+	    "a duration (a number and a unit: ms, s or m, e.g. 3s)", "1ms-60s");
+}
+
+static int
+set_reuse_port(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (parse_bool(v, &svc->reuse_port) == 0)
+		return 0;
+	snprintf(why, whylen, "\"%s\" is not yes or no", v);
+	return -1;
+}
+
 static int
 set_max_duration(struct service *svc, const char *v, char *why, size_t whylen)
 {
@@ -1143,6 +1193,11 @@ static const struct service_key_info service_keys[] = {
 	{ "socket_group", KEY_SOCKET_GROUP, false, false, set_socket_group },
 	{ "allow_users", KEY_ALLOW_USERS, true, false, set_allow_users },
 	{ "allow_groups", KEY_ALLOW_GROUPS, true, false, set_allow_groups },
+	{ "proxy_protocol", KEY_PROXY_PROTOCOL, false, false,
+	    set_proxy_protocol },
+	{ "proxy_from", KEY_PROXY_FROM, true, false, set_proxy_from },
+	{ "proxy_timeout", KEY_PROXY_TIMEOUT, false, false, set_proxy_timeout },
+	{ "reuse_port", KEY_REUSE_PORT, false, false, set_reuse_port },
 };
 
 const struct service_key_info *
@@ -1184,6 +1239,7 @@ keys_init_service(struct service *svc)
 	svc->stderr_rate.per_ms = 1000;
 	svc->sock_type = SOCK_STREAM;
 	svc->socket_mode = SOCKET_MODE_DEFAULT;
+	svc->proxy_timeout_ms = PROXY_TIMEOUT_DEFAULT_MS;
 }
 
 static void
@@ -1208,6 +1264,7 @@ keys_free_service(struct service *svc)
 	free(svc->reject_message);
 	free(svc->allow);
 	free(svc->deny);
+	free(svc->proxy_from);
 	free(svc->user);
 	free(svc->groups);
 	keys_free_list(svc->env, svc->nenv);
@@ -1350,7 +1407,7 @@ keys_finish_args(struct service *svc, enum service_key *key, char *why,
 /* What a service's kind gives it: a key that needs more than that is an
  * error, also when it comes from [defaults] (an access list that silently
  * stopped applying would be a trap). */
-enum { KIND_CONN = 1, KIND_IP = 2, KIND_UNIX = 4 };
+enum { KIND_CONN = 1, KIND_IP = 2, KIND_UNIX = 4, KIND_STREAM = 8 };
 
 static const struct {
 	enum service_key key;
@@ -1370,12 +1427,17 @@ static const struct {
 	{ KEY_SOCKET_MODE, KIND_UNIX },
 	{ KEY_SOCKET_USER, KIND_UNIX },
 	{ KEY_SOCKET_GROUP, KIND_UNIX },
+	{ KEY_PROXY_PROTOCOL, KIND_CONN | KIND_IP | KIND_STREAM },
+	{ KEY_REUSE_PORT, KIND_IP },
 };
 
 /* Why a key that needs `missing` does not fit. */
 static const char *
 keys_kind_why(unsigned missing)
 {
+	if (missing & KIND_STREAM)
+		return "needs socket = stream and wait = no: a PROXY header "
+		       "comes first on an accepted TCP connection";
 	if (missing & KIND_CONN)
 		return "needs wait = no: a wait = yes service accepts no "
 		       "connections, so superd has no client to check";
@@ -1439,6 +1501,22 @@ keys_finish_overload(struct service *svc, enum service_key *key, char *why,
 	return 0;
 }
 
+/* A header believed from anyone would let every client choose its
+ * address.  proxy_from and proxy_timeout alone do nothing (so that
+ * [defaults] may hold them for the services behind one balancer). */
+static int
+keys_finish_proxy(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	*key = KEY_PROXY_PROTOCOL;
+	if (svc->proxy_versions == 0 || svc->nproxy_from > 0)
+		return 0;
+	snprintf(why, whylen,
+	    "needs proxy_from: the balancers' addresses, the only ones whose "
+	    "header is believed");
+	return -1;
+}
+
 static int
 keys_finish_kind(struct service *svc, enum service_key *key, char *why,
     size_t whylen)
@@ -1449,7 +1527,8 @@ keys_finish_kind(struct service *svc, enum service_key *key, char *why,
 	if (keys_finish_wait(svc, key, why, whylen) == -1)
 		return -1;
 	have = (svc->wait ? 0 : KIND_CONN) |
-	    (svc->unix_socket ? KIND_UNIX : KIND_IP);
+	    (svc->unix_socket ? KIND_UNIX : KIND_IP) |
+	    (svc->sock_type == SOCK_STREAM ? KIND_STREAM : 0);
 	for (i = 0; i < sizeof(keys_kind_rules) / sizeof(keys_kind_rules[0]);
 	     i++) {
 		*key = keys_kind_rules[i].key;
@@ -1460,7 +1539,9 @@ keys_finish_kind(struct service *svc, enum service_key *key, char *why,
 			return -1;
 		}
 	}
-	return keys_finish_overload(svc, key, why, whylen);
+	if (keys_finish_overload(svc, key, why, whylen) == -1)
+		return -1;
+	return keys_finish_proxy(svc, key, why, whylen);
 }
 
 int

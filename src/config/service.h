@@ -62,6 +62,10 @@ enum service_key {
 	KEY_SOCKET_GROUP,
 	KEY_ALLOW_USERS,
 	KEY_ALLOW_GROUPS,
+	KEY_PROXY_PROTOCOL,
+	KEY_PROXY_FROM,
+	KEY_PROXY_TIMEOUT,
+	KEY_REUSE_PORT,
 	SERVICE_KEYS
 };
 
@@ -173,6 +177,15 @@ struct service {
 	enum stderr_to stderr_to;
 	struct rate stderr_rate; /* lines a handler may log; n == 0: all */
 
+	/* Behind a load balancer: the PROXY protocol versions read before
+	 * admission (PROXYHDR_V1, PROXYHDR_V2 bits; 0: off), from whom
+	 * (the balancers), and how long the header may take. */
+	unsigned proxy_versions;
+	struct cidr *proxy_from;
+	size_t nproxy_from;
+	unsigned long proxy_timeout_ms;
+	bool reuse_port; /* SO_REUSEPORT: instances share the port */
+
 	/*
 	 * Whom the handler runs as.  Names are resolved at load, so the
 	 * child only calls setgroups, setgid and setuid with these numbers
@@ -230,6 +243,8 @@ struct config {
 
 #define CONTROL_DEFAULT "/run/superd/control"
 #define MAX_CONNECTIONS_DEFAULT 64UL
+#define PROXY_TIMEOUT_DEFAULT_MS 3000UL
+#define PROXY_TIMEOUT_MAX_MS (60UL * 1000)
 #define STOP_TIMEOUT_DEFAULT_MS 5000UL
 /* stderr_rate: a burst of this many lines, then this many a second. */
 #define STDERR_RATE_DEFAULT 200UL

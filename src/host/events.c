@@ -217,6 +217,15 @@ event_accept(const char *service, pid_t pid, const char *peer,
 }
 
 void
+event_accept_proxied(const char *service, pid_t pid, const char *peer,
+    const char *proxy, const char *local)
+{
+	log_event("accept", "service=%s pid=%d peer=%s proxy=%s local=%s",
+	    "%s[%d]: connection from %s via %s to %s", service, (int)pid, peer,
+	    proxy, local);
+}
+
+void
 event_start(const char *service, pid_t pid, const char *local)
 {
 	log_event("start", "service=%s pid=%d local=%s",
@@ -412,6 +421,25 @@ event_limit_source(const char *service, const char *source, bool full,
 		    "service=%s source=%s",
 		    "%s: source %s below max_per_source: accepting again",
 		    service, source);
+}
+
+void
+event_limit_proxy(const char *service, bool full, size_t waiting)
+{
+	if (full)
+		log_event("limit",
+		    "state=full reason=proxy_full limit=max_connections "
+		    "service=%s waiting=%zu action=defer",
+		    "%s: %zu connections wait for a PROXY header: deferring "
+		    "new connections (reason=proxy_full)",
+		    service, waiting);
+	else
+		log_event("limit",
+		    "state=clear reason=proxy_full limit=max_connections "
+		    "service=%s waiting=%zu",
+		    "%s: fewer connections wait for a PROXY header (%zu): "
+		    "accepting again",
+		    service, waiting);
 }
 
 void

@@ -58,6 +58,10 @@ void event_stopped(bool loading);
 /* Connections and handlers. */
 void event_accept(const char *service, pid_t pid, const char *peer,
     const char *local);
+/* The same behind a balancer: peer from the PROXY header, proxy the
+ * balancer the connection came from. */
+void event_accept_proxied(const char *service, pid_t pid, const char *peer,
+    const char *proxy, const char *local);
 /* A wait handler started with the socket at local. */
 void event_start(const char *service, pid_t pid, const char *local);
 /* Wait handlers leave local as they found it: the next starts after ms;
@@ -90,6 +94,9 @@ void event_limit_rate(const char *service, bool full, const struct rate *r,
     enum overload action);
 void event_limit_source(const char *service, const char *source, bool full,
     unsigned long active);
+/* Connections waiting for a PROXY header reached the service's cap
+ * (max_connections), or fell below it again (supervisor_proxy.c). */
+void event_limit_proxy(const char *service, bool full, size_t waiting);
 /* counters: "active=N name=value ..." for every counter of the service. */
 void event_stats(const char *service, const char *counters);
 

@@ -18,6 +18,9 @@ const char *const admit_reason[REFUSALS] = {
 	[REFUSE_RATE] = "rate",
 	[REFUSE_ACL] = "acl",
 	[REFUSE_FORK_FAILED] = "fork_failed",
+	[REFUSE_PROXY_UNTRUSTED] = "proxy_untrusted",
+	[REFUSE_PROXY_TIMEOUT] = "proxy_timeout",
+	[REFUSE_PROXY_INVALID] = "proxy_invalid",
 };
 
 const char *const admit_stat_name[STATS] = {
@@ -27,6 +30,10 @@ const char *const admit_stat_name[STATS] = {
 	[STAT_REFUSED + REFUSE_RATE] = "refused_rate",
 	[STAT_REFUSED + REFUSE_ACL] = "refused_acl",
 	[STAT_REFUSED + REFUSE_FORK_FAILED] = "refused_fork_failed",
+	[STAT_REFUSED + REFUSE_PROXY_UNTRUSTED] = "refused_proxy_untrusted",
+	[STAT_REFUSED + REFUSE_PROXY_TIMEOUT] = "refused_proxy_timeout",
+	[STAT_REFUSED + REFUSE_PROXY_INVALID] = "refused_proxy_invalid",
+	[STAT_PROXY_FULL] = "proxy_full",
 	[STAT_EXITED_OK] = "exited_ok",
 	[STAT_EXITED_ERROR] = "exited_error",
 	[STAT_EXITED_SIGNAL] = "exited_signal",

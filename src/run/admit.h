@@ -23,6 +23,10 @@ enum refusal {
 	REFUSE_RATE,
 	REFUSE_ACL,
 	REFUSE_FORK_FAILED,
+	/* Behind a balancer (proxy_protocol), before any of the above: */
+	REFUSE_PROXY_UNTRUSTED, /* not from proxy_from */
+	REFUSE_PROXY_TIMEOUT,   /* no whole header within proxy_timeout */
+	REFUSE_PROXY_INVALID,   /* an invalid or partial header */
 	REFUSALS
 };
 
@@ -34,11 +38,14 @@ extern const char *const admit_reason[REFUSALS];
 enum stat_counter {
 	STAT_ACCEPTED, /* handlers started */
 	STAT_REFUSED,  /* first of REFUSALS counters, one per reason */
+	/* Times the service's connections waiting for a PROXY header
+	 * reached the cap (supervisor_proxy.c). */
+	STAT_PROXY_FULL = STAT_REFUSED + REFUSALS,
 	/* Every reaped handler is one of these three. */
-	STAT_EXITED_OK = STAT_REFUSED + REFUSALS, /* exit status 0 */
-	STAT_EXITED_ERROR,                        /* another exit status */
-	STAT_EXITED_SIGNAL,                       /* ended by a signal */
-	STAT_KILLED,                              /* by max_duration */
+	STAT_EXITED_OK,       /* exit status 0 */
+	STAT_EXITED_ERROR,    /* another exit status */
+	STAT_EXITED_SIGNAL,   /* ended by a signal */
+	STAT_KILLED,          /* by max_duration */
 	STAT_EXEC_FAILED,     /* handlers that exited 126 or 127 */
 	STAT_KILLED_SHUTDOWN, /* ended by SIGKILL at shutdown */
 	STATS

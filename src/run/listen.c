@@ -32,6 +32,12 @@ listen_socket(const struct service *svc, const struct bind_addr *ba,
 		return -1;
 	if (addr_prepare_listener(fd, ss.ss_family) == -1)
 		goto fail;
+	/* Several processes (superd instances) bound to one port: the
+	 * kernel spreads connections among them. */
+	if (svc->reuse_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 },
+	        sizeof(int)) == -1)
+		goto fail;
 	if (addr_path(&ss) != NULL)
 		rc = sockfile_bind(fd, svc, addr_path(&ss), &l->file, why);
 	else
@@ -194,9 +200,10 @@ listen_next(struct listen_ctx *x, size_t idx)
 
 	memset(l, 0, sizeof(*l));
 	l->service = idx;
-	l->kind = svc->wait    ? LISTEN_WAIT
-	    : svc->unix_socket ? LISTEN_UNIX
-	                       : LISTEN_STREAM;
+	l->kind = svc->wait            ? LISTEN_WAIT
+	    : svc->unix_socket         ? LISTEN_UNIX
+	    : svc->proxy_versions != 0 ? LISTEN_PROXY
+	                               : LISTEN_STREAM;
 	l->type = svc->sock_type;
 	l->from_old = -1;
 	return l;

@@ -25,8 +25,12 @@ enum listen_kind {
 	LISTEN_STREAM, /* TCP: accept, then a handler per connection */
 	LISTEN_UNIX,   /* the same on a unix socket: the client's uid is
 	                * checked, and counts as its source */
-	LISTEN_WAIT    /* wait = yes (and every dgram socket): no accept;
+	LISTEN_WAIT,   /* wait = yes (and every dgram socket): no accept;
 	                * one handler at a time gets the socket itself */
+	LISTEN_PROXY   /* TCP behind a balancer (proxy_protocol): accept,
+	                * read the PROXY header without blocking
+	                * (supervisor_proxy.c), then admit the client it
+	                * names */
 };
 
 /* Bytes of a waiting datagram remembered, to tell whether a handler took

@@ -143,6 +143,10 @@ metrics_services(struct text *t, const struct admit *a)
 	    "status, or a signal.");
 	metrics_by_label(t, a, "superd_handler_exits_total", "outcome",
 	    STAT_EXITED_OK, 3, outcomes);
+	metrics_per_service(t, a, "superd_proxy_full_total", "counter",
+	    "Times the connections waiting for a PROXY header reached the "
+	    "service's cap (max_connections).",
+	    STAT_PROXY_FULL);
 	metrics_durations(t, a);
 }
 

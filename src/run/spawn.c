@@ -28,7 +28,7 @@
  * connection or the socket, SUPERD_SERVICE, and listen_fds' three), the
  * service's own, and the NULL. */
 #define ENV_FIXED (1 + SERVICE_LOGIN_VARS + 10)
-#define ENV_MAX (ENV_FIXED + SERVICE_ENV_MAX + 1)
+#define ENV_MAX (ENV_FIXED + SPAWN_EXTRA_MAX + SERVICE_ENV_MAX + 1)
 /* The fixed variables only: the service's entries are not copied.  A
  * unix socket's path takes up to 108 of it. */
 #define ENV_BUF 768
@@ -117,8 +117,14 @@ spawn_env_tcp(struct spawn_env *e, const struct listener *l,
 	socklen_t len = sizeof(local);
 	const char *ip = l->ip, *port = l->port;
 
-	/* Only a wildcard listener needs asking which address was hit. */
-	if (l->wildcard) {
+	/* Behind a balancer, the address the client reached is the
+	 * header's; else only a wildcard listener needs asking which
+	 * address was hit. */
+	if (conn->local != NULL) {
+		spawn_addr(conn->local, lip, sizeof(lip), lport, sizeof(lport));
+		ip = lip;
+		port = lport;
+	} else if (l->wildcard) {
 		if (getsockname(conn->fd, (struct sockaddr *)&local, &len) ==
 		    -1)
 			return -1;
@@ -216,6 +222,10 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 		rc = spawn_env_tcp(e, l, conn);
 	if (rc == -1 || spawn_setenv(e, "SUPERD_SERVICE", svc->name) == -1)
 		return -1;
+	for (i = 0; conn->extra_env != NULL && conn->extra_env[i] != NULL; i++)
+		if (i == SPAWN_EXTRA_MAX ||
+		    spawn_putenv(e, conn->extra_env[i]) == -1)
+			return -1;
 	if (svc->listen_fds && spawn_env_listen(e, svc) == -1)
 		return -1;
 	for (i = 0; i < svc->nenv; i++)

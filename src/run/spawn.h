@@ -35,7 +35,18 @@ struct spawn_conn {
 	const struct sockaddr *peer; /* TCP: the client; else NULL */
 	const struct unix_peer *unix_peer; /* unix: the client; else NULL */
 	unsigned long concurrency;         /* TCP: TCPCONCURRENCY */
+	/* Behind a balancer (PROXY header): whom the client reached, for
+	 * TCPLOCALIP and TCPLOCALPORT (NULL: the socket's own address);
+	 * "NAME=value" entries for the handler (PROXYREMOTEIP, the TLVs),
+	 * NULL-terminated, at most SPAWN_EXTRA_MAX (NULL: none); the
+	 * balancer as text for the log (NULL: no balancer). */
+	const struct sockaddr *local;
+	char *const *extra_env;
+	const char *proxy;
 };
+
+/* Entries extra_env may hold. */
+#define SPAWN_EXTRA_MAX 8
 
 /*
  * Forks a child that runs svc's program with conn->fd on its stdin and
@@ -43,9 +54,11 @@ struct spawn_conn {
  * dispositions, its own session, and the UCSPI environment of l's kind:
  * for TCP PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT and
  * TCPCONCURRENCY (handlers of this service running for the same source,
- * this one included); for a unix socket PROTO=UNIX, UNIXLOCALPATH,
- * UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID; for a wait handler
- * only the local ones (PROTO=UDP with UDPLOCALIP and UDPLOCALPORT for a
+ * this one included; behind a balancer TCPLOCALIP, TCPLOCALPORT and
+ * TCPREMOTEIP, TCPREMOTEPORT are those of conn->local and conn->peer,
+ * the header's, and conn->extra_env follows); for a unix socket PROTO=UNIX,
+ * UNIXLOCALPATH, UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID; for a wait
+ * handler only the local ones (PROTO=UDP with UDPLOCALIP and UDPLOCALPORT for a
  * datagram socket).  Then PATH (unless svc's env replaces it), the
  * login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
  * USER), SUPERD_SERVICE, and svc's env and pass_env entries.  With listen_fds,

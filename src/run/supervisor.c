@@ -85,6 +85,7 @@ supervisor_open(struct supervisor *sv, size_t i, long long now)
 	const struct listener *l = &sv->gen->ls[i];
 
 	return !sv->stopping && sv->resume_at == 0 && supervisor_wait_idle(l) &&
+	    supervisor_proxy_open(sv, l) &&
 	    admit_open(&sv->gen->admit, l->service, now, &sv->rate_wake);
 }
 
@@ -279,6 +280,8 @@ supervisor_timeout(const struct supervisor *sv)
 		next = supervisor_child_deadline(sv, next);
 	if (!sv->stopping && sv->nbackoff > 0)
 		next = supervisor_wait_deadline(sv, next);
+	if (sv->proxy.n > 0)
+		next = supervisor_proxy_deadline(sv, next);
 	/* New leftovers (orphans handed to superd, forks) are looked for
 	 * while stopping. */
 	if (sv->stopping && (next == -1 || now + SWEEP_POLL_MS < next))
@@ -322,6 +325,8 @@ supervisor_timers(struct supervisor *sv)
 		endpoint_timers(&sv->metrics->ep, now);
 	if (sv->control != NULL)
 		endpoint_timers(sv->control, now);
+	if (sv->proxy.n > 0)
+		supervisor_proxy_timers(sv, now);
 	/* Only time-driven changes need every listener looked at again. */
 	if (resumed || (sv->rate_wake != 0 && now >= sv->rate_wake))
 		supervisor_refresh(sv, now);
@@ -359,6 +364,10 @@ supervisor_poll(struct supervisor *sv)
 			signals = true;
 		else if (ev[i].data.u64 == EVENT_LOG)
 			event_flush();
+		else if (ev[i].data.u64 & SUPERVISOR_EVENT_PROXY)
+			supervisor_proxy_ready(sv,
+			    (size_t)(ev[i].data.u64 & ~SUPERVISOR_EVENT_PROXY),
+			    ev[i].events);
 		else if (ev[i].data.u64 & HSTDERR_EVENT)
 			hstderr_ready(&sv->err, &sv->kids,
 			    ev[i].data.u64 & ~HSTDERR_EVENT);
@@ -469,6 +478,10 @@ supervisor_reload(struct supervisor *sv, char *why, size_t whylen)
 	generation_adopt(next, sv->gen, &sv->kids, sv->act);
 	sv->gen = next;
 	supervisor_wait_recount(sv);
+	if (supervisor_proxy_rehome(sv) == -1) {
+		log_warn("reload: connections waiting for a PROXY header");
+		supervisor_proxy_close_all(sv);
+	}
 	log_set_format(sv->gen->cfg.log_format);
 	supervisor_refresh(sv, clock_ms());
 	sv->reloads_ok++;
@@ -493,7 +506,9 @@ supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
 	sv->err.devnull = -1;
 	sv->start_ms = clock_ms();
 	sv->generation = 1;
-	if (supervisor_pollset(sv) == -1 ||
+	/* The proxy table first: the poll set asks it which listeners may
+	 * be polled. */
+	if (supervisor_proxy_init(sv) == -1 || supervisor_pollset(sv) == -1 ||
 	    hstderr_init(&sv->err, sv->epfd, sv->gen->cfg.max_children) == -1)
 		log_warn("supervisor");
 	else if (supervisor_metrics_open(sv) == 0 &&
@@ -505,6 +520,7 @@ supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
 	if (sv->epfd != -1)
 		(void)close(sv->epfd);
 	hstderr_free(&sv->err);
+	supervisor_proxy_free(sv);
 	generation_free(sv->gen);
 	return -1;
 }
@@ -529,6 +545,8 @@ supervisor_run(struct supervisor_args *args)
 	supervisor_control_close(&sv);
 	free(sv.metrics);
 	hstderr_free(&sv.err);
+	supervisor_proxy_close_all(&sv);
+	supervisor_proxy_free(&sv);
 	admit_log_stats(&sv.gen->admit);
 	event_stopped(false);
 	generation_free(sv.gen);

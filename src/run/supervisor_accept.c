@@ -105,6 +105,9 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
 		sv->ntimed++;
 	if (l->kind == LISTEN_WAIT)
 		event_start(svc->name, c.pid, l->label);
+	else if (conn->proxy != NULL)
+		event_accept_proxied(svc->name, c.pid, c.from, conn->proxy,
+		    l->label);
 	else
 		event_accept(svc->name, c.pid, c.from, l->label);
 	if (fail.code != 0)
@@ -117,7 +120,7 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
  * (never for an access-list denial), then the caller closes it.  Linux
  * delivers queued data before a reset, so unread client input does not
  * cost the client the message (a test checks this). */
-static void
+void
 supervisor_refuse(const struct service *svc, int fd, enum refusal why)
 {
 	if (why == REFUSE_ACL || svc->reject_message == NULL)
@@ -250,6 +253,13 @@ supervisor_accept_one(struct supervisor *sv, const struct listener *l)
 		event_accept_resumed();
 		sv->starved = false;
 	}
+	/* Behind a balancer the connection waits for its header: it is
+	 * supervisor_proxy.c's now. */
+	if (l->kind == LISTEN_PROXY) {
+		supervisor_proxy_accepted(sv, (size_t)(l - sv->gen->ls), fd,
+		    &peer);
+		return true;
+	}
 	if (l->kind == LISTEN_UNIX)
 		supervisor_admit_unix(sv, l, fd);
 	else
@@ -272,7 +282,8 @@ supervisor_accept(struct supervisor *sv, size_t i)
 		/* A limit reached in this batch stops it at once. */
 		if (!sv->gen->ls[i].polled ||
 		    !admit_open(&sv->gen->admit, sv->gen->ls[i].service,
-		        clock_ms(), &wake))
+		        clock_ms(), &wake) ||
+		    !supervisor_proxy_open(sv, &sv->gen->ls[i]))
 			break;
 		if (!supervisor_accept_one(sv, &sv->gen->ls[i]))
 			break;
@@ -292,6 +303,7 @@ supervisor_ready(struct supervisor *sv, size_t i)
 	switch (sv->gen->ls[i].kind) {
 	case LISTEN_STREAM:
 	case LISTEN_UNIX:
+	case LISTEN_PROXY:
 		supervisor_accept(sv, i);
 		break;
 	case LISTEN_WAIT:

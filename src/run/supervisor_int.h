@@ -1,16 +1,21 @@
-/* The supervisor's own state, shared by its four files: supervisor.c
- * (the loop, signals, timers, reload), supervisor_accept.c (a readable
+/* The supervisor's own state, shared by its files: supervisor.c (the
+ * loop, signals, timers, reload), supervisor_accept.c (a readable
  * listener: accept, admit, spawn or refuse), supervisor_wait.c (wait
- * listeners: one handler holds the socket; the back-off) and
- * supervisor_stop.c (shutdown and max_duration).  Not for any other
+ * listeners: one handler holds the socket; the back-off),
+ * supervisor_proxy.c (connections waiting for a PROXY header),
+ * supervisor_stop.c (shutdown and max_duration), supervisor_control.c
+ * and supervisor_commands.c (the control socket).  Not for any other
  * module. */
 #ifndef SUPERD_SUPERVISOR_INT_H
 #define SUPERD_SUPERVISOR_INT_H
+
+#include <sys/socket.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admit.h"
 #include "children.h"
 #include "endpoint.h"
 #include "generation.h"
@@ -44,6 +49,34 @@
 #define SWEEP_POLL_MS 100
 #define SWEEP_GRACE_MS 2000
 #define LOG_RETRY_MS 100
+
+/* A connection waiting for its PROXY header (supervisor_proxy.c). */
+struct proxy_wait {
+	int fd;                 /* -1: a free slot (freed) */
+	size_t listener;        /* in gen->ls */
+	size_t service;         /* in gen->cfg.services */
+	unsigned long sock_ino; /* the listener's socket, followed across a
+	                         * reload */
+	long long deadline;     /* proxy_timeout */
+	struct sockaddr_storage peer; /* the balancer */
+};
+
+/* The waiting connections: fixed slots (their index is their epoll
+ * data, so it never moves), a dense list of the used ones for the
+ * timers, and a count per service against its cap. */
+struct proxy_table {
+	struct proxy_wait *slot;
+	size_t cap;       /* max_children at start */
+	size_t *used, n;  /* used slot ids, in no order */
+	size_t *pos;      /* slot id -> its place in used */
+	size_t *free_ids; /* a stack of the freed slot ids */
+	size_t nfree;
+	size_t fresh;    /* slots from here on never used yet */
+	size_t *waiting; /* per service of the running generation */
+	bool *full;      /* per service: at its cap (logged once) */
+	size_t nservices;
+	unsigned char *buf; /* PROXYHDR_MAX: the bytes looked at */
+};
 
 struct supervisor {
 	struct generation *gen; /* config, admission, listeners: swapped
@@ -84,11 +117,17 @@ struct supervisor {
 	/* The control socket (NULL: none) and its file. */
 	struct endpoint *control;
 	struct sockfile control_file;
+	struct proxy_table proxy; /* connections waiting for a header */
 };
 
-/* epoll data tags of superd's own endpoints (endpoint.h). */
+/* epoll data tags of superd's own endpoints (endpoint.h), and of the
+ * connections waiting for their PROXY header (this bit and the slot in
+ * struct proxy_table); each its own bit, apart from bit 62 (a handler's
+ * stderr, HSTDERR_EVENT) and from the all-ones of the signal fd and the
+ * log. */
 #define SUPERVISOR_EVENT_METRICS (1ULL << 61)
 #define SUPERVISOR_EVENT_CONTROL (1ULL << 60)
+#define SUPERVISOR_EVENT_PROXY (1ULL << 59)
 
 struct text;
 /* The control socket (supervisor_control.c) and its commands
@@ -126,6 +165,29 @@ void supervisor_wait_exited(struct supervisor *sv, const struct child *c,
 long long supervisor_wait_deadline(const struct supervisor *sv, long long t);
 void supervisor_wait_timers(struct supervisor *sv, long long now);
 void supervisor_wait_recount(struct supervisor *sv);
+
+/* A connection that gets no handler: the reject_message, unless it was
+ * denied by the access list (supervisor_accept.c). */
+void supervisor_refuse(const struct service *svc, int fd, enum refusal why);
+
+/* Listeners behind a balancer (supervisor_proxy.c): the table, made at
+ * start (-1: no memory) and freed at the end; whether listener l may be
+ * polled (room in its service's table); a connection accepted on
+ * listener li, from peer, taken over; a waiting one readable (events:
+ * epoll's); the timers; after a reload, each waiting connection follows
+ * its socket (-1: no memory, nothing changed); at stop, all closed. */
+int supervisor_proxy_init(struct supervisor *sv);
+void supervisor_proxy_free(struct supervisor *sv);
+bool supervisor_proxy_open(const struct supervisor *sv,
+    const struct listener *l);
+void supervisor_proxy_accepted(struct supervisor *sv, size_t li, int fd,
+    const struct sockaddr_storage *peer);
+void supervisor_proxy_ready(struct supervisor *sv, size_t id, uint32_t events);
+long long supervisor_proxy_deadline(const struct supervisor *sv,
+    long long next);
+void supervisor_proxy_timers(struct supervisor *sv, long long now);
+int supervisor_proxy_rehome(struct supervisor *sv);
+void supervisor_proxy_close_all(struct supervisor *sv);
 
 /* Shutdown and max_duration (supervisor_stop.c). */
 void supervisor_stop(struct supervisor *sv, int sig);

@@ -77,6 +77,8 @@ supervisor_stop(struct supervisor *sv, int sig)
 		/* A unix socket's file goes with it. */
 		listen_close(&sv->gen->ls[i]);
 	}
+	/* No header will make a handler now. */
+	supervisor_proxy_close_all(sv);
 	event_stopping(sig, sv->kids.n, sv->gen->cfg.shutdown_timeout_ms);
 	children_signal(&sv->kids, SIGTERM);
 	children_signal(&sv->kids, SIGCONT);

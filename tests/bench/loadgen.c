@@ -41,6 +41,9 @@ struct opts {
 	long conc, total, timeout_ms, hold_s;
 	const char *msg;
 	size_t msglen;
+	/* What is sent: a PROXY header line (-x, not echoed), then msg. */
+	char *out;
+	size_t outlen;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	char label[INET6_ADDRSTRLEN + 8];
@@ -82,12 +85,15 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-c CONC] [-n CONNS] [-m MSG] [-h HOST] -p PORT\n"
-	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-j]\n"
+	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-j]\n"
 	    "       loadgen -S [-h HOST] [-p PORT] [-H LIFETIME_S]\n"
 	    "       loadgen -P [-h HOST]\n"
 	    "  -c  connections in flight (default 8)\n"
 	    "  -n  connections in all (default 5000)\n"
 	    "  -m  message sent and expected back (default \"ping\\n\")\n"
+	    "  -x  a line sent first, CRLF added, not expected back (a PROXY\n"
+	    "      protocol v1 header: \"PROXY TCP4 192.0.2.1 127.0.0.1 1 "
+	    "7\")\n"
 	    "  -h  loopback address only: 127.0.0.0/8 or ::1 (default "
 	    "127.0.0.1)\n"
 	    "  -t  per-connection timeout in ms (default 10000)\n"
@@ -153,10 +159,25 @@ refuse:
 	exit(2);
 }
 
+/* The bytes each connection sends: "HEADER\r\n" (for a superd service
+ * with proxy_protocol, which reads it off), then the message. */
+static void
+opt_out(struct opts *o, const char *header)
+{
+	size_t hlen = header != NULL ? strlen(header) + 2 : 0;
+
+	o->outlen = hlen + o->msglen;
+	if ((o->out = malloc(o->outlen + 1)) == NULL)
+		die("malloc");
+	if (header != NULL)
+		snprintf(o->out, hlen + 1, "%s\r\n", header);
+	memcpy(o->out + hlen, o->msg, o->msglen + 1);
+}
+
 static void
 opt_parse(struct opts *o, int argc, char *argv[])
 {
-	const char *host = "127.0.0.1";
+	const char *host = "127.0.0.1", *header = NULL;
 	long port = -1;
 	int ch;
 
@@ -165,7 +186,7 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	o->total = 5000;
 	o->timeout_ms = 10000;
 	o->msg = "ping\n";
-	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:jSP")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:x:jSP")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conc = opt_num(optarg, 1, 100000);
@@ -188,6 +209,9 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		case 'H':
 			o->hold_s = opt_num(optarg, 0, 3600);
 			break;
+		case 'x':
+			header = optarg;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -207,6 +231,7 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		usage();
 	opt_host(o, host, port == -1 ? 0 : port);
 	o->msglen = strlen(o->msg);
+	opt_out(o, header);
 	if (o->conc > o->total)
 		o->conc = o->total;
 }
@@ -351,8 +376,8 @@ conn_write(struct lg *g, long i)
 	struct conn *c = &g->slots[i];
 	ssize_t n;
 
-	while (c->sent < g->o->msglen) {
-		n = send(c->fd, g->o->msg + c->sent, g->o->msglen - c->sent,
+	while (c->sent < g->o->outlen) {
+		n = send(c->fd, g->o->out + c->sent, g->o->outlen - c->sent,
 		    MSG_NOSIGNAL);
 		if (n == -1) {
 			if (errno == EINTR)
