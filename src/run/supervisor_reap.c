@@ -123,10 +123,12 @@ supervisor_sweep_time(const struct supervisor *sv)
 
 /*
  * SIGCHLD names one child that exited (a handler, or an orphan handed to
- * superd); others may have coalesced into it.  Those are handlers whose
- * pipe is held by something they left running, or orphans, or
- * unwatched: a sweep finds them, at once if none ran for an interval
- * (or a child is unwatched), else when the interval is up.
+ * superd); others may have coalesced into it: handlers whose pipe is held
+ * by something they left running, orphans, unwatched children.  A sweep
+ * finds them: at once while a child is unwatched, else at the end of a
+ * wakeup (supervisor_sweep_exits), once an interval has passed since the
+ * last.  Each exit a sweep finds costs a walk over every child, so it
+ * comes after the wakeup's pipes and pidfds have named theirs.
  */
 void
 supervisor_sigchld(struct supervisor *sv, pid_t pid)
@@ -134,7 +136,7 @@ supervisor_sigchld(struct supervisor *sv, pid_t pid)
 	if (pid > 0)
 		supervisor_reap(sv, pid);
 	sv->sweep_wanted = true;
-	if (sv->unwatched > 0 || clock_ms() >= supervisor_sweep_time(sv))
+	if (sv->unwatched > 0)
 		supervisor_reap(sv, -1);
 }
 
