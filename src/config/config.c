@@ -50,8 +50,8 @@ struct load {
 	struct service defaults;    /* scratch: checks [defaults] values */
 	struct default_entry *dflt; /* [defaults] lines, in order */
 	size_t services_cap;        /* room in cfg->services */
-	size_t *names;      /* by name: 1 + index in cfg->services; 0 empty */
-	size_t names_mask;  /* slots in names - 1 */
+	size_t *names;       /* by name: 1 + index in cfg->services; 0 empty */
+	size_t names_mask;   /* slots in names - 1 */
 	size_t *clash_first; /* by list (config_clash_list): 1 + the first
 	                      * service in it; 0 none */
 	size_t *clash_last;  /* by list: 1 + the last one so far */
@@ -707,7 +707,8 @@ config_pair_clash(struct load *ld, const struct service *a,
 				continue;
 			addr_format_bind(&b->binds[k], b->port, addr,
 			    sizeof(addr));
-			config_fail(ld, b->key_line[key], keys_service_name(key),
+			config_fail(ld, b->key_line[key],
+			    keys_service_name(key),
 			    "%s is also used by [%s] (line %d)", addr, a->name,
 			    a->key_line[key]);
 			return true;
