@@ -1,10 +1,15 @@
 /* Integration tests of reaping with many handlers alive: every exit is
  * found and logged, whichever way it is learnt (a handler's stderr pipe,
- * its pidfd, SIGCHLD, the sweep after a SIGCHLD), none is left a zombie,
- * and the descriptors superd keeps per handler stay off the numbers a new
- * connection takes.  Sized for CI; no timing is asserted. */
+ * its pidfd, SIGCHLD, the sweep after a SIGCHLD), for every kind of
+ * socket (TCP, unix, and wait handlers on UDP and TCP), none is left a
+ * zombie, and the descriptors superd keeps per handler stay off the
+ * numbers a new connection takes.  Sized for CI; no timing is asserted. */
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <signal.h>
@@ -214,6 +219,134 @@ START_TEST(handlers_whose_pipe_outlives_them_are_reaped_before_their_leftovers)
 }
 END_TEST
 
+/* A socket file in the harness's private directory (trusted by a superd
+ * that is root). */
+static const char *
+sock_path(const char *name)
+{
+	static char buf[256];
+	const char *any = harness_file("anchor", "");
+	const char *slash = strrchr(any, '/');
+
+	snprintf(buf, sizeof(buf), "%.*s/%s", (int)(slash - any), any, name);
+	ck_assert_uint_lt(strlen(buf),
+	    sizeof(((struct sockaddr_un *)0)->sun_path));
+	return buf;
+}
+
+/* A UDP client of port, with a 5 s receive timeout. */
+static int
+udp_client(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ne(fd, -1);
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	                     sizeof(tv)),
+	    0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+/* One datagram to a wait service whose handler answers one and exits:
+ * an answer means a handler ran for it. */
+static void
+udp_round(int fd, int round)
+{
+	char msg[16], buf[8192];
+
+	/* Each its own, so no handler finds the one before it. */
+	snprintf(msg, sizeof(msg), "round %d", round);
+	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
+	ck_assert_int_gt(recv(fd, buf, sizeof(buf), 0), 0);
+}
+
+/* n unix clients of path at once, each echoed, then all ended. */
+static void
+unix_burst(const char *path, int n)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fds[BURST], i;
+	char buf[8];
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ne(fds[i], -1);
+		ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sun,
+		                     sizeof(sun)),
+		    0);
+		tcp_send(fds[i], "x\n", 2);
+	}
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(tcp_read_line(fds[i], buf, sizeof(buf)), 2);
+	end_all(fds, n);
+}
+
+/* Rounds of each kind below, and unix clients per round. */
+#define ROUNDS 10
+#define UNIX_BURST 20
+
+/*
+ * Wait handlers hold their socket while they run: superd polls it again
+ * only once it has learnt of the exit, so every round's answer shows that
+ * the exit before it was found, with 200 other handlers alive.  The UDP
+ * ones have a pipe (stderr = log) or a pidfd (stderr = null); unix
+ * handlers come in bursts that end together.
+ */
+START_TEST(wait_udp_tcp_and_unix_handlers_among_many_live_ones_are_each_reaped)
+{
+	const char *probe = harness_probe_bin(), *path = sock_path("r.sock");
+	static int held[HELD];
+	int udp, udpnull, k, exits = ROUNDS * (3 + UNIX_BURST);
+	char conf[1024], buf[8192];
+
+	snprintf(conf, sizeof(conf),
+	    "[supervisor]\nmax_children = 1000\n"
+	    "[defaults]\nmax_connections = 1000\n"
+	    "[held]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
+	    "[udp]\nsocket = dgram\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s --recv\n"
+	    "[udpnull]\nsocket = dgram\nport = 0\nbind = 127.0.0.1\n"
+	    "stderr = null\nexec = %s --recv\n"
+	    "[tcpwait]\nwait = yes\nport = 0\nbind = 127.0.0.1\n"
+	    "exec = %s --accept\n"
+	    "[unix]\npath = %s\nexec = echo\n",
+	    probe, probe, probe, path);
+	superd_start(&sd, conf, NULL);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	connect_all(superd_port(&sd, "held"), held, HELD);
+	read_echoes(held, HELD);
+	udp = udp_client(superd_port(&sd, "udp"));
+	udpnull = udp_client(superd_port(&sd, "udpnull"));
+	for (k = 0; k < ROUNDS; k++) {
+		udp_round(udp, k);
+		udp_round(udpnull, k);
+		ck_assert_uint_gt(tcp_exchange(superd_port(&sd, "tcpwait"), "",
+		                      buf, sizeof(buf)),
+		    0);
+		unix_burst(path, UNIX_BURST);
+		superd_drain(&sd);
+	}
+	ck_assert_uint_eq(superd_wait_count(&sd, "exited 0 after", exits,
+	                      WAIT_MS),
+	    exits);
+	ck_assert(harness_until(no_zombies, &sd.pid, WAIT_MS));
+	ck_assert_uint_eq(superd_log_count(&sd, "]: started for "), 3 * ROUNDS);
+	end_all(held, HELD);
+	ck_assert_uint_eq(superd_wait_count(&sd, "exited 0 after", exits + HELD,
+	                      WAIT_MS),
+	    exits + HELD);
+	ck_assert(harness_until(no_zombies, &sd.pid, WAIT_MS));
+	close(udp);
+	close(udpnull);
+}
+END_TEST
+
 static Suite *
 make_reap_suite(void)
 {
@@ -226,6 +359,8 @@ make_reap_suite(void)
 	    many_live_handlers_every_exit_is_logged_and_none_left_a_zombie);
 	tcase_add_test(tc,
 	    handlers_whose_pipe_outlives_them_are_reaped_before_their_leftovers);
+	tcase_add_test(tc,
+	    wait_udp_tcp_and_unix_handlers_among_many_live_ones_are_each_reaped);
 	suite_add_tcase(s, tc);
 	return s;
 }
