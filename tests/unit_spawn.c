@@ -819,7 +819,7 @@ START_TEST(reap_collects_many_children_exiting_at_once)
 		while ((sig = sig_next(sigfd, &from)) > 0) {
 			ck_assert_int_eq(sig, SIGCHLD);
 			signals++;
-			children_reap(&kids, WNOHANG, count_exit, NULL);
+			children_reap(&kids, WNOHANG, NULL, count_exit, NULL);
 		}
 	}
 	ck_assert_int_eq(exits_seen, MANY);
@@ -953,6 +953,50 @@ START_TEST(reap_pid_reaps_the_named_child_and_no_other)
 }
 END_TEST
 
+static bool
+named_always(void *arg, const struct child *c)
+{
+	(void)arg;
+	(void)c;
+	return true;
+}
+
+static bool
+three_zombies(void *arg)
+{
+	(void)arg;
+	return proc_zombie_children(getpid()) == 3;
+}
+
+/* A sweep stops at an exit that is named anyway (its pipe or pidfd will
+ * tell): each further waitpid(-1) would walk every child again. */
+START_TEST(reap_stops_after_a_child_whose_exit_is_named_anyway)
+{
+	struct children kids = { 0 };
+	int gate[3][2], status = -1, i;
+	struct child fake;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(children_reserve(&kids), 0);
+		fake = fake_child(gated_child(5, gate[i]));
+		children_add(&kids, &fake);
+		close(gate[i][1]);
+	}
+	ck_assert(harness_until(three_zombies, NULL, 5000));
+	ck_assert_uint_eq(children_reap(&kids, WNOHANG, named_always,
+	                      record_exit, &status),
+	    1);
+	ck_assert_int_eq(status, 5);
+	ck_assert_uint_eq(kids.n, 2);
+	ck_assert_uint_eq(children_reap(&kids, WNOHANG, NULL, record_exit,
+	                      &status),
+	    2);
+	ck_assert_uint_eq(kids.n, 0);
+	ck_assert_int_eq(proc_zombie_children(getpid()), 0);
+	children_free(&kids);
+}
+END_TEST
+
 static Suite *
 make_spawn_suite(void)
 {
@@ -990,6 +1034,7 @@ make_spawn_suite(void)
 	tcase_add_test(tc, children_finds_each_pid_while_thousands_come_and_go);
 	tcase_add_test(tc, children_keeps_entries_with_the_same_pid_apart);
 	tcase_add_test(tc, reap_pid_reaps_the_named_child_and_no_other);
+	tcase_add_test(tc, reap_stops_after_a_child_whose_exit_is_named_anyway);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("as_root");

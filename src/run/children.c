@@ -226,9 +226,11 @@ children_reaped(struct children *c, pid_t pid, int status,
 }
 
 size_t
-children_reap(struct children *c, int flags, children_exit_fn *on_exit,
-    void *arg)
+children_reap(struct children *c, int flags, children_named_fn *named,
+    children_exit_fn *on_exit, void *arg)
 {
+	const struct child *ch;
+	bool stop;
 	size_t n = 0;
 	int status;
 	pid_t pid;
@@ -244,7 +246,11 @@ children_reap(struct children *c, int flags, children_exit_fn *on_exit,
 				log_warn("waitpid");
 			return n;
 		}
+		ch = children_find_pid(c, pid);
+		stop = named != NULL && ch != NULL && named(arg, ch);
 		n += children_reaped(c, pid, status, on_exit, arg);
+		if (stop)
+			return n;
 	}
 }
 

@@ -99,17 +99,24 @@ size_t children_signal(const struct children *c, int sig);
 /* Called for each reaped child with its wait status. */
 typedef void children_exit_fn(void *arg, const struct child *c, int status);
 
+/* Whether the exit of c, a table entry about to be reaped, would have
+ * been learnt without a sweep (children_reap). */
+typedef bool children_named_fn(void *arg, const struct child *c);
+
 /*
  * Reaps children with waitpid(-1, …, flags) until none is left to reap
  * (flags WNOHANG: none has exited; 0: none exists), calling on_exit for
  * each one in the table and logging any other.  Signals coalesce, so one
  * SIGCHLD may stand for many exits: this is always a loop.  The kernel
  * walks every live child on each call (0.7 ms with 10,000), so with many
- * running this is the expensive way: see children_reap_pid.  Returns the
- * number of table entries reaped.
+ * running this is the expensive way: see children_reap_pid.  named (or
+ * NULL) ends the loop after a child for which it returns true: the exits
+ * still waiting are then most likely named too, only not read yet, and
+ * each would cost another walk.  Returns the number of table entries
+ * reaped.
  */
-size_t children_reap(struct children *c, int flags, children_exit_fn *on_exit,
-    void *arg);
+size_t children_reap(struct children *c, int flags, children_named_fn *named,
+    children_exit_fn *on_exit, void *arg);
 
 /*
  * Reaps pid if it has exited (waitpid(pid, WNOHANG)), calling

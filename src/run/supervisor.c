@@ -329,7 +329,7 @@ supervisor_abort(struct supervisor *sv)
 	if (!sv->stopping)
 		supervisor_stop(sv, SIGTERM);
 	supervisor_kill(sv, "failure", "supervisor failure");
-	children_reap(&sv->kids, 0, supervisor_log_exit, sv);
+	children_reap(&sv->kids, 0, NULL, supervisor_log_exit, sv);
 }
 
 /* Listeners first, then signals: a reload (SIGHUP) renumbers the

@@ -81,7 +81,8 @@ struct supervisor {
 	size_t nbackoff;  /* wait listeners backing off */
 	size_t unwatched; /* children with neither pipe nor pidfd */
 	long long swept_at; /* the last waitpid(-1) sweep */
-	bool sweep_wanted;  /* a SIGCHLD came since */
+	bool sweep_wanted;  /* a SIGCHLD came since, or it was cut short */
+	bool sweep_cut;     /* the sweep stopped at an exit named anyway */
 	/* For the metrics endpoint (NULL: off): what the log's counters
 	 * do not hold. */
 	struct httpd *metrics;
