@@ -162,7 +162,6 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	event_exit(name, c->pid, status, ms);
 }
 
-
 /* The metrics endpoint's body: rendered per scrape from the current
  * generation's table. */
 static char *

@@ -9,6 +9,7 @@
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
@@ -17,6 +18,12 @@
 #include "clock.h"
 #include "spawn.h"
 #include "supervisor_int.h"
+
+/* A child's epoll data must not look like another kind's. */
+static_assert((CHILD_EVENT_PID_MASK &
+                  (EXIT_EVENT | HSTDERR_EVENT | SUPERVISOR_EVENT_METRICS |
+                      SUPERVISOR_EVENT_CONTROL)) == 0,
+    "child event bits overlap a kind bit");
 
 /*
  * Whether a sweep has come across an exit that is named anyway: the child
