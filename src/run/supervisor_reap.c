@@ -34,6 +34,10 @@ static_assert((CHILD_EVENT_PID_MASK &
  * waitpid(-1) would cost a walk over every child.  The sweep stops there;
  * what it is for (orphans, pipes a leftover holds) is older, so found
  * first, or comes in the next sweep, which a sweep cut short asks for.
+ * While stopping it is never cut: then every handler exits at once, and
+ * reaping them all by waitpid(-1) is faster than waiting for each
+ * notification (10,000 handlers took 105 s instead of 3 s, as the loop
+ * also walks /proc for leftovers every SWEEP_POLL_MS).
  */
 static bool
 supervisor_named(void *arg, const struct child *c)
@@ -41,6 +45,8 @@ supervisor_named(void *arg, const struct child *c)
 	struct pollfd p = { .fd = c->err.fd, .events = POLLIN };
 	struct supervisor *sv = arg;
 
+	if (sv->stopping)
+		return false;
 	if (c->pidfd == -1 &&
 	    (c->err.fd == -1 || poll(&p, 1, 0) != 1 ||
 	        (p.revents & POLLHUP) == 0))
