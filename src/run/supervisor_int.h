@@ -1,9 +1,10 @@
-/* The supervisor's own state, shared by its five files: supervisor.c
- * (the loop, signals, timers, reload), supervisor_accept.c (a readable
+/* The supervisor's own state, shared by its files: supervisor.c (the
+ * loop, signals, timers, reload), supervisor_accept.c (a readable
  * listener: accept, admit, spawn or refuse), supervisor_wait.c (wait
  * listeners: one handler holds the socket; the back-off),
- * supervisor_reap.c (learning of exits) and supervisor_stop.c (shutdown
- * and max_duration).  Not for any other module. */
+ * supervisor_reap.c (learning of exits), supervisor_stop.c (shutdown
+ * and max_duration), supervisor_control.c and supervisor_commands.c (the
+ * control socket).  Not for any other module. */
 #ifndef SUPERD_SUPERVISOR_INT_H
 #define SUPERD_SUPERVISOR_INT_H
 
