@@ -164,6 +164,39 @@ START_TEST(spawn_gives_handler_exactly_fds_0_1_2)
 }
 END_TEST
 
+/* Many descriptors open in superd, below and above the connection's:
+ * the child starts on superd's table (CLONE_FILES) and copies only what
+ * it needs, and neither its copy nor its dup2s touch superd's own. */
+START_TEST(spawn_shares_nothing_of_superds_descriptors_with_the_handler)
+{
+	char a0[] = "probe", *argv[] = { a0, NULL };
+	struct stat before[3], after[3];
+	int i, fd, status, nfds;
+
+	spawn_setup_like_superd();
+	for (i = 0; i < 300; i++)
+		ck_assert_int_ge(open("/dev/null", O_RDONLY | O_CLOEXEC), 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(fstat(i, &before[i]), 0);
+	nfds = proc_fd_count(getpid());
+	status = spawn_probe(argv, harness_probe_bin());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	ck_assert_msg(strstr(probe_report, "fds: 0 1 2\n") != NULL, "%s",
+	    probe_report);
+	ck_assert_int_eq(proc_fd_count(getpid()), nfds);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(fstat(i, &after[i]), 0);
+		ck_assert(after[i].st_ino == before[i].st_ino &&
+		    after[i].st_dev == before[i].st_dev);
+	}
+	/* A kept descriptor moves up, past where the next ones go. */
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(spawn_keep_fd(fd), fd + SPAWN_FD_ROOM);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+}
+END_TEST
+
 START_TEST(spawn_clears_signal_mask_and_ignored_set)
 {
 	char a0[] = "probe", *argv[] = { a0, NULL };
@@ -756,8 +789,8 @@ START_TEST(reap_collects_many_children_exiting_at_once)
 	struct children kids = { 0 };
 	struct pollfd pfd;
 	int gate[2], sigfd, sig, signals = 0, i;
+	pid_t pid, from;
 	char c;
-	pid_t pid;
 
 	sigfd = sig_init();
 	ck_assert_int_ge(sigfd, 0);
@@ -783,16 +816,183 @@ START_TEST(reap_collects_many_children_exiting_at_once)
 	while (kids.n > 0) {
 		ck_assert_msg(poll(&pfd, 1, 5000) == 1, "%zu never reaped",
 		    kids.n);
-		while ((sig = sig_next(sigfd)) > 0) {
+		while ((sig = sig_next(sigfd, &from)) > 0) {
 			ck_assert_int_eq(sig, SIGCHLD);
 			signals++;
-			children_reap(&kids, WNOHANG, count_exit, NULL);
+			children_reap(&kids, WNOHANG, NULL, count_exit, NULL);
 		}
 	}
 	ck_assert_int_eq(exits_seen, MANY);
 	ck_assert_int_eq(proc_zombie_children(getpid()), 0);
 	/* Coalescing is what makes the loop necessary. */
 	ck_assert_int_le(signals, MANY);
+	children_free(&kids);
+}
+END_TEST
+
+/* A stand-in for a child, by pid: the table does not look at the rest. */
+static struct child
+fake_child(pid_t pid)
+{
+	struct child c = { .pid = pid, .id = (uint64_t)pid * 7 };
+
+	return c;
+}
+
+START_TEST(children_finds_each_pid_while_thousands_come_and_go)
+{
+	struct children kids = { 0 };
+	static bool in[40000];
+	struct child *c, out, fake;
+	pid_t pid;
+	int i;
+
+	srand(13);
+	for (i = 0; i < 30000; i++) {
+		pid = 2 + rand() % 39990;
+		if (in[pid]) {
+			ck_assert_int_eq(children_remove(&kids, pid, &out), 0);
+			ck_assert_int_eq(out.pid, pid);
+			ck_assert_uint_eq(out.id, (uint64_t)pid * 7);
+			in[pid] = false;
+			continue;
+		}
+		ck_assert_int_eq(children_reserve(&kids), 0);
+		fake = fake_child(pid);
+		children_add(&kids, &fake);
+		in[pid] = true;
+	}
+	for (pid = 0; pid < 40000; pid++) {
+		c = children_find_pid(&kids, pid);
+		ck_assert_msg((c != NULL) == in[pid], "pid %d", (int)pid);
+		if (c != NULL)
+			ck_assert_int_eq(c->pid, pid);
+	}
+	children_free(&kids);
+}
+END_TEST
+
+/* hstderr keeps exited handlers whose pid may be reused: entries with
+ * the same pid come and go by position. */
+START_TEST(children_keeps_entries_with_the_same_pid_apart)
+{
+	struct children kids = { 0 };
+	struct child a = fake_child(42), b = fake_child(42);
+
+	a.id = 1;
+	b.id = 2;
+	ck_assert_int_eq(children_reserve(&kids), 0);
+	children_add(&kids, &a);
+	ck_assert_int_eq(children_reserve(&kids), 0);
+	children_add(&kids, &b);
+	children_remove_at(&kids, 0);
+	ck_assert_uint_eq(kids.n, 1);
+	ck_assert_uint_eq(children_find_pid(&kids, 42)->id, 2);
+	children_remove_at(&kids, 0);
+	ck_assert_ptr_null(children_find_pid(&kids, 42));
+	children_free(&kids);
+}
+END_TEST
+
+static void
+record_exit(void *arg, const struct child *c, int status)
+{
+	*(int *)arg = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	(void)c;
+}
+
+/* Forks a child that exits with code once its gate pipe is closed. */
+static pid_t
+gated_child(int code, int *gate)
+{
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe2(gate, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(gate[1]);
+		while (read(gate[0], &c, 1) == -1 && errno == EINTR)
+			;
+		_exit(code);
+	}
+	close(gate[0]);
+	return pid;
+}
+
+START_TEST(reap_pid_reaps_the_named_child_and_no_other)
+{
+	struct children kids = { 0 };
+	int gate_a[2], gate_b[2], status = -1;
+	struct child fake;
+	pid_t a, b;
+
+	a = gated_child(3, gate_a);
+	b = gated_child(4, gate_b);
+	ck_assert_int_eq(children_reserve(&kids), 0);
+	fake = fake_child(a);
+	children_add(&kids, &fake);
+	ck_assert_int_eq(children_reserve(&kids), 0);
+	fake = fake_child(b);
+	children_add(&kids, &fake);
+	close(gate_b[1]);
+	/* a runs on: nothing to reap. */
+	ck_assert_uint_eq(children_reap_pid(&kids, a, record_exit, &status), 0);
+	ck_assert_uint_eq(kids.n, 2);
+	while (children_reap_pid(&kids, b, record_exit, &status) == 0)
+		harness_sleep_ms(5);
+	ck_assert_int_eq(status, 4);
+	ck_assert_uint_eq(kids.n, 1);
+	ck_assert_ptr_nonnull(children_find_pid(&kids, a));
+	/* Reaped already: nothing, and no complaint. */
+	ck_assert_uint_eq(children_reap_pid(&kids, b, record_exit, &status), 0);
+	close(gate_a[1]);
+	ck_assert_int_eq(waitpid(a, NULL, 0), a);
+	children_free(&kids);
+}
+END_TEST
+
+static bool
+named_always(void *arg, const struct child *c)
+{
+	(void)arg;
+	(void)c;
+	return true;
+}
+
+static bool
+three_zombies(void *arg)
+{
+	(void)arg;
+	return proc_zombie_children(getpid()) == 3;
+}
+
+/* A sweep stops at an exit that is named anyway (its pipe or pidfd will
+ * tell): each further waitpid(-1) would walk every child again. */
+START_TEST(reap_stops_after_a_child_whose_exit_is_named_anyway)
+{
+	struct children kids = { 0 };
+	int gate[3][2], status = -1, i;
+	struct child fake;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(children_reserve(&kids), 0);
+		fake = fake_child(gated_child(5, gate[i]));
+		children_add(&kids, &fake);
+		close(gate[i][1]);
+	}
+	ck_assert(harness_until(three_zombies, NULL, 5000));
+	ck_assert_uint_eq(children_reap(&kids, WNOHANG, named_always,
+	                      record_exit, &status),
+	    1);
+	ck_assert_int_eq(status, 5);
+	ck_assert_uint_eq(kids.n, 2);
+	ck_assert_uint_eq(children_reap(&kids, WNOHANG, NULL, record_exit,
+	                      &status),
+	    2);
+	ck_assert_uint_eq(kids.n, 0);
+	ck_assert_int_eq(proc_zombie_children(getpid()), 0);
 	children_free(&kids);
 }
 END_TEST
@@ -804,6 +1004,8 @@ make_spawn_suite(void)
 	TCase *tc = tcase_create("spawn");
 
 	tcase_add_test(tc, spawn_gives_handler_exactly_fds_0_1_2);
+	tcase_add_test(tc,
+	    spawn_shares_nothing_of_superds_descriptors_with_the_handler);
 	tcase_add_test(tc, spawn_clears_signal_mask_and_ignored_set);
 	tcase_add_test(tc, spawn_puts_socket_on_stdin_stdout_only);
 	tcase_add_test(tc, spawn_starts_handler_in_its_own_session);
@@ -829,6 +1031,10 @@ make_spawn_suite(void)
 	tcase_add_test(tc, spawn_sets_each_configured_rlimit_soft_and_hard);
 	tcase_add_test(tc, spawn_sets_rlimit_as);
 	tcase_add_test(tc, reap_collects_many_children_exiting_at_once);
+	tcase_add_test(tc, children_finds_each_pid_while_thousands_come_and_go);
+	tcase_add_test(tc, children_keeps_entries_with_the_same_pid_apart);
+	tcase_add_test(tc, reap_pid_reaps_the_named_child_and_no_other);
+	tcase_add_test(tc, reap_stops_after_a_child_whose_exit_is_named_anyway);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("as_root");

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,12 @@ struct load {
 	struct service defaults;    /* scratch: checks [defaults] values */
 	struct default_entry *dflt; /* [defaults] lines, in order */
 	size_t services_cap;        /* room in cfg->services */
+	size_t *names;       /* by name: 1 + index in cfg->services; 0 empty */
+	size_t names_mask;   /* slots in names - 1 */
+	size_t *clash_first; /* by list (config_clash_list): 1 + the first
+	                      * service in it; 0 none */
+	size_t *clash_last;  /* by list: 1 + the last one so far */
+	size_t *clash_next;  /* by service: 1 + the next in its list */
 	size_t ndflt;
 	bool have_defaults;
 	int supervisor_line;
@@ -62,6 +69,12 @@ struct load {
 /* Lines (and services) between two looks at ld->stop: cheap enough to
  * ask often, often enough that a stop is seen within milliseconds. */
 #define CONFIG_STOP_EVERY 64
+
+/* The clash lists: one per TCP port, one per UDP port, and unix paths
+ * spread over CLASH_PATH_LISTS by a hash. */
+#define CLASH_PORTS 65536
+#define CLASH_PATH_LISTS 4096
+#define CLASH_LISTS (2 * CLASH_PORTS + CLASH_PATH_LISTS)
 
 static void config_fail(struct load *ld, int line, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -336,19 +349,62 @@ config_valid_name(const char *name)
 	           "0123456789_.-") == len;
 }
 
+/* FNV-1a: service names are short. */
+static size_t
+config_name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of name in the index: where it is, or the empty one where it
+ * would go.  A linear search made 100,000 services take 18 s to load. */
+static size_t
+config_name_slot(const struct load *ld, const char *name)
+{
+	size_t i = config_name_hash(name) & ld->names_mask;
+
+	while (ld->names[i] != 0 &&
+	    strcmp(ld->cfg->services[ld->names[i] - 1].name, name) != 0)
+		i = (i + 1) & ld->names_mask;
+	return i;
+}
+
+/* Keeps the index at most half full, rebuilt whenever it doubles.
+ * Returns 0, or -1 with errno ENOMEM. */
+static int
+config_names_room(struct load *ld)
+{
+	size_t slots = ld->names_mask + 1, i;
+	size_t *old = ld->names;
+
+	if (old != NULL && 2 * (ld->cfg->nservices + 1) <= slots)
+		return 0;
+	slots = old != NULL ? slots * 2 : 64;
+	ld->names = calloc(slots, sizeof(*ld->names));
+	if (ld->names == NULL) {
+		ld->names = old;
+		return -1;
+	}
+	free(old);
+	ld->names_mask = slots - 1;
+	for (i = 0; i < ld->cfg->nservices; i++)
+		ld->names[config_name_slot(ld, ld->cfg->services[i].name)] =
+		    i + 1;
+	return 0;
+}
+
 static bool
 config_section_seen(struct load *ld, const char *name)
 {
-	size_t i;
-
 	if (strcmp(name, "supervisor") == 0)
 		return ld->supervisor_line != 0;
 	if (strcmp(name, "defaults") == 0)
 		return ld->have_defaults;
-	for (i = 0; i < ld->cfg->nservices; i++)
-		if (strcmp(ld->cfg->services[i].name, name) == 0)
-			return true;
-	return false;
+	return ld->names != NULL && ld->names[config_name_slot(ld, name)] != 0;
 }
 
 static int
@@ -357,6 +413,10 @@ config_new_service(struct load *ld, const char *name)
 	struct service *grown, *svc;
 	size_t cap = ld->services_cap;
 
+	if (config_names_room(ld) == -1) {
+		config_fail(ld, ld->lineno, NULL, "%s", strerror(errno));
+		return -1;
+	}
 	/* Doubling: 10,000 services must not cost 10,000 reallocations. */
 	if (ld->cfg->nservices == cap) {
 		cap = cap ? cap * 2 : 16;
@@ -372,6 +432,7 @@ config_new_service(struct load *ld, const char *name)
 	svc = &ld->cfg->services[ld->cfg->nservices++];
 	memset(svc, 0, sizeof(*svc));
 	snprintf(svc->name, sizeof(svc->name), "%s", name);
+	ld->names[config_name_slot(ld, svc->name)] = ld->cfg->nservices;
 	svc->line = ld->lineno;
 	keys_init_service(svc);
 	return 0;
@@ -554,6 +615,24 @@ config_read_line(char *str, int num, void *stream)
 
 /* ---- whole-file checks ---- */
 
+/* A key the scratch service already looked up for this very [defaults]
+ * line (user, group) is copied from it, not looked up again.  Returns
+ * true if it was (or failed, with ld failed), false to run the setter. */
+static bool
+config_inherit_lookup(struct load *ld, struct service *svc,
+    const struct default_entry *e)
+{
+	int rc = keys_copy_lookup(svc, &ld->defaults, e->key->key);
+
+	if (rc == 0)
+		return false;
+	if (rc == -1)
+		config_fail(ld, e->line, e->key->name, "%s", strerror(errno));
+	else
+		svc->key_line[e->key->key] = e->line;
+	return true;
+}
+
 /* Services inherit from [defaults] every key they do not set. */
 static int
 config_inherit(struct load *ld, struct service *svc)
@@ -570,6 +649,11 @@ config_inherit(struct load *ld, struct service *svc)
 		 * for the others. */
 		if (svc->unix_socket && ld->dflt[i].key->key == KEY_BIND)
 			continue;
+		if (config_inherit_lookup(ld, svc, &ld->dflt[i])) {
+			if (ld->failed)
+				return -1;
+			continue;
+		}
 		if (config_apply(ld, svc, ld->dflt[i].key, ld->dflt[i].value,
 		        ld->dflt[i].line) == -1)
 			return -1;
@@ -608,46 +692,83 @@ config_binds_clash(const struct bind_addr *a, const struct bind_addr *b)
 	    addr_is_wildcard(&a->ss) || addr_is_wildcard(&b->ss);
 }
 
-/* Whether a and b would listen on the same socket: TCP and UDP ports are
- * apart; a unix path is one file, whatever its type. */
+/* Whether a and b clash; if so, the message goes into ld. */
 static bool
-config_services_meet(const struct service *a, const struct service *b)
+config_pair_clash(struct load *ld, const struct service *a,
+    const struct service *b)
 {
-	if (!a->enabled || a->unix_socket != b->unix_socket)
-		return false;
-	if (a->unix_socket)
-		return true;
-	return a->port != 0 && a->port == b->port &&
-	    a->sock_type == b->sock_type;
+	enum service_key key = b->unix_socket ? KEY_PATH : KEY_PORT;
+	char addr[ADDR_TEXT_MAX];
+	size_t j, k;
+
+	for (j = 0; j < a->nbinds; j++) {
+		for (k = 0; k < b->nbinds; k++) {
+			if (!config_binds_clash(&a->binds[j], &b->binds[k]))
+				continue;
+			addr_format_bind(&b->binds[k], b->port, addr,
+			    sizeof(addr));
+			config_fail(ld, b->key_line[key],
+			    keys_service_name(key),
+			    "%s is also used by [%s] (line %d)", addr, a->name,
+			    a->key_line[key]);
+			return true;
+		}
+	}
+	return false;
 }
 
+/* The list of services that could meet b: TCP and UDP ports are apart
+ * (a list per port and type); a unix path is one file, whatever its
+ * type (a list per hash of the path). */
+static size_t
+config_clash_list(const struct service *b)
+{
+	if (b->unix_socket)
+		return 2 * CLASH_PORTS +
+		    config_name_hash(addr_path(&b->binds[0].ss)) %
+		    CLASH_PATH_LISTS;
+	return (b->sock_type == SOCK_DGRAM ? CLASH_PORTS : 0) + b->port;
+}
+
+/* Service `later` against the enabled services before it that could
+ * listen on the same socket, in file order; then it joins them.  Only
+ * those are looked at, so 100,000 services on ports of their own take no
+ * longer to check than to read. */
 static void
 config_check_clash(struct load *ld, size_t later)
 {
-	const struct service *b = &ld->cfg->services[later], *a;
-	enum service_key key = b->unix_socket ? KEY_PATH : KEY_PORT;
-	char addr[ADDR_TEXT_MAX];
-	size_t i, j, k;
+	const struct service *b = &ld->cfg->services[later];
+	size_t list = config_clash_list(b), i;
 
-	for (i = 0; i < later && !ld->failed; i++) {
-		a = &ld->cfg->services[i];
-		if (!config_services_meet(a, b))
-			continue;
-		for (j = 0; j < a->nbinds; j++) {
-			for (k = 0; k < b->nbinds; k++) {
-				if (!config_binds_clash(&a->binds[j],
-				        &b->binds[k]))
-					continue;
-				addr_format_bind(&b->binds[k], b->port, addr,
-				    sizeof(addr));
-				config_fail(ld, b->key_line[key],
-				    keys_service_name(key),
-				    "%s is also used by [%s] (line %d)", addr,
-				    a->name, a->key_line[key]);
-				return;
-			}
-		}
+	for (i = ld->clash_first[list]; i != 0; i = ld->clash_next[i - 1])
+		if (config_pair_clash(ld, &ld->cfg->services[i - 1], b))
+			return;
+	if (ld->clash_last[list] == 0)
+		ld->clash_first[list] = later + 1;
+	else
+		ld->clash_next[ld->clash_last[list] - 1] = later + 1;
+	ld->clash_last[list] = later + 1;
+}
+
+/* The program of service idx: the one the service before it resolved
+ * and checked, if they name the same (as 100,000 services inheriting exec
+ * do), else found anew.  A malloc'd path, or NULL with why; *same tells
+ * which. */
+static char *
+config_resolve(struct load *ld, size_t idx, bool *same, char *why,
+    size_t whylen)
+{
+	const struct service *svc = &ld->cfg->services[idx], *prev = svc - 1;
+	char *path;
+
+	*same = idx > 0 && prev->path != NULL &&
+	    strcmp(prev->argv[0], svc->argv[0]) == 0;
+	if (*same) {
+		if ((path = strdup(prev->path)) == NULL)
+			snprintf(why, whylen, "%s", strerror(errno));
+		return path;
 	}
+	return program_resolve(svc->argv[0], ld->handler_dirs, why, whylen);
 }
 
 /* An enabled service's program: found, given arguments it takes if it is
@@ -659,9 +780,10 @@ config_check_program(struct load *ld, struct service *svc)
 	enum service_key key = svc->nargs > 0 ? KEY_ARGS : KEY_EXEC;
 	int line = svc->key_line[KEY_EXEC];
 	char why[512];
+	bool same;
 
-	svc->path =
-	    program_resolve(svc->argv[0], ld->handler_dirs, why, sizeof(why));
+	svc->path = config_resolve(ld, (size_t)(svc - ld->cfg->services), &same,
+	    why, sizeof(why));
 	if (svc->path == NULL) {
 		config_fail(ld, line, "exec", "%s", why);
 		return -1;
@@ -671,7 +793,7 @@ config_check_program(struct load *ld, struct service *svc)
 		    "%s", why);
 		return -1;
 	}
-	if (!program_is_shipped(svc->argv[0]) &&
+	if (!same && !program_is_shipped(svc->argv[0]) &&
 	    program_check_interpreter(svc->path, why, sizeof(why)) == -1) {
 		config_fail(ld, line, "exec", "%s", why);
 		return -1;
@@ -703,7 +825,8 @@ config_check_service(struct load *ld, size_t idx)
 		config_fail(ld, svc->line, NULL, "missing required key 'exec'");
 		return;
 	}
-	if (keys_finish_service(svc, &key, why, sizeof(why)) == -1) {
+	if (keys_finish_service(svc, idx > 0 ? svc - 1 : NULL, &key, why,
+	        sizeof(why)) == -1) {
 		config_fail(ld, svc->key_line[key], keys_service_name(key),
 		    "%s", why);
 		return;
@@ -728,6 +851,14 @@ config_check(struct load *ld)
 		config_fail(ld, 0, NULL,
 		    "no services defined (add a section such as [echo] with "
 		    "port and exec)");
+		return;
+	}
+	ld->clash_first = calloc(CLASH_LISTS, sizeof(*ld->clash_first));
+	ld->clash_last = calloc(CLASH_LISTS, sizeof(*ld->clash_last));
+	ld->clash_next = calloc(ld->cfg->nservices, sizeof(*ld->clash_next));
+	if (ld->clash_first == NULL || ld->clash_last == NULL ||
+	    ld->clash_next == NULL) {
+		config_fail(ld, 0, NULL, "%s", strerror(errno));
 		return;
 	}
 	for (i = 0; i < ld->cfg->nservices && !ld->failed; i++)
@@ -841,6 +972,10 @@ config_load_until(const char *path, const char *const *handler_dirs,
 		fclose(ld.fp);
 	}
 	free(ld.line);
+	free(ld.names);
+	free(ld.clash_first);
+	free(ld.clash_last);
+	free(ld.clash_next);
 	keys_free_service(&ld.defaults);
 	for (i = 0; i < ld.ndflt; i++)
 		free(ld.dflt[i].value);
@@ -871,9 +1006,11 @@ config_deny(const struct config *cfg, int line, const struct service *svc,
 	return -1;
 }
 
+/* trusted: a program already judged (the one of the service before),
+ * not judged again when svc runs it too. */
 static int
 config_check_root(const struct config *cfg, const struct service *svc,
-    char *err, size_t errlen)
+    const char *trusted, char *err, size_t errlen)
 {
 	int line = svc->key_line[KEY_EXEC];
 	struct stat st;
@@ -883,6 +1020,8 @@ config_check_root(const struct config *cfg, const struct service *svc,
 		return config_deny(cfg, svc->line, svc, NULL, err, errlen,
 		    "runs as root without saying so: add user = NAME, or "
 		    "user = root");
+	if (trusted != NULL && strcmp(trusted, svc->path) == 0)
+		return 0;
 	if (stat(svc->path, &st) == -1)
 		return config_deny(cfg, line, svc, "exec", err, errlen,
 		    "%s: %s", svc->path, strerror(errno));
@@ -946,6 +1085,7 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
     char *err, size_t errlen)
 {
 	const struct service *svc;
+	const char *trusted = NULL; /* the last program found trustworthy */
 	char why[CONFIG_ERR_MAX];
 	size_t i;
 
@@ -962,8 +1102,11 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 		/* A disabled service never starts a handler. */
 		if (!svc->enabled)
 			continue;
-		if (euid == 0 && config_check_root(cfg, svc, err, errlen) == -1)
+		if (euid == 0 &&
+		    config_check_root(cfg, svc, trusted, err, errlen) == -1)
 			return -1;
+		if (euid == 0)
+			trusted = svc->path;
 		if (euid != 0 &&
 		    config_check_unprivileged(cfg, svc, euid, egid, err,
 		        errlen) == -1)
@@ -997,12 +1140,11 @@ config_lint_hash(const struct config *cfg, const struct service *svc,
 
 static void
 config_lint_service(const struct config *cfg, const struct service *svc,
-    void (*warn)(void *arg, const char *line), void *arg)
+    unsigned flags, mode_t mode, void (*warn)(void *arg, const char *line),
+    void *arg)
 {
 	int line = svc->key_line[KEY_EXEC];
 	char msg[CONFIG_ERR_MAX];
-	mode_t mode = 0;
-	unsigned flags = program_inspect(svc->path, &mode);
 	size_t i;
 
 	if (flags & PROGRAM_SETID) {
@@ -1033,11 +1175,22 @@ void
 config_lint(const struct config *cfg, void (*warn)(void *arg, const char *line),
     void *arg)
 {
+	const char *seen = NULL; /* the program last inspected */
+	unsigned flags = 0;
+	mode_t mode = 0;
 	size_t i;
 
-	for (i = 0; i < cfg->nservices; i++)
-		if (cfg->services[i].enabled)
-			config_lint_service(cfg, &cfg->services[i], warn, arg);
+	for (i = 0; i < cfg->nservices; i++) {
+		if (!cfg->services[i].enabled)
+			continue;
+		if (seen == NULL || strcmp(seen, cfg->services[i].path) != 0) {
+			seen = cfg->services[i].path;
+			mode = 0;
+			flags = program_inspect(seen, &mode);
+		}
+		config_lint_service(cfg, &cfg->services[i], flags, mode, warn,
+		    arg);
+	}
 }
 
 void

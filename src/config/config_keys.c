@@ -1313,10 +1313,32 @@ keys_user_groups(struct service *svc, char *why, size_t whylen)
 	return 0;
 }
 
+/* prev's list serves svc when it came from the same user and gid. */
 static int
-keys_finish_ids(struct service *svc, enum service_key *key, char *why,
-    size_t whylen)
+keys_user_groups_from(struct service *svc, const struct service *prev)
 {
+	gid_t *list;
+
+	if (prev == NULL || !prev->user_set || !prev->user_known ||
+	    prev->groups_from != GROUPS_USER || prev->groups == NULL ||
+	    prev->gid != svc->gid || strcmp(prev->user, svc->user) != 0)
+		return 0;
+	list = malloc(prev->ngroups * sizeof(*list));
+	if (list == NULL)
+		return -1;
+	memcpy(list, prev->groups, prev->ngroups * sizeof(*list));
+	free(svc->groups);
+	svc->groups = list;
+	svc->ngroups = prev->ngroups;
+	return 1;
+}
+
+static int
+keys_finish_ids(struct service *svc, const struct service *prev,
+    enum service_key *key, char *why, size_t whylen)
+{
+	int copied;
+
 	if (!svc->user_set) {
 		*key = svc->key_line[KEY_GROUP] != 0 ? KEY_GROUP
 		                                     : KEY_SUPPLEMENTARY_GROUPS;
@@ -1338,9 +1360,11 @@ keys_finish_ids(struct service *svc, enum service_key *key, char *why,
 		svc->gid = svc->user_gid;
 	}
 	/* A uid without a passwd entry has no groups of its own. */
-	if (svc->groups_from == GROUPS_USER && svc->user_known)
-		return keys_user_groups(svc, why, whylen);
-	return 0;
+	if (svc->groups_from != GROUPS_USER || !svc->user_known)
+		return 0;
+	if ((copied = keys_user_groups_from(svc, prev)) != 0)
+		return copied == 1 ? 0 : keys_oom(why, whylen);
+	return keys_user_groups(svc, why, whylen);
 }
 
 /* pass_env's values are read once, here: superd's environment does not
@@ -1544,15 +1568,63 @@ keys_finish_kind(struct service *svc, enum service_key *key, char *why,
 	return keys_finish_proxy(svc, key, why, whylen);
 }
 
+/* src's login variables, copied into dst's.  Returns 0, or -1 (ENOMEM)
+ * with dst's empty. */
+static int
+keys_login_copy(struct service *dst, const struct service *src)
+{
+	size_t i;
+
+	keys_login_free(dst);
+	for (i = 0; i < SERVICE_LOGIN_VARS; i++) {
+		if (src->login_env[i] == NULL)
+			continue;
+		if ((dst->login_env[i] = strdup(src->login_env[i])) == NULL) {
+			keys_login_free(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
-keys_finish_service(struct service *svc, enum service_key *key, char *why,
-    size_t whylen)
+keys_copy_lookup(struct service *dst, const struct service *src,
+    enum service_key key)
+{
+	char *user;
+
+	switch (key) {
+	case KEY_USER:
+		if ((user = strdup(src->user)) == NULL)
+			return -1;
+		if (keys_login_copy(dst, src) == -1) {
+			free(user);
+			return -1;
+		}
+		free(dst->user);
+		dst->user = user;
+		dst->uid = src->uid;
+		dst->user_known = src->user_known;
+		dst->user_gid = src->user_gid;
+		dst->user_set = true;
+		return 1;
+	case KEY_GROUP:
+		dst->gid = src->gid;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+keys_finish_service(struct service *svc, const struct service *prev,
+    enum service_key *key, char *why, size_t whylen)
 {
 	if (keys_finish_args(svc, key, why, whylen) == -1)
 		return -1;
 	if (keys_finish_kind(svc, key, why, whylen) == -1)
 		return -1;
-	if (keys_finish_ids(svc, key, why, whylen) == -1)
+	if (keys_finish_ids(svc, prev, key, why, whylen) == -1)
 		return -1;
 	if (keys_finish_env(svc, key, why, whylen) == -1)
 		return -1;

@@ -203,8 +203,12 @@ main_serve(struct config *cfg, const char *file, const char *const *dirs,
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		log_warn("PR_SET_CHILD_SUBREAPER");
 	/* The first generation, made the way a reload makes the next. */
-	if ((args.gen = generation_make(cfg, act, NULL, err, sizeof(err))) ==
-	    NULL) {
+	if ((args.gen = generation_make(cfg, sig_stop_pending, act, NULL, err,
+	         sizeof(err))) == NULL) {
+		if (sig_stop_pending()) {
+			event_stopped(true);
+			return EXIT_OK;
+		}
 		event_listen_failed(err);
 		return EXIT_RUNTIME;
 	}

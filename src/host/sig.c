@@ -48,15 +48,17 @@ sig_init(void)
 }
 
 int
-sig_next(int fd)
+sig_next(int fd, pid_t *pid)
 {
 	struct signalfd_siginfo si;
 	ssize_t n;
 
 	for (;;) {
 		n = read(fd, &si, sizeof(si));
-		if (n == (ssize_t)sizeof(si))
+		if (n == (ssize_t)sizeof(si)) {
+			*pid = (pid_t)si.ssi_pid;
 			return (int)si.ssi_signo;
+		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)

@@ -4,6 +4,8 @@
 #ifndef SUPERD_SIG_H
 #define SUPERD_SIG_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 
 /*
@@ -17,9 +19,11 @@
  */
 int sig_init(void);
 
-/* Reads the next signal from fd.  Returns its number, 0 when none is left,
- * or -1 with errno. */
-int sig_next(int fd);
+/* Reads the next signal from fd; *pid is its sender (for SIGCHLD: the
+ * child whose exit queued it, one of possibly several, since SIGCHLDs
+ * coalesce).  Returns its number, 0 when none is left, or -1 with
+ * errno. */
+int sig_next(int fd, pid_t *pid);
 
 /* True if SIGTERM or SIGINT waits to be read: lets long work (a load)
  * give way to a stop signal that the loop is not there to see yet. */

@@ -39,8 +39,8 @@ generation_retake(const struct generation *old, struct activation *act)
 }
 
 struct generation *
-generation_make(struct config *cfg, struct activation *act,
-    struct generation *old, char *err, size_t errlen)
+generation_make(struct config *cfg, config_stop_fn *stop,
+    struct activation *act, struct generation *old, char *err, size_t errlen)
 {
 	struct listen_old was = { 0 };
 	struct generation *g = calloc(1, sizeof(*g));
@@ -61,7 +61,7 @@ generation_make(struct config *cfg, struct activation *act,
 		was = (struct listen_old){ old->ls, old->nls, &old->cfg };
 		activate_reset(act);
 	}
-	if (listen_build(&g->cfg, act, old != NULL ? &was : NULL, &g->ls,
+	if (listen_build(&g->cfg, stop, act, old != NULL ? &was : NULL, &g->ls,
 	        &g->nls, err, errlen) == -1) {
 		generation_retake(old, act);
 		generation_free(g);
@@ -90,7 +90,7 @@ generation_load(const char *file, const char *const *handler_dirs,
 		config_free(&cfg);
 		return NULL;
 	}
-	return generation_make(&cfg, act, old, err, errlen);
+	return generation_make(&cfg, sig_stop_pending, act, old, err, errlen);
 }
 
 /* Running handlers follow their service, by name, into next; one whose

@@ -27,11 +27,12 @@ struct generation {
 /*
  * Makes a generation of cfg (moved in: *cfg is empty afterwards, also on
  * failure, when it is freed): admission state, and listeners taken from
- * act, kept from old (NULL at start) or opened.  Returns it, or NULL with
+ * act, kept from old (NULL at start) or opened; stop (or NULL), asked
+ * while the listeners are made, cuts it short.  Returns it, or NULL with
  * the reason in err; then nothing changed in old or act.
  */
-struct generation *generation_make(struct config *cfg, struct activation *act,
-    struct generation *old, char *err, size_t errlen);
+struct generation *generation_make(struct config *cfg, config_stop_fn *stop,
+    struct activation *act, struct generation *old, char *err, size_t errlen);
 
 /*
  * A reload: loads file by the same rules as at start (privileges

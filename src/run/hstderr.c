@@ -59,6 +59,22 @@ hstderr_sink(const struct child *c)
 		(void *)(uintptr_t)c };
 }
 
+/* The read end stays as long as the handler: moved off the numbers the
+ * next connection will use, while the write end still holds its own. */
+static int
+hstderr_keep(struct child *c, int wr)
+{
+	int rd = spawn_keep_fd(c->err.fd);
+
+	if (rd == -1) {
+		(void)close(c->err.fd);
+		(void)close(wr);
+		return -1;
+	}
+	c->err.fd = rd;
+	return 0;
+}
+
 int
 hstderr_for(struct hstderr *h, const struct service *svc, int conn,
     struct child *c)
@@ -75,7 +91,8 @@ hstderr_for(struct hstderr *h, const struct service *svc, int conn,
 	case STDERR_LOG:
 		break;
 	}
-	if (errlog_open(&c->err, &wr, &svc->stderr_rate) == -1) {
+	if (errlog_open(&c->err, &wr, &svc->stderr_rate) == -1 ||
+	    hstderr_keep(c, wr) == -1) {
 		log_warn("%s: stderr pipe (the handler shares superd's)",
 		    svc->name);
 		c->err.fd = -1;
@@ -100,30 +117,45 @@ void
 hstderr_watch(struct hstderr *h, const struct child *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN,
-		.data.u64 = HSTDERR_EVENT | c->id };
+		.data.u64 = children_event(c, HSTDERR_EVENT) };
 
 	if (c->err.fd != -1 &&
 	    epoll_ctl(h->epfd, EPOLL_CTL_ADD, c->err.fd, &ev) == -1)
 		log_warn("%s[%d]: epoll_ctl stderr", c->name, (int)c->pid);
 }
 
-void
-hstderr_ready(struct hstderr *h, struct children *kids, uint64_t id)
+/* The exited handler whose id ends in these bits: a linear search, as
+ * this table holds only pipes that outlived their handler. */
+static struct child *
+hstderr_find_gone(struct hstderr *h, uint64_t idbits)
 {
-	struct child *c = children_find_id(kids, id);
-	struct errlog_sink sink;
-	bool gone = false;
+	size_t i;
 
-	if (c == NULL) {
-		c = children_find_id(&h->gone, id);
-		gone = true;
-	}
+	for (i = 0; i < h->gone.n; i++)
+		if ((h->gone.v[i].id & CHILD_EVENT_ID_MASK) == idbits)
+			return &h->gone.v[i];
+	return NULL;
+}
+
+struct child *
+hstderr_ready(struct hstderr *h, struct children *kids, uint64_t data)
+{
+	struct child *c = children_find_event(kids, data);
+	struct errlog_sink sink;
+	bool gone = c == NULL;
+
+	if (gone)
+		c = hstderr_find_gone(h, data & CHILD_EVENT_ID_MASK);
 	if (c == NULL || c->err.fd == -1)
-		return;
+		return NULL;
 	sink = hstderr_sink(c);
 	/* Closing the pipe also takes it out of the epoll set. */
-	if (errlog_drain(&c->err, HSTDERR_BUDGET, clock_ms(), &sink) && gone)
-		children_remove_at(&h->gone, (size_t)(c - h->gone.v));
+	if (!errlog_drain(&c->err, HSTDERR_BUDGET, clock_ms(), &sink))
+		return NULL;
+	if (!gone)
+		return c;
+	children_remove_at(&h->gone, (size_t)(c - h->gone.v));
+	return NULL;
 }
 
 /* Makes room in the table of pipes left open by exited handlers: the

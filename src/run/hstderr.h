@@ -13,7 +13,8 @@
 #include "config.h"
 #include "spawn.h"
 
-/* epoll data of a handler's stderr pipe: this bit and the child's id. */
+/* The kind bit of a handler's stderr pipe in its epoll data
+ * (children_event). */
 #define HSTDERR_EVENT (1ULL << 62)
 
 struct hstderr {
@@ -44,8 +45,12 @@ void hstderr_done(const struct service *svc, int errfd);
 /* Watches c's pipe, if it has one. */
 void hstderr_watch(struct hstderr *h, const struct child *c);
 
-/* A pipe is readable: the child with that id, running or exited. */
-void hstderr_ready(struct hstderr *h, struct children *kids, uint64_t id);
+/* A pipe is readable: data is its epoll data, naming a running child or
+ * an exited one.  Returns the running child whose pipe this read found at
+ * end of file (it has exited, or is about to, or closed its stderr), or
+ * NULL. */
+struct child *hstderr_ready(struct hstderr *h, struct children *kids,
+    uint64_t data);
 
 /* c has exited: logs what its pipe holds (its last words come before its
  * exit line) and, while something it left behind still holds the pipe,

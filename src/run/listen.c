@@ -16,6 +16,10 @@
 #include "listen.h"
 #include "log.h"
 
+/* Services between two looks at the stop function: a socket takes
+ * microseconds, so a stop is seen within milliseconds. */
+#define LISTEN_STOP_EVERY 64
+
 /* A new socket of svc's type bound to ba (and port); for a unix socket,
  * its file is recorded in l.  *why: see sockfile_bind. */
 static int
@@ -399,9 +403,9 @@ listen_report(const struct listen_ctx *x)
 }
 
 int
-listen_build(const struct config *cfg, struct activation *act,
-    const struct listen_old *old, struct listener **out, size_t *nout,
-    char *err, size_t errlen)
+listen_build(const struct config *cfg, config_stop_fn *stop,
+    struct activation *act, const struct listen_old *old, struct listener **out,
+    size_t *nout, char *err, size_t errlen)
 {
 	struct listen_ctx x = { .cfg = cfg,
 		.act = act,
@@ -420,6 +424,11 @@ listen_build(const struct config *cfg, struct activation *act,
 		return -1;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
+		if (stop != NULL && i % LISTEN_STOP_EVERY == 0 && stop()) {
+			snprintf(err, errlen, "stopped while loading");
+			listen_unbuild(&x);
+			return -1;
+		}
 		if (cfg->services[i].enabled && listen_service(&x, i) == -1) {
 			listen_unbuild(&x);
 			return -1;

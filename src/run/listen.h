@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "activate.h"
+#include "config.h"
 #include "service.h"
 #include "sockfile.h"
 
@@ -113,11 +114,13 @@ struct listen_old {
  * act and old may be NULL.  On success the kept sockets are marked
  * fd = -1 in old->ls, so the caller closes only the rest.  On failure
  * nothing changes in old or act and nothing new is left open: returns -1
- * and writes "service: cannot listen on ADDR: reason" to err.
+ * and writes "service: cannot listen on ADDR: reason" to err, or
+ * "stopped while loading" when stop (if not NULL, asked every few
+ * services) returned true: thousands of sockets take a while to open.
  */
-int listen_build(const struct config *cfg, struct activation *act,
-    const struct listen_old *old, struct listener **out, size_t *nout,
-    char *err, size_t errlen);
+int listen_build(const struct config *cfg, config_stop_fn *stop,
+    struct activation *act, const struct listen_old *old, struct listener **out,
+    size_t *nout, char *err, size_t errlen);
 
 /* Closes one listener (fd != -1), removing its unix socket file if superd
  * made it and it is still there; fd becomes -1. */

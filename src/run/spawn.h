@@ -14,6 +14,10 @@
 /* The fixed PATH a handler gets. */
 #define SPAWN_PATH SERVICE_PATH_DEFAULT
 
+/* How far above a connection's own descriptors the kept ones go: the
+ * socket, the pipe's two ends and the fork builds' report pipe fit. */
+#define SPAWN_FD_ROOM 8
+
 /* Why a child did not reach exec.  code 0: it did. */
 struct spawn_failure {
 	int code;           /* its exit status: 126, or 127 (not found) */
@@ -79,12 +83,33 @@ struct spawn_conn {
  * errfd, unless -1, becomes the handler's stderr (the log pipe, the
  * connection or /dev/null); with -1 the handler shares superd's.
  *
+ * The child starts on superd's own descriptor table (CLONE_FILES) and
+ * copies of it only the descriptors numbered up to the highest of
+ * conn->fd and errfd, so its cost follows those numbers, not how many
+ * descriptors superd holds.  The descriptors superd keeps per handler go
+ * through spawn_keep_fd, which keeps those numbers low.
+ *
  * The caller still owns conn->fd and closes it (or keeps it: a wait
  * listener).  Returns the child's pid, or -1 with errno if the
  * environment could not be built or fork failed.
  */
 pid_t spawn_handler(const struct service *svc, const struct listener *l,
     const struct spawn_conn *conn, int errfd, struct spawn_failure *fail);
+
+/*
+ * For a descriptor superd keeps for as long as a handler lives (its stderr
+ * pipe, its pidfd): moves it to the lowest free number at least
+ * SPAWN_FD_ROOM above the one it has, and closes that one.  A new
+ * descriptor takes the lowest free number, so a connection's own (the
+ * socket, a pipe's write end) are the lowest free ones, and the ones kept
+ * are moved above them: those numbers are then free again for the next
+ * connection, however many handlers run.  Left in place, each kept
+ * descriptor would push the next connection's numbers up, and the copy a
+ * child makes (spawn_handler) would grow with the number of handlers.
+ * Returns the new descriptor (close-on-exec), or -1 with errno and fd
+ * still open.
+ */
+int spawn_keep_fd(int fd);
 
 /* Fork builds: reads the report of a reaped child from pending (and
  * closes it) into *f; f->code is 0 if the child reached exec. */

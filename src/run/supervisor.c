@@ -128,7 +128,7 @@ supervisor_late_report(const struct supervisor *sv, const struct child *c)
 		    &f);
 }
 
-static void
+void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
 	struct supervisor *sv = arg;
@@ -139,6 +139,7 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 	 * it is gone. */
 	supervisor_late_report(sv, c);
 	hstderr_exited(&sv->err, c);
+	supervisor_unwatch_exit(sv, c);
 	if (c->max_duration_ms != 0 || c->ctl_killed)
 		sv->ntimed--;
 	if (c->wait_sock != 0)
@@ -160,16 +161,6 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 			    STAT_KILLED_SHUTDOWN);
 	}
 	event_exit(name, c->pid, status, ms);
-}
-
-static void
-supervisor_reap(struct supervisor *sv, int flags)
-{
-	bool all = admit_all_full(&sv->gen->admit);
-
-	children_reap(&sv->kids, flags, supervisor_log_exit, sv);
-	if (admit_all_full(&sv->gen->admit) != all)
-		supervisor_refresh(sv, clock_ms());
 }
 
 /* The metrics endpoint's body: rendered per scrape from the current
@@ -237,13 +228,14 @@ supervisor_metrics_moved(const struct supervisor *sv, const struct config *next)
 static void
 supervisor_signals(struct supervisor *sv)
 {
+	pid_t pid;
 	int sig;
 
-	while ((sig = sig_next(sv->sigfd)) > 0) {
+	while ((sig = sig_next(sv->sigfd, &pid)) > 0) {
 		log_debug("signal %d (%s)", sig, strsignal(sig));
 		switch (sig) {
 		case SIGCHLD:
-			supervisor_reap(sv, WNOHANG);
+			supervisor_sigchld(sv, pid);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -286,6 +278,7 @@ supervisor_timeout(const struct supervisor *sv)
 	 * while stopping. */
 	if (sv->stopping && (next == -1 || now + SWEEP_POLL_MS < next))
 		next = now + SWEEP_POLL_MS;
+	next = supervisor_sweep_due(sv, next);
 	if (sv->log_unpollable && logout_pending() &&
 	    (next == -1 || now + LOG_RETRY_MS < next))
 		next = now + LOG_RETRY_MS;
@@ -311,6 +304,7 @@ supervisor_timers(struct supervisor *sv)
 		sv->resume_at = 0;
 		resumed = true;
 	}
+	supervisor_sweep_exits(sv, now);
 	if (sv->stopping)
 		supervisor_leftovers(sv, now);
 	if (sv->stopping && !sv->killed && now >= sv->kill_at)
@@ -339,7 +333,7 @@ supervisor_abort(struct supervisor *sv)
 	if (!sv->stopping)
 		supervisor_stop(sv, SIGTERM);
 	supervisor_kill(sv, "failure", "supervisor failure");
-	children_reap(&sv->kids, 0, supervisor_log_exit, sv);
+	children_reap(&sv->kids, 0, NULL, supervisor_log_exit, sv);
 }
 
 /* Listeners first, then signals: a reload (SIGHUP) renumbers the
@@ -348,7 +342,10 @@ static void
 supervisor_poll(struct supervisor *sv)
 {
 	struct epoll_event ev[EVENTS_PER_WAIT];
+	uint64_t ended[EVENTS_PER_WAIT];
+	struct child *c;
 	bool signals = false;
+	size_t nended = 0;
 	int n, i;
 
 	n = epoll_wait(sv->epfd, ev, EVENTS_PER_WAIT, supervisor_timeout(sv));
@@ -368,9 +365,12 @@ supervisor_poll(struct supervisor *sv)
 			supervisor_proxy_ready(sv,
 			    (size_t)(ev[i].data.u64 & ~SUPERVISOR_EVENT_PROXY),
 			    ev[i].events);
-		else if (ev[i].data.u64 & HSTDERR_EVENT)
-			hstderr_ready(&sv->err, &sv->kids,
-			    ev[i].data.u64 & ~HSTDERR_EVENT);
+		else if (ev[i].data.u64 & HSTDERR_EVENT) {
+			c = hstderr_ready(&sv->err, &sv->kids, ev[i].data.u64);
+			if (c != NULL)
+				ended[nended++] = children_event(c, 0);
+		} else if (ev[i].data.u64 & EXIT_EVENT)
+			supervisor_exit_ready(sv, ev[i].data.u64);
 		else if ((ev[i].data.u64 & SUPERVISOR_EVENT_METRICS) &&
 		    sv->metrics != NULL)
 			endpoint_event(&sv->metrics->ep, ev[i].data.u64,
@@ -383,6 +383,7 @@ supervisor_poll(struct supervisor *sv)
 	}
 	if (signals)
 		supervisor_signals(sv);
+	supervisor_pipes_ended(sv, ended, nended);
 	supervisor_timers(sv);
 	if (sv->log_unpollable)
 		event_flush();
@@ -506,6 +507,7 @@ supervisor_setup(struct supervisor *sv, struct supervisor_args *args)
 	sv->err.devnull = -1;
 	sv->start_ms = clock_ms();
 	sv->generation = 1;
+	sv->swept_at = clock_ms();
 	/* The proxy table first: the poll set asks it which listeners may
 	 * be polled. */
 	if (supervisor_proxy_init(sv) == -1 || supervisor_pollset(sv) == -1 ||

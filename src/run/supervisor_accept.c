@@ -50,6 +50,7 @@ supervisor_child_init(struct supervisor *sv, struct child *c,
 	memset(c, 0, sizeof(*c));
 	c->err.fd = -1;
 	c->report = -1;
+	c->pidfd = -1;
 	c->id = ++sv->next_id;
 	c->service = l->service;
 	snprintf(c->name, sizeof(c->name), "%s", svc->name);
@@ -100,6 +101,9 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
 		event_fork_ok();
 		sv->fork_backoff = 0;
 	}
+	/* Its pipe tells when it ends; without one, a pidfd does. */
+	if (c.err.fd == -1)
+		supervisor_watch_exit(sv, &c);
 	children_add(&sv->kids, &c);
 	if (c.max_duration_ms != 0)
 		sv->ntimed++;

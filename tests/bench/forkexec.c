@@ -1,7 +1,10 @@
 /* forkexec: the ceiling for any exec-per-connection server on this machine.
  * W workers each loop spawn + exec + wait of one program, with stdin and
  * stdout on /dev/null, no network; reports execs/s and what one spawn costs
- * the parent in CPU (the part a supervisor pays itself). */
+ * the parent in CPU (the part a supervisor pays itself).  With -k, each
+ * worker first starts that many idle copies of the program and keeps them
+ * alive while it measures: what spawning and reaping cost the parent, in
+ * the kernel, with that many live children. */
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -32,7 +35,7 @@ struct opts {
 	enum mode mode;
 	int workers;
 	double secs;
-	long mbytes;
+	long mbytes, keep;
 	bool json;
 	char **argv;
 };
@@ -62,12 +65,14 @@ usage(void)
 	fprintf(stderr,
 	    "usage: forkexec [-m fork|vfork|posix_spawn] [-w WORKERS] "
 	    "[-d SECONDS]\n"
-	    "                [-M MBYTES] [-j] PROGRAM [ARG...]\n"
+	    "                [-M MBYTES] [-k IDLE] [-j] PROGRAM [ARG...]\n"
 	    "  -m  how to start the child (default fork)\n"
 	    "  -w  parallel workers, each a spawn+exec+wait loop (default "
 	    "1)\n"
 	    "  -d  how long to run (default 2)\n"
 	    "  -M  touch this much memory first, as a bigger parent would\n"
+	    "  -k  keep this many idle children (PROGRAM reading a pipe) "
+	    "alive\n"
 	    "  -j  one JSON line instead of text\n");
 	exit(2);
 }
@@ -106,18 +111,56 @@ spawn_posix(const struct opts *o, int null)
 	return pid;
 }
 
+/* -k: n children blocked reading a pipe nobody writes; returns its write
+ * end, whose close lets them all exit. */
+static int
+keep_idle(const struct opts *o, long n, int null)
+{
+	int p[2], saved = dup(null);
+	long i;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || saved == -1)
+		die("pipe2");
+	/* The children get the read end on 0, /dev/null on 1. */
+	if (dup2(p[0], null) == -1)
+		die("dup2");
+	for (i = 0; i < n; i++)
+		if (spawn_fork(o, null, true) == -1)
+			die("vfork");
+	if (dup2(saved, null) == -1)
+		die("dup2");
+	close(saved);
+	close(p[0]);
+	return p[1];
+}
+
+static long long
+cpu_now_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		die("getrusage");
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 static void
 worker(const struct opts *o, int out)
 {
 	struct result r = { 0, 0, 0 };
-	double end = now_s() + o->secs;
-	struct rusage ru;
-	int null, status;
+	int null, status, idle = -1;
+	long long cpu0;
+	double end;
 	pid_t pid;
 
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null == -1)
 		die("/dev/null");
+	if (o->keep > 0)
+		idle = keep_idle(o, o->keep, null);
+	cpu0 = cpu_now_us();
+	end = now_s() + o->secs;
 	while (now_s() < end) {
 		if (o->mode == M_SPAWN)
 			pid = spawn_posix(o, null);
@@ -132,10 +175,12 @@ worker(const struct opts *o, int out)
 		else
 			r.failed++;
 	}
-	if (getrusage(RUSAGE_SELF, &ru) == -1)
-		die("getrusage");
-	r.cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
-	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	r.cpu_us = cpu_now_us() - cpu0;
+	if (idle != -1) {
+		close(idle);
+		while (wait(&status) > 0)
+			;
+	}
 	if (write(out, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		die("write");
 	_exit(0);
@@ -150,7 +195,7 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	memset(o, 0, sizeof(*o));
 	o->workers = 1;
 	o->secs = 2;
-	while ((ch = getopt(argc, argv, "+m:w:d:M:j")) != -1) {
+	while ((ch = getopt(argc, argv, "+m:w:d:M:k:j")) != -1) {
 		switch (ch) {
 		case 'm':
 			if (strcmp(optarg, "fork") == 0)
@@ -175,6 +220,11 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		case 'M':
 			o->mbytes = strtol(optarg, &end, 10);
 			if (*end != '\0' || o->mbytes < 0 || o->mbytes > 16384)
+				usage();
+			break;
+		case 'k':
+			o->keep = strtol(optarg, &end, 10);
+			if (*end != '\0' || o->keep < 0 || o->keep > 30000)
 				usage();
 			break;
 		case 'j':

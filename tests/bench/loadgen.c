@@ -1,8 +1,9 @@
 /* loadgen: a closed-loop TCP load generator for the benchmark.  One thread,
  * one epoll loop, non-blocking sockets; keeps -c connections in flight on a
  * loopback address until -n have finished.  Also a non-forking echo server
- * (-S) to measure loadgen against itself, and a hold mode (-H) that keeps
- * the connections open once echoed. */
+ * (-S) to measure loadgen against itself, a hold mode (-H) that keeps
+ * the connections open once echoed, and a latency mode (-L) against the
+ * stamp handler, which writes the time it started. */
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ struct conn {
 	uint32_t events; /* registered with epoll; 0: not registered */
 	size_t sent, got;
 	long long start_us, deadline_us;
+	char stamp[24]; /* -L: what the handler wrote */
 };
 
 struct opts {
@@ -47,7 +49,7 @@ struct opts {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	char label[INET6_ADDRSTRLEN + 8];
-	bool json, serve, free_port;
+	bool json, serve, free_port, stamp;
 };
 
 struct lg {
@@ -85,7 +87,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-c CONC] [-n CONNS] [-m MSG] [-h HOST] -p PORT\n"
-	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-j]\n"
+	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-L] [-j]\n"
 	    "       loadgen -S [-h HOST] [-p PORT] [-H LIFETIME_S]\n"
 	    "       loadgen -P [-h HOST]\n"
 	    "  -c  connections in flight (default 8)\n"
@@ -100,6 +102,9 @@ usage(void)
 	    "  -H  hold: keep each connection open once echoed, no "
 	    "half-close;\n"
 	    "      print \"held N\" when all are, then wait HOLD_S seconds\n"
+	    "  -L  latency: send nothing, read the stamp handler's start time\n"
+	    "      (CLOCK_MONOTONIC us); a connection's latency is that minus\n"
+	    "      the time just before its connect\n"
 	    "  -j  one JSON line instead of text\n"
 	    "  -S  serve: non-forking echo server (measures loadgen "
 	    "itself)\n"
@@ -186,7 +191,7 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	o->total = 5000;
 	o->timeout_ms = 10000;
 	o->msg = "ping\n";
-	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:x:jSP")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:x:LjSP")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conc = opt_num(optarg, 1, 100000);
@@ -212,6 +217,9 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		case 'x':
 			header = optarg;
 			break;
+		case 'L':
+			o->stamp = true;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -230,6 +238,8 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	if (port == -1 && !o->serve && !o->free_port)
 		usage();
 	opt_host(o, host, port == -1 ? 0 : port);
+	if (o->stamp)
+		o->msg = "";
 	o->msglen = strlen(o->msg);
 	opt_out(o, header);
 	if (o->conc > o->total)
@@ -319,7 +329,9 @@ conn_done(struct lg *g, long i)
 	struct conn *c = &g->slots[i];
 	long long t = now_us();
 
-	g->lat[g->ok++] = (uint32_t)(t - c->start_us);
+	if (g->o->stamp)
+		t = strtoll(c->stamp, NULL, 10);
+	g->lat[g->ok++] = t > c->start_us ? (uint32_t)(t - c->start_us) : 0;
 	if (g->o->hold_s > 0) {
 		if (epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL) == -1)
 			die("epoll_ctl");
@@ -328,6 +340,40 @@ conn_done(struct lg *g, long i)
 		close(c->fd);
 	}
 	conn_release(g, i);
+}
+
+/* -L: the stamp handler's one line, then end of file. */
+static void
+conn_read_stamp(struct lg *g, long i)
+{
+	struct conn *c = &g->slots[i];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->fd, c->stamp + c->got,
+		    sizeof(c->stamp) - 1 - c->got);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			conn_fail_errno(g, i, errno);
+			return;
+		}
+		if (n == 0) {
+			c->stamp[c->got] = '\0';
+			if (c->got > 1 && c->stamp[c->got - 1] == '\n')
+				conn_done(g, i);
+			else
+				conn_fail(g, i, E_WRONG, 0);
+			return;
+		}
+		c->got += (size_t)n;
+		if (c->got == sizeof(c->stamp) - 1) {
+			conn_fail(g, i, E_WRONG, 0);
+			return;
+		}
+	}
 }
 
 /* Reads what has arrived; the reply must be exactly the message. */
@@ -421,7 +467,10 @@ conn_step(struct lg *g, long i)
 		conn_write(g, i);
 		return;
 	case C_READING:
-		conn_read(g, i);
+		if (g->o->stamp)
+			conn_read_stamp(g, i);
+		else
+			conn_read(g, i);
 		return;
 	case C_FREE:
 		return;
