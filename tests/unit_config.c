@@ -2645,7 +2645,11 @@ START_TEST(config_rejects_a_bad_env)
 	expect_bad_value("env", "=x", "\"\" is not a variable name");
 	expect_bad_value("env", "PROTO=UDP",
 	    "\"PROTO\" is set by superd for each connection (PROTO, TCP*, "
-	    "UDP*, UNIX*, LISTEN_* and SUPERD_* are reserved)");
+	    "UDP*, UNIX*, PROXY*, LISTEN_* and SUPERD_* are reserved)");
+	expect_bad_value("env", "PROXYREMOTEIP=10.0.0.1",
+	    "\"PROXYREMOTEIP\" is set by superd");
+	expect_bad_value("env", "PROXY_UNIQUE_ID=x",
+	    "\"PROXY_UNIQUE_ID\" is set by superd");
 	expect_bad_value("env", "UDPLOCALIP=x",
 	    "\"UDPLOCALIP\" is set by superd");
 	expect_bad_value("env", "UNIXREMOTEEUID=0",

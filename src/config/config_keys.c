@@ -864,8 +864,8 @@ keys_env_name(const char *s, size_t len)
 static bool
 keys_env_reserved(const char *s, size_t len)
 {
-	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "SUPERD_",
-		"LISTEN_", NULL };
+	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "PROXY",
+		"SUPERD_", "LISTEN_", NULL };
 	size_t i, n;
 
 	if (len == 5 && strncmp(s, "PROTO", 5) == 0)
@@ -891,7 +891,8 @@ keys_env_check(const char *name, size_t len, char *why, size_t whylen)
 	if (keys_env_reserved(name, len)) {
 		snprintf(why, whylen,
 		    "\"%.*s\" is set by superd for each connection (PROTO, "
-		    "TCP*, UDP*, UNIX*, LISTEN_* and SUPERD_* are reserved)",
+		    "TCP*, UDP*, UNIX*, PROXY*, LISTEN_* and SUPERD_* are "
+		    "reserved)",
 		    (int)len, name);
 		return -1;
 	}
