@@ -460,6 +460,44 @@ START_TEST(a_reload_keeps_connections_waiting_for_their_header)
 }
 END_TEST
 
+/* The table of waiting connections is as big as max_children: a reload
+ * that raises it makes room at once for a client held in the backlog. */
+START_TEST(a_reload_raising_max_children_lets_more_connections_wait)
+{
+	const char *svc = "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
+	                  "proxy_from = 127.0.0.1\nproxy_timeout = 20s\n";
+	char conf[512];
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct conn_ports c;
+	int port, fd[3], i;
+
+	start("[supervisor]\nmax_children = 2\n" HEAD "%s", svc);
+	port = superd_port(&sd, "p");
+	fd[0] = half_a_header(port);
+	fd[1] = half_a_header(port);
+	fd[2] = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ge(fd[2], 0);
+	ck_assert_int_eq(getsockname(fd[2], (struct sockaddr *)&sin, &len), 0);
+	c.server = port;
+	c.client = ntohs(sin.sin_port);
+	harness_sleep_ms(300);
+	ck_assert_msg(!accepted(&c),
+	    "a third connection waits with "
+	    "max_children = 2");
+	snprintf(conf, sizeof(conf),
+	    "[supervisor]\nmax_children = 4\n" HEAD "%s", svc);
+	reload(conf);
+	ck_assert(harness_until(accepted, &c, WAIT_MS));
+	tcp_send(fd[2], V1_HDR "third\n", strlen(V1_HDR) + 6);
+	ck_assert_int_eq(shutdown(fd[2], SHUT_WR), 0);
+	out[tcp_read_all(fd[2], out, sizeof(out) - 1, WAIT_MS)] = '\0';
+	ck_assert_str_eq(out, "third\n");
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+}
+END_TEST
+
 /* The metrics endpoint and the waiting connections share the loop: each
  * is told apart (its own epoll tag), and the refusals show by reason. */
 START_TEST(metrics_are_served_while_connections_wait_for_a_header)
@@ -781,6 +819,8 @@ make_proxy_suite(void)
 	tcase_add_test(tc,
 	    a_flood_of_silent_connections_does_not_delay_other_services);
 	tcase_add_test(tc, a_reload_keeps_connections_waiting_for_their_header);
+	tcase_add_test(tc,
+	    a_reload_raising_max_children_lets_more_connections_wait);
 	tcase_add_test(tc,
 	    metrics_are_served_while_connections_wait_for_a_header);
 	tcase_add_test(tc,

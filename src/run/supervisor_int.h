@@ -74,7 +74,7 @@ struct proxy_wait {
  * timers, and a count per service against its cap. */
 struct proxy_table {
 	struct proxy_wait *slot;
-	size_t cap;       /* max_children at start */
+	size_t cap;       /* the highest max_children loaded */
 	size_t *used, n;  /* used slot ids, in no order */
 	size_t *pos;      /* slot id -> its place in used */
 	size_t *free_ids; /* a stack of the freed slot ids */

@@ -437,6 +437,33 @@ supervisor_proxy_follow(struct supervisor *sv, struct proxy_wait *w)
 	return false;
 }
 
+/* A reload that raises max_children raises the table's cap with it.
+ * Slot ids are epoll data, so the slots keep their places (realloc), and
+ * the new ones, fresh, are not touched until used.  Never shrunk: a
+ * lower max_children lets the extra slots drain.  Out of memory, the old
+ * cap stays, which only holds clients in the backlog longer. */
+static void
+supervisor_proxy_grow(struct proxy_table *t, size_t cap)
+{
+	void *p;
+
+	if (cap <= t->cap)
+		return;
+	if ((p = reallocarray(t->slot, cap, sizeof(*t->slot))) == NULL)
+		return;
+	t->slot = p;
+	if ((p = reallocarray(t->used, cap, sizeof(*t->used))) == NULL)
+		return;
+	t->used = p;
+	if ((p = reallocarray(t->pos, cap, sizeof(*t->pos))) == NULL)
+		return;
+	t->pos = p;
+	if ((p = reallocarray(t->free_ids, cap, sizeof(*t->free_ids))) == NULL)
+		return;
+	t->free_ids = p;
+	t->cap = cap;
+}
+
 int
 supervisor_proxy_rehome(struct supervisor *sv)
 {
@@ -456,6 +483,7 @@ supervisor_proxy_rehome(struct supervisor *sv)
 	t->waiting = waiting;
 	t->full = full;
 	t->nservices = ns;
+	supervisor_proxy_grow(t, sv->gen->cfg.max_children);
 	for (i = t->n; i-- > 0;) {
 		id = t->used[i];
 		if (supervisor_proxy_follow(sv, &t->slot[id])) {
