@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -923,6 +925,61 @@ int
 tcp_connect(const char *host, int port)
 {
 	return tcp_connect_from(NULL, host, port);
+}
+
+int
+unix_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ne(fd, -1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	                     sizeof(tv)),
+	    0);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int
+udp_client(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ne(fd, -1);
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	                     sizeof(tv)),
+	    0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+const char *
+harness_path(const char *name)
+{
+	static char buf[4][256];
+	static int i;
+	const char *any = harness_file("anchor", "");
+	const char *slash = strrchr(any, '/');
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%.*s/%s", (int)(slash - any), any,
+	    name);
+	ck_assert_uint_lt(strlen(buf[i]),
+	    sizeof(((struct sockaddr_un *)0)->sun_path));
+	return buf[i];
 }
 
 void

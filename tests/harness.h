@@ -158,6 +158,18 @@ int tcp_connect(const char *host, int port);
 /* The same from source address src (127.0.0.2, ::1, ...). */
 int tcp_connect_from(const char *src, const char *host, int port);
 
+/* A unix stream client of path, with 5 s receive timeouts; -1 with errno
+ * if connect fails. */
+int unix_connect(const char *path);
+
+/* A UDP socket connected to 127.0.0.1:port, answers awaited 5 s. */
+int udp_client(int port);
+
+/* name in this test's private directory (harness_file's, trusted by a
+ * superd that is root), short enough for a unix socket; a static
+ * buffer, one of four. */
+const char *harness_path(const char *name);
+
 /* Connects, sends msg, half-closes, and reads the reply to EOF into buf
  * (NUL-terminated).  Returns the reply length. */
 size_t tcp_exchange(int port, const char *msg, char *buf, size_t len);

@@ -452,11 +452,9 @@ closed_within(int fd, int timeout_ms)
 static int
 control_connect(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = unix_connect(ctl);
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_msg(fd != -1, "connect %s: %s", ctl, strerror(errno));
 	return fd;
 }
 

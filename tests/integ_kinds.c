@@ -90,25 +90,6 @@ port_of(const char *service)
 	return superd_port(&sd, service);
 }
 
-/* Where this test's files are (harness_base()'s private directory,
- * trusted by a superd that is root) joined with name, in a static
- * buffer of one of four. */
-static const char *
-tpath(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-	const char *any = harness_file("anchor", "");
-	const char *slash = strrchr(any, '/');
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%.*s/%s", (int)(slash - any), any,
-	    name);
-	ck_assert_uint_lt(strlen(buf[i]),
-	    sizeof(((struct sockaddr_un *)0)->sun_path));
-	return buf[i];
-}
-
 /* The value of "key: " in a probe's report, up to the end of its line,
  * into a static buffer; "" when absent. */
 static const char *
@@ -130,24 +111,6 @@ report_value(const char *report, const char *key)
 
 /* ---- clients ---- */
 
-/* A UDP socket connected to 127.0.0.1:port, answers awaited 5 s. */
-static int
-udp_client(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct timeval tv = { .tv_sec = 5 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ne(fd, -1);
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	                     sizeof(tv)),
-	    0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	return fd;
-}
-
 /* Sends msg as one datagram; the answer (5 s at most) into buf,
  * NUL-terminated.  Returns its length, or -1 with errno. */
 static ssize_t
@@ -159,26 +122,6 @@ udp_ask(int fd, const char *msg, char *buf, size_t len)
 	n = recv(fd, buf, len - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	return n;
-}
-
-/* A unix stream client on path; -1 with errno if connect fails. */
-static int
-unix_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ne(fd, -1);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	                     sizeof(tv)),
-	    0);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* Connects to path, sends msg, half-closes and reads to EOF into buf. */
@@ -486,7 +429,7 @@ END_TEST
 START_TEST(unix_handler_gets_proto_unix_and_the_client_credentials)
 {
 	char conf[512], buf[8192], want[64];
-	const char *path = tpath("probe.sock");
+	const char *path = harness_path("probe.sock");
 
 	snprintf(conf, sizeof(conf), HEAD "[xprobe]\npath = %s\nexec = %s\n",
 	    path, harness_probe_bin());
@@ -512,7 +455,7 @@ END_TEST
 START_TEST(unix_socket_file_has_socket_mode_and_goes_at_shutdown)
 {
 	char conf[512], buf[64];
-	const char *path = tpath("echo.sock");
+	const char *path = harness_path("echo.sock");
 	struct stat st;
 
 	snprintf(conf, sizeof(conf),
@@ -550,7 +493,7 @@ squat(const char *path, bool live)
 START_TEST(a_stale_unix_socket_is_replaced_but_a_live_one_or_a_file_is_not)
 {
 	char conf[512], buf[64];
-	const char *path = tpath("taken.sock");
+	const char *path = harness_path("taken.sock");
 	struct stat st;
 	int fd;
 
@@ -589,7 +532,7 @@ END_TEST
 START_TEST(max_per_source_counts_a_unix_client_by_its_uid)
 {
 	char conf[512], buf[64], want[64];
-	const char *path = tpath("one.sock");
+	const char *path = harness_path("one.sock");
 	int first;
 
 	snprintf(conf, sizeof(conf),
@@ -641,7 +584,7 @@ END_TEST
 START_TEST(reload_adds_changes_and_removes_udp_and_unix_services)
 {
 	char conf[1024], buf[64];
-	const char *path = tpath("r.sock");
+	const char *path = harness_path("r.sock");
 	struct stat st, again;
 	int fd, port;
 
@@ -692,7 +635,7 @@ END_TEST
 START_TEST(shutdown_stops_every_kind_and_counts_each)
 {
 	char conf[1024], buf[8192];
-	const char *path = tpath("s.sock");
+	const char *path = harness_path("s.sock");
 	int fd, hold;
 
 	snprintf(conf, sizeof(conf),
@@ -743,7 +686,7 @@ open_to_nobody(void)
 {
 	char dir[256];
 
-	snprintf(dir, sizeof(dir), "%s", tpath(""));
+	snprintf(dir, sizeof(dir), "%s", harness_path(""));
 	dir[strlen(dir) - 1] = '\0';
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 }
@@ -785,7 +728,7 @@ unix_exchange_as_nobody(const char *path, char *buf, size_t len)
 START_TEST(allow_users_lets_root_in_and_refuses_a_client_run_as_nobody)
 {
 	char conf[512], buf[8192];
-	const char *path = tpath("root-only.sock");
+	const char *path = harness_path("root-only.sock");
 
 	if (geteuid() != 0) {
 		harness_skip("needs root, to run a client as nobody");
@@ -807,7 +750,7 @@ END_TEST
 START_TEST(unix_socket_file_belongs_to_socket_user_and_socket_group)
 {
 	char conf[512], buf[8192];
-	const char *path = tpath("nobodys.sock");
+	const char *path = harness_path("nobodys.sock");
 	struct stat st;
 
 	if (geteuid() != 0) {
@@ -874,8 +817,8 @@ START_TEST(tftp_fetches_and_stores_files_through_in_tftpd_under_superd)
 	    !have("/usr/bin/tftp", "tftp-hpa"))
 		return;
 	/* tftp exits 0 whatever happened: the files say how it went. */
-	snprintf(root, sizeof(root), "%s", tpath("tftp"));
-	snprintf(got, sizeof(got), "%s", tpath("got"));
+	snprintf(root, sizeof(root), "%s", harness_path("tftp"));
+	snprintf(got, sizeof(got), "%s", harness_path("got"));
 	ck_assert_int_eq(mkdir(root, 0755), 0);
 	ck_assert_int_eq(chown(root, NOBODY, NOBODY), 0);
 	ck_assert_int_eq(mkdir(got, 0755), 0);
@@ -892,8 +835,10 @@ START_TEST(tftp_fetches_and_stores_files_through_in_tftpd_under_superd)
 		assert_exit0(tftp_get(port, got, i == 1 ? "b.txt" : "a.txt"),
 		    "tftp get");
 	}
-	assert_same_file(tpath("tftp/a.txt"), tpath("got/got-a.txt"));
-	assert_same_file(tpath("tftp/b.txt"), tpath("got/got-b.txt"));
+	assert_same_file(harness_path("tftp/a.txt"),
+	    harness_path("got/got-a.txt"));
+	assert_same_file(harness_path("tftp/b.txt"),
+	    harness_path("got/got-b.txt"));
 	/* Stored (-c lets in.tftpd create it). */
 	snprintf(local, sizeof(local), "%s",
 	    harness_file("up.txt", "sent up\n"));
@@ -901,7 +846,7 @@ START_TEST(tftp_fetches_and_stores_files_through_in_tftpd_under_superd)
 	assert_exit0(CLIENT("", "/usr/bin/tftp", "-m", "octet", "127.0.0.1",
 	                 portarg, "-c", "put", local, "up.txt"),
 	    "tftp put");
-	snprintf(remote, sizeof(remote), "%s", tpath("tftp/up.txt"));
+	snprintf(remote, sizeof(remote), "%s", harness_path("tftp/up.txt"));
 	assert_same_file(local, remote);
 	/* Two at once. */
 	for (i = 0; i < 2; i++) {
@@ -917,7 +862,7 @@ START_TEST(tftp_fetches_and_stores_files_through_in_tftpd_under_superd)
 		        WEXITSTATUS(status[i]) == 0,
 		    "tftp get %d failed", i);
 	}
-	assert_same_file(local, tpath("got/got-up.txt"));
+	assert_same_file(local, harness_path("got/got-up.txt"));
 }
 END_TEST
 
@@ -973,7 +918,7 @@ END_TEST
 START_TEST(socat_and_nc_reach_a_unix_service)
 {
 	char conf[512], addr[256];
-	const char *path = tpath("x.sock");
+	const char *path = harness_path("x.sock");
 
 	if (!have("/usr/bin/socat", "socat") ||
 	    !have("/usr/bin/nc", "netcat-openbsd"))
@@ -1081,7 +1026,7 @@ END_TEST
 START_TEST(socket_activation_passes_a_unix_socket_matched_by_path)
 {
 	char conf[512], listen_unix[256], needle[512], buf[64];
-	const char *path = tpath("act.sock");
+	const char *path = harness_path("act.sock");
 	const char *argv[] = { SOCKET_ACTIVATE, "-l", listen_unix, SUPERD_BIN,
 		"-c", conf_path, NULL };
 

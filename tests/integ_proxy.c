@@ -570,22 +570,19 @@ END_TEST
  * connections are told apart too. */
 START_TEST(the_control_socket_answers_while_connections_wait_for_a_header)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *any = harness_file("any", "");
+	const char *ctl = harness_path("ctl");
 	const char *rest = "198.51.100.1 1 2\r\nlate\n";
 	int port, fd, cfd;
 	size_t n;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.*s/ctl",
-	    (int)(strrchr(any, '/') - any), any);
 	start("[supervisor]\ncontrol = %s\n" HEAD
 	      "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
 	      "proxy_from = 127.0.0.1\nproxy_timeout = 20s\n",
-	    sun.sun_path);
+	    ctl);
 	port = superd_port(&sd, "p");
 	fd = half_a_header(port);
-	cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cfd = unix_connect(ctl);
+	ck_assert_int_ne(cfd, -1);
 	tcp_send(cfd, "status\n", 7);
 	tcp_read_line(cfd, out, sizeof(out));
 	ck_assert_str_eq(out, "ok\n");

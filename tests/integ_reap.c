@@ -219,39 +219,6 @@ START_TEST(handlers_whose_pipe_outlives_them_are_reaped_before_their_leftovers)
 }
 END_TEST
 
-/* A socket file in the harness's private directory (trusted by a superd
- * that is root). */
-static const char *
-sock_path(const char *name)
-{
-	static char buf[256];
-	const char *any = harness_file("anchor", "");
-	const char *slash = strrchr(any, '/');
-
-	snprintf(buf, sizeof(buf), "%.*s/%s", (int)(slash - any), any, name);
-	ck_assert_uint_lt(strlen(buf),
-	    sizeof(((struct sockaddr_un *)0)->sun_path));
-	return buf;
-}
-
-/* A UDP client of port, with a 5 s receive timeout. */
-static int
-udp_client(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct timeval tv = { .tv_sec = 5 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ne(fd, -1);
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	                     sizeof(tv)),
-	    0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	return fd;
-}
-
 /* One datagram to a wait service whose handler answers one and exits:
  * an answer means a handler ran for it. */
 static void
@@ -269,17 +236,12 @@ udp_round(int fd, int round)
 static void
 unix_burst(const char *path, int n)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fds[BURST], i;
 	char buf[8];
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	for (i = 0; i < n; i++) {
-		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fds[i] = unix_connect(path);
 		ck_assert_int_ne(fds[i], -1);
-		ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sun,
-		                     sizeof(sun)),
-		    0);
 		tcp_send(fds[i], "x\n", 2);
 	}
 	for (i = 0; i < n; i++)
@@ -300,7 +262,7 @@ unix_burst(const char *path, int n)
  */
 START_TEST(wait_udp_tcp_and_unix_handlers_among_many_live_ones_are_each_reaped)
 {
-	const char *probe = harness_probe_bin(), *path = sock_path("r.sock");
+	const char *probe = harness_probe_bin(), *path = harness_path("r.sock");
 	static int held[HELD];
 	int udp, udpnull, k, exits = ROUNDS * (3 + UNIX_BURST);
 	char conf[1024], buf[8192];
