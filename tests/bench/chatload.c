@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtool.h"
+
 #define PORTS_MAX 16
 #define LINE_MAX_IN 1024
 #define EVENTS_MAX 256
@@ -37,22 +39,6 @@ struct cl {
 	uint32_t *lat;
 	long nlat, expected, greeted;
 };
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "chatload: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static _Noreturn void
 usage(void)

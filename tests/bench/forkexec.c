@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtool.h"
+
 extern char **environ;
 
 enum mode { M_FORK, M_VFORK, M_SPAWN };
@@ -50,13 +52,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "forkexec: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static _Noreturn void

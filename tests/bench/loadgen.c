@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtool.h"
+
 #define EVENTS_MAX 256
 #define READ_BUF 16384
 
@@ -65,22 +67,6 @@ struct lg {
 	long nheld;
 	long long t0, t1;
 };
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static _Noreturn void
 usage(void)

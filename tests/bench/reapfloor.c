@@ -17,21 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static _Noreturn void
-die(const char *what)
-{
-	fprintf(stderr, "reapfloor: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+#include "benchtool.h"
 
 /* One handler on its own end of a socketpair; *mine is the other end. */
 static pid_t
