@@ -1165,6 +1165,28 @@ proc_cpu_ticks(pid_t pid)
 	return (long)(utime + stime);
 }
 
+void
+proc_starve_fds(pid_t pid, struct rlimit *orig)
+{
+	struct rlimit low;
+
+	ck_assert_int_eq(prlimit(pid, RLIMIT_NOFILE, NULL, orig), 0);
+	low = *orig;
+	low.rlim_cur = (rlim_t)proc_lowest_free_fd(pid);
+	ck_assert_int_eq(prlimit(pid, RLIMIT_NOFILE, &low, NULL), 0);
+}
+
+void
+proc_assert_not_spinning(pid_t pid)
+{
+	long cpu0 = proc_cpu_ticks(pid), cpu1;
+
+	harness_sleep_ms(1000);
+	cpu1 = proc_cpu_ticks(pid);
+	ck_assert_msg(cpu1 - cpu0 < 30, "superd used %ld ticks in 1s",
+	    cpu1 - cpu0);
+}
+
 long long
 proc_cpu_ns(pid_t pid)
 {

@@ -4,6 +4,7 @@
 #ifndef SUPERD_HARNESS_H
 #define SUPERD_HARNESS_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <stdbool.h>
@@ -193,6 +194,15 @@ size_t proc_children(pid_t pid, pid_t *out, size_t max);
 
 /* CPU time (user + system) of pid so far, in clock ticks. */
 long proc_cpu_ticks(pid_t pid);
+
+/* Lowers pid's soft RLIMIT_NOFILE to its lowest free descriptor, so its
+ * next accept or open fails with EMFILE; the limit it had into *orig. */
+void proc_starve_fds(pid_t pid, struct rlimit *orig);
+
+/* Fails the test if pid burns CPU for a second: a loop spinning on a
+ * readable descriptor uses ~100 ticks a second, a paused one a handful
+ * of wakeups. */
+void proc_assert_not_spinning(pid_t pid);
 
 /* Time pid has spent on a CPU, in nanoseconds (from schedstat). */
 long long proc_cpu_ns(pid_t pid);

@@ -120,6 +120,15 @@ expect_stat(struct superd *s, const char *name, const char *want)
 	ck_assert_msg(strstr(line, want) != NULL, "%s: no %s", line, want);
 }
 
+/* Half-closes fd and reads the handler's whole answer into out. */
+static const char *
+answer(int fd)
+{
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	out[tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS)] = '\0';
+	return out;
+}
+
 START_TEST(a_v1_header_gives_the_handler_the_real_client)
 {
 	int port;
@@ -265,8 +274,7 @@ START_TEST(a_header_split_into_many_writes_is_accepted_in_time)
 	port = superd_port(&sd, "p");
 	fd = tcp_connect("127.0.0.1", port);
 	send_bytewise(fd, (const unsigned char *)V1_HDR, strlen(V1_HDR));
-	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	out[tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS)] = '\0';
+	(void)answer(fd);
 	close(fd);
 	expect_env("TCPREMOTEIP=192.0.2.7");
 	pp2_start(&p, 1, 0x11);
@@ -275,8 +283,7 @@ START_TEST(a_header_split_into_many_writes_is_accepted_in_time)
 	pp2_crc(&p);
 	fd = tcp_connect("127.0.0.1", port);
 	send_bytewise(fd, p.b, p.n);
-	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	out[tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS)] = '\0';
+	(void)answer(fd);
 	close(fd);
 	expect_env("TCPREMOTEIP=192.0.2.8");
 	expect_env("PROXY_UNIQUE_ID=split");
@@ -354,10 +361,7 @@ START_TEST(a_flood_of_silent_connections_does_not_delay_other_services)
 	expect_stat(&sd, "flood", "proxy_full=1");
 	/* One of the waiting ones speaks: served, and one more waits. */
 	tcp_send(fds[0], V1_HDR "late\n", strlen(V1_HDR) + 5);
-	ck_assert_int_eq(shutdown(fds[0], SHUT_WR), 0);
-	n = tcp_read_all(fds[0], out, sizeof(out) - 1, WAIT_MS);
-	out[n] = '\0';
-	ck_assert_str_eq(out, "late\n");
+	ck_assert_str_eq(answer(fds[0]), "late\n");
 	for (i = 0; i < FLOOD; i++)
 		close(fds[i]);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd,
@@ -436,7 +440,6 @@ START_TEST(a_reload_keeps_connections_waiting_for_their_header)
 	const char *rest = "198.51.100.1 1 2\r\nstill here\n";
 	char conf2[512];
 	int port, fd;
-	size_t n;
 
 	start("%s", conf);
 	port = superd_port(&sd, "p");
@@ -445,11 +448,8 @@ START_TEST(a_reload_keeps_connections_waiting_for_their_header)
 	    conf);
 	reload(conf2);
 	tcp_send(fd, rest, strlen(rest));
-	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
-	out[n] = '\0';
+	ck_assert_str_eq(answer(fd), "still here\n");
 	close(fd);
-	ck_assert_str_eq(out, "still here\n");
 	ck_assert_ptr_nonnull(superd_wait_log(&sd,
 	    "connection from 192.0.2.5:1 via 127.0.0.1:", WAIT_MS, NULL));
 	/* The service no longer takes a header: the waiting one is closed. */
@@ -490,9 +490,7 @@ START_TEST(a_reload_raising_max_children_lets_more_connections_wait)
 	reload(conf);
 	ck_assert(harness_until(accepted, &c, WAIT_MS));
 	tcp_send(fd[2], V1_HDR "third\n", strlen(V1_HDR) + 6);
-	ck_assert_int_eq(shutdown(fd[2], SHUT_WR), 0);
-	out[tcp_read_all(fd[2], out, sizeof(out) - 1, WAIT_MS)] = '\0';
-	ck_assert_str_eq(out, "third\n");
+	ck_assert_str_eq(answer(fd[2]), "third\n");
 	for (i = 0; i < 3; i++)
 		close(fd[i]);
 }
@@ -505,7 +503,6 @@ START_TEST(metrics_are_served_while_connections_wait_for_a_header)
 	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
 	const char *rest = "198.51.100.1 1 2\r\nlate\n";
 	int mport = harness_free_port(), port, fd;
-	size_t n;
 
 	start("[supervisor]\nmetrics = 127.0.0.1:%d\n" HEAD
 	      "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
@@ -523,11 +520,8 @@ START_TEST(metrics_are_served_while_connections_wait_for_a_header)
 	                  "superd_proxy_full_total{service=\"p\"} 0\n") != NULL,
 	    "%s", out);
 	tcp_send(fd, rest, strlen(rest));
-	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
-	out[n] = '\0';
+	ck_assert_str_eq(answer(fd), "late\n");
 	close(fd);
-	ck_assert_str_eq(out, "late\n");
 }
 END_TEST
 
@@ -573,7 +567,6 @@ START_TEST(the_control_socket_answers_while_connections_wait_for_a_header)
 	const char *ctl = harness_path("ctl");
 	const char *rest = "198.51.100.1 1 2\r\nlate\n";
 	int port, fd, cfd;
-	size_t n;
 
 	start("[supervisor]\ncontrol = %s\n" HEAD
 	      "[p]\nport = 0\nexec = echo\nproxy_protocol = v1\n"
@@ -588,11 +581,8 @@ START_TEST(the_control_socket_answers_while_connections_wait_for_a_header)
 	ck_assert_str_eq(out, "ok\n");
 	close(cfd);
 	tcp_send(fd, rest, strlen(rest));
-	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
-	n = tcp_read_all(fd, out, sizeof(out) - 1, WAIT_MS);
-	out[n] = '\0';
+	ck_assert_str_eq(answer(fd), "late\n");
 	close(fd);
-	ck_assert_str_eq(out, "late\n");
 }
 END_TEST
 
