@@ -541,7 +541,12 @@ spawn_start(struct spawn_args *a)
 		(void)close(p[0]);
 		return -1;
 	}
-	a->fail->pending = p[0];
+	/* Kept until the reap, so above the numbers a connection takes, as
+	 * the pipe and pidfd are (spawn_keep_fd); where it is does not
+	 * matter to correctness, so a failed move keeps it where it is. */
+	a->fail->pending = spawn_keep_fd(p[0]);
+	if (a->fail->pending == -1)
+		a->fail->pending = p[0];
 	return pid;
 }
 #else
