@@ -549,38 +549,52 @@ superd_start_file(struct superd *sd, const char *file, const char *const *extra)
 	superd_start_argv(sd, argv);
 }
 
-/* True if some line of text sets `user`. */
+/* True if some line of text sets key. */
 static bool
-harness_has_user(const char *text)
+harness_sets(const char *text, const char *key)
 {
+	size_t n = strlen(key);
 	const char *p;
 
 	for (p = text; p != NULL && *p != '\0';
 	     p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, "user", 4) != 0)
+		if (strncmp(p, key, n) != 0)
 			continue;
-		if (p[4 + strspn(p + 4, " \t")] == '=' ||
-		    p[4 + strspn(p + 4, " \t")] == ':')
+		if (p[n + strspn(p + n, " \t")] == '=' ||
+		    p[n + strspn(p + n, " \t")] == ':')
 			return true;
 	}
 	return false;
 }
 
-/* A copy of config that says `user = root` (malloc'd): right after an
- * existing [defaults] header, else in a [defaults] section appended at
- * the end, so the lines of the test's own text keep their numbers. */
-static char *
-harness_as_root(const char *config)
+/* Where header starts a line of config, or NULL. */
+static const char *
+harness_header_at(const char *config, const char *header)
 {
-	static const char header[] = "[defaults]", line[] = "user = root\n";
-	size_t len = strlen(config);
-	const char *at = strstr(config, header), *eol;
-	char *out = malloc(len + sizeof(header) + sizeof(line) + 2);
+	const char *at = strstr(config, header);
 
-	ck_assert_ptr_nonnull(out);
-	/* Only a header at the start of a line counts. */
 	while (at != NULL && at != config && at[-1] != '\n')
 		at = strstr(at + 1, header);
+	return at;
+}
+
+static bool
+harness_has_header(const char *config, const char *header)
+{
+	return harness_header_at(config, header) != NULL;
+}
+
+/* A copy of config (malloc'd) with line in section header: right after
+ * an existing header, else in a section appended at the end, so the
+ * lines of the test's own text keep their numbers. */
+static char *
+harness_with_line(const char *config, const char *header, const char *line)
+{
+	size_t len = strlen(config);
+	const char *at = harness_header_at(config, header), *eol;
+	char *out = malloc(len + strlen(header) + strlen(line) + 3);
+
+	ck_assert_ptr_nonnull(out);
 	if (at != NULL && (eol = strchr(at, '\n')) != NULL) {
 		sprintf(out, "%.*s%s%s", (int)(eol + 1 - config), config, line,
 		    eol + 1);
@@ -590,6 +604,27 @@ harness_as_root(const char *config)
 		    at != NULL ? "" : header, line);
 	}
 	return out;
+}
+
+/* As root, superd's control socket is /run/superd/control unless the
+ * config says otherwise: one path for every superd the suite runs at
+ * once, and each start probes it, so the superd holding it would see
+ * the others' connections (and an extra descriptor).  A test that wants
+ * a control socket names its own.  A copy (malloc'd). */
+static char *
+harness_control_off(const char *config)
+{
+	char *out;
+
+	/* A [supervisor] of the test's own is left alone: a line added
+	 * there would move the numbers of the lines below it. */
+	if (geteuid() != 0 || harness_sets(config, "control") ||
+	    harness_has_header(config, "[supervisor]")) {
+		out = strdup(config);
+		ck_assert_ptr_nonnull(out);
+		return out;
+	}
+	return harness_with_line(config, "[supervisor]", "control = off\n");
 }
 
 /* True if p, at the start of a line, is "user = root" ending the line. */
@@ -610,11 +645,8 @@ harness_as_self(const char *config)
 	size_t n = 0, len;
 	char *out, *o;
 
-	if (geteuid() == 0) {
-		out = strdup(config);
-		ck_assert_ptr_nonnull(out);
-		return out;
-	}
+	if (geteuid() == 0)
+		return harness_control_off(config);
 	pw = getpwuid(geteuid());
 	ck_assert_msg(pw != NULL, "no user name for uid %d", (int)geteuid());
 	for (p = config; *p != '\0'; p++)
@@ -638,7 +670,7 @@ void
 superd_start(struct superd *sd, const char *config, ...)
 {
 	const char *extra[12];
-	char *text = NULL;
+	char *text, *root = NULL;
 	size_t n = 0;
 	va_list ap;
 
@@ -647,9 +679,12 @@ superd_start(struct superd *sd, const char *config, ...)
 		n++;
 	va_end(ap);
 	extra[n] = NULL;
-	if (geteuid() == 0 && harness_uid == 0 && !harness_has_user(config))
-		config = text = harness_as_root(config);
-	superd_start_file(sd, harness_file("superd.ini", config), extra);
+	if (geteuid() == 0 && harness_uid == 0 && !harness_sets(config, "user"))
+		config = root =
+		    harness_with_line(config, "[defaults]", "user = root\n");
+	text = harness_control_off(config);
+	superd_start_file(sd, harness_file("superd.ini", text), extra);
+	free(root);
 	free(text);
 }
 
