@@ -4,14 +4,22 @@
  * one "key: value" line each, then exits 0.  As a wait handler it takes
  * its client first and reports to it: --accept accepts one connection on
  * fd 0 (--accept-fd3: on fd 3, systemd's way), --recv answers one
- * datagram on fd 0 with the report. */
+ * datagram on fd 0 with the report.  --try attempts what a confined
+ * handler must not do (mount, init_module, ptrace of another process,
+ * unshare, reboot) and reports each as "try_NAME: ok" or its errno's
+ * name, before the report. */
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +54,8 @@ static void
 probe_status(void)
 {
 	static const char *const keys[] = { "SigBlk:", "SigIgn:", "SigCgt:",
-		"Uid:", "Gid:", "Groups:", "Umask:" };
+		"Uid:", "Gid:", "Groups:", "Umask:", "CapInh:", "CapPrm:",
+		"CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:" };
 	char line[256];
 	FILE *fp = fopen("/proc/self/status", "re");
 	size_t i;
@@ -111,6 +120,48 @@ probe_world(void)
 	probe_limit("rlimit_core", RLIMIT_CORE);
 }
 
+static void
+probe_result(const char *name, long rc)
+{
+	if (rc != -1)
+		fprintf(out, "try_%s: ok\n", name);
+	else
+		fprintf(out, "try_%s: %s\n", name,
+		    errno == EPERM        ? "EPERM"
+		        : errno == ENOSYS ? "ENOSYS"
+		        : errno == ENOENT ? "ENOENT"
+		                          : strerrorname_np(errno));
+}
+
+/* PTRACE_ATTACH to a child of its own, which nothing else forbids. */
+static void
+probe_ptrace(void)
+{
+	pid_t kid = fork();
+	long rc;
+
+	if (kid == -1)
+		exit(1);
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	rc = ptrace(PTRACE_ATTACH, kid, NULL, NULL);
+	probe_result("ptrace_attach", rc);
+	kill(kid, SIGKILL);
+	(void)waitpid(kid, NULL, 0);
+}
+
+static void
+probe_try(void)
+{
+	probe_result("mount",
+	    mount("none", "/nonexistent-superd-probe", "tmpfs", 0, NULL));
+	probe_result("init_module", syscall(SYS_init_module, NULL, 0, ""));
+	probe_ptrace();
+	probe_result("unshare", unshare(CLONE_NEWUTS));
+}
+
 /* A wait handler's client: a connection accepted on fd, whose stream
  * the report goes to. */
 static void
@@ -164,6 +215,8 @@ main(int argc, char *argv[])
 		probe_accept(3);
 	else if (argc == 2 && strcmp(argv[1], "--recv") == 0)
 		probe_recv();
+	else if (argc == 2 && strcmp(argv[1], "--try") == 0)
+		probe_try();
 	probe_fds();
 	probe_status();
 	fprintf(out, "pid: %d\n", (int)getpid());

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "capname.h"
 #include "config_keys.h"
 #include "parse.h"
 
@@ -1141,6 +1142,58 @@ set_rlimit_cpu(struct service *svc, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- confinement ---- */
+
+static int
+set_no_new_privileges(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_yes_no(v, &svc->no_new_privs, why, whylen);
+}
+
+static int
+add_capability(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	int cap;
+
+	svc->caps_set = true;
+	/* "none" alone: an empty set, said on purpose. */
+	if (strcmp(tok, "none") == 0)
+		return 0;
+	if ((cap = capname_parse(tok)) == -1) {
+		snprintf(why, whylen,
+		    "\"%s\" is not a capability (CAP_NET_BIND_SERVICE, ...; "
+		    "or none)",
+		    tok);
+		return -1;
+	}
+	svc->caps |= 1ULL << cap;
+	return 0;
+}
+
+static int
+set_capabilities(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no capability given (none for an empty set)",
+	    why, whylen, add_capability);
+}
+
+static int
+set_system_call_filter(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	static const char *const words[] = { [SYSCALL_FILTER_OFF] = "off",
+		[SYSCALL_FILTER_DEFAULT] = "default",
+		[SYSCALL_FILTER_STRICT] = "strict",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->syscall_filter = (enum syscall_filter)k;
+	return 0;
+}
+
 static const struct service_key_info service_keys[] = {
 	{ "port", KEY_PORT, false, true, set_port },
 	{ "bind", KEY_BIND, false, false, set_bind },
@@ -1198,6 +1251,11 @@ static const struct service_key_info service_keys[] = {
 	{ "proxy_from", KEY_PROXY_FROM, true, false, set_proxy_from },
 	{ "proxy_timeout", KEY_PROXY_TIMEOUT, false, false, set_proxy_timeout },
 	{ "reuse_port", KEY_REUSE_PORT, false, false, set_reuse_port },
+	{ "no_new_privileges", KEY_NO_NEW_PRIVILEGES, false, false,
+	    set_no_new_privileges },
+	{ "capabilities", KEY_CAPABILITIES, true, false, set_capabilities },
+	{ "system_call_filter", KEY_SYSTEM_CALL_FILTER, false, false,
+	    set_system_call_filter },
 };
 
 const struct service_key_info *

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "cidr.h"
@@ -66,6 +67,9 @@ enum service_key {
 	KEY_PROXY_FROM,
 	KEY_PROXY_TIMEOUT,
 	KEY_REUSE_PORT,
+	KEY_NO_NEW_PRIVILEGES,
+	KEY_CAPABILITIES,
+	KEY_SYSTEM_CALL_FILTER,
 	SERVICE_KEYS
 };
 
@@ -87,6 +91,14 @@ enum groups_from {
 	GROUPS_USER, /* the user's groups in the group database */
 	GROUPS_NONE, /* none at all */
 	GROUPS_LIST  /* exactly the supplementary_groups list */
+};
+
+/* system_call_filter: which seccomp filter a handler runs under. */
+enum syscall_filter {
+	SYSCALL_FILTER_OFF,
+	SYSCALL_FILTER_DEFAULT, /* what no network service needs */
+	SYSCALL_FILTER_STRICT,  /* ... and tracing, namespaces */
+	SYSCALL_FILTERS
 };
 
 /* The resource limits a service may set, in the order of rlimit[]. */
@@ -215,6 +227,12 @@ struct service {
 	bool nice_set; /* false: superd's own niceness */
 	int nice;
 	struct service_limit rlimit[SERVICE_RLIMITS];
+
+	/* Confinement, applied by confine.c in the child. */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS; also implied by a filter */
+	bool caps_set;     /* `capabilities` given: the bounding set */
+	uint64_t caps;     /* ... as bits, 1 << CAP_... */
+	enum syscall_filter syscall_filter;
 
 	/* Where each key was set (0: not set), for messages. */
 	int key_line[SERVICE_KEYS];
