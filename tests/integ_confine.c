@@ -1,0 +1,392 @@
+/* Integration tests of confinement (no_new_privileges, capabilities,
+ * system_call_filter): the probe handler reports its capability sets,
+ * NoNewPrivs and Seccomp from /proc/self/status and what it was refused;
+ * each confined service runs beside one that is not, so each check
+ * would fail without the key. */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct superd sd;
+
+static void
+teardown(void)
+{
+	superd_cleanup(&sd);
+}
+
+#define NOT_ROOT "not root: only root has capabilities to confine"
+
+/* The probe's report for one connection to service, after a newline so
+ * that every line starts with one. */
+static void
+probe_report(const char *service, char *buf, size_t len)
+{
+	buf[0] = '\n';
+	ck_assert_uint_gt(tcp_exchange(superd_port(&sd, service), "", buf + 1,
+	                      len - 1),
+	    0);
+	ck_assert_msg(strstr(buf, "\nend\n") != NULL, "%s: %s", service, buf);
+}
+
+/* The value of "key:" in a report, blanks trimmed, into out. */
+static void
+report_value(const char *report, const char *key, char *out, size_t len)
+{
+	char needle[64];
+	const char *at;
+	size_t n;
+
+	snprintf(needle, sizeof(needle), "\n%s:", key);
+	at = strstr(report, needle);
+	ck_assert_msg(at != NULL, "no %s in %s", key, report);
+	at += strlen(needle);
+	at += strspn(at, " \t");
+	n = strcspn(at, "\n");
+	snprintf(out, len, "%.*s", (int)n, at);
+}
+
+static void
+expect(const char *report, const char *key, const char *want)
+{
+	char got[128];
+
+	report_value(report, key, got, sizeof(got));
+	ck_assert_msg(strcmp(got, want) == 0, "%s: \"%s\", want \"%s\"", key,
+	    got, want);
+}
+
+/* This process's own line of /proc/self/status: what superd, started
+ * by it, has too. */
+static void
+own_status(const char *key, char *out, size_t len)
+{
+	char text[4096] = "\n";
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ne(fd, -1);
+	harness_slurp(fd, text + 1, sizeof(text) - 1);
+	close(fd);
+	report_value(text, key, out, len);
+}
+
+START_TEST(capabilities_and_no_new_privileges_show_in_the_handler_status)
+{
+	char conf[2048], report[8192], bnd[64];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s\nuser = nobody\n"
+	    "[plain]\nport = 0\n"
+	    "[nnp]\nport = 0\nno_new_privileges = yes\n"
+	    "[bind_service]\nport = 0\ncapabilities = CAP_NET_BIND_SERVICE\n"
+	    "[root_plain]\nport = 0\nuser = root\n"
+	    "[root_two]\nport = 0\nuser = root\n"
+	    "capabilities = CAP_CHOWN, CAP_NET_BIND_SERVICE\n",
+	    harness_probe_bin());
+	superd_start(&sd, conf, NULL);
+
+	/* A user other than root: an empty bounding set by default. */
+	probe_report("plain", report, sizeof(report));
+	expect(report, "NoNewPrivs", "0");
+	expect(report, "CapBnd", "0000000000000000");
+	expect(report, "Seccomp", "0");
+
+	probe_report("nnp", report, sizeof(report));
+	expect(report, "NoNewPrivs", "1");
+
+	/* ... and what `capabilities` names, ambient so it is effective. */
+	probe_report("bind_service", report, sizeof(report));
+	expect(report, "Uid", "65534\t65534\t65534\t65534");
+	expect(report, "CapBnd", "0000000000000400");
+	expect(report, "CapAmb", "0000000000000400");
+	expect(report, "CapEff", "0000000000000400");
+	expect(report, "NoNewPrivs", "0");
+
+	/* root: unchanged by default, or exactly the named set. */
+	own_status("CapBnd", bnd, sizeof(bnd));
+	probe_report("root_plain", report, sizeof(report));
+	expect(report, "CapBnd", bnd);
+	probe_report("root_two", report, sizeof(report));
+	expect(report, "CapBnd", "0000000000000401");
+	expect(report, "CapEff", "0000000000000401");
+	expect(report, "CapAmb", "0000000000000000");
+}
+END_TEST
+
+START_TEST(a_setuid_root_program_stays_nobody_under_no_new_privileges)
+{
+	char conf[2048], buf[256], id[4096], script[4200], copy[4096];
+	const char *path;
+	int in, outfd;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	/* A setuid-root copy of id, where nobody can run it. */
+	snprintf(copy, sizeof(copy), "%s", harness_file("id", ""));
+	in = open("/usr/bin/id", O_RDONLY | O_CLOEXEC);
+	outfd = open(copy, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ck_assert_int_ne(in, -1);
+	ck_assert_int_ne(outfd, -1);
+	for (ssize_t n; (n = read(in, id, sizeof(id))) > 0;)
+		ck_assert_int_eq(write(outfd, id, (size_t)n), n);
+	close(in);
+	close(outfd);
+	ck_assert_int_eq(chmod(copy, 04755), 0);
+	*strrchr(copy, '/') = '\0';
+	ck_assert_int_eq(chmod(copy, 0755), 0);
+	*strrchr(copy, '\0') = '/';
+	snprintf(script, sizeof(script), "#!/bin/sh\n%s -u\n", copy);
+	path = harness_script("euid.sh", script);
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s\nuser = nobody\n"
+	    "[free]\nport = 0\n"
+	    "[nnp]\nport = 0\nno_new_privileges = yes\n",
+	    path);
+	superd_start(&sd, conf, NULL);
+	tcp_exchange(superd_port(&sd, "free"), "", buf, sizeof(buf));
+	if (strcmp(buf, "0\n") != 0) {
+		harness_skip("setuid programs do not run setuid under %s "
+		             "(nosuid?): %s",
+		    harness_base(), buf);
+		return;
+	}
+	tcp_exchange(superd_port(&sd, "nnp"), "", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "65534\n");
+}
+END_TEST
+
+START_TEST(system_call_filter_default_says_eperm_to_mount_modules_and_ptrace)
+{
+	char conf[2048], report[8192], got[64];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s --try\nuser = root\n"
+	    "[off]\nport = 0\n"
+	    "[default]\nport = 0\nsystem_call_filter = default\n"
+	    "[strict]\nport = 0\nsystem_call_filter = strict\n",
+	    harness_probe_bin());
+	superd_start(&sd, conf, NULL);
+
+	/* Unfiltered root gets further than EPERM with each. */
+	probe_report("off", report, sizeof(report));
+	expect(report, "Seccomp", "0");
+	report_value(report, "try_mount", got, sizeof(got));
+	ck_assert_str_ne(got, "EPERM");
+	report_value(report, "try_init_module", got, sizeof(got));
+	ck_assert_str_ne(got, "EPERM");
+	expect(report, "try_ptrace_attach", "ok");
+	expect(report, "try_unshare", "ok");
+
+	probe_report("default", report, sizeof(report));
+	expect(report, "Seccomp", "2");
+	expect(report, "NoNewPrivs", "1");
+	expect(report, "try_mount", "EPERM");
+	expect(report, "try_init_module", "EPERM");
+	expect(report, "try_ptrace_attach", "EPERM");
+	expect(report, "try_unshare", "ok");
+
+	probe_report("strict", report, sizeof(report));
+	expect(report, "try_mount", "EPERM");
+	expect(report, "try_ptrace_attach", "EPERM");
+	expect(report, "try_unshare", "EPERM");
+}
+END_TEST
+
+/* Any user: the filter needs no privilege (no_new_privs comes with it). */
+START_TEST(the_shipped_handlers_work_under_strict)
+{
+	char conf[2048], buf[256], *self;
+	int fd;
+
+	self = harness_as_self("[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	                       "system_call_filter = strict\n"
+	                       "[echo]\nport = 0\nexec = echo\n"
+	                       "[upper]\nport = 0\nexec = upper\n"
+	                       "[daytime]\nport = 0\nexec = daytime\n"
+	                       "[time]\nport = 0\nexec = time\n"
+	                       "[chat]\nport = 0\nexec = chat\n");
+	snprintf(conf, sizeof(conf), "%s", self);
+	free(self);
+	superd_start(&sd, conf, NULL);
+	ck_assert_uint_eq(tcp_exchange(superd_port(&sd, "echo"), "hi\n", buf,
+	                      sizeof(buf)),
+	    3);
+	ck_assert_str_eq(buf, "hi\n");
+	tcp_exchange(superd_port(&sd, "upper"), "hi\n", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "HI\n");
+	ck_assert_uint_gt(tcp_exchange(superd_port(&sd, "daytime"), "", buf,
+	                      sizeof(buf)),
+	    10);
+	ck_assert_uint_eq(tcp_exchange(superd_port(&sd, "time"), "", buf,
+	                      sizeof(buf)),
+	    4);
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "chat"));
+	ck_assert_int_ne(fd, -1);
+	ck_assert_uint_gt(tcp_read_line(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	ck_assert_uint_eq(superd_log_count(&sd, "exited 126"), 0);
+	ck_assert_uint_eq(superd_log_count(&sd, "killed by signal"), 0);
+}
+END_TEST
+
+START_TEST(dash_t_prints_each_service_confinement)
+{
+	char out[4096], err[4096], *self;
+	const char *file, *line;
+	int status;
+
+	self = harness_as_self("[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	                       "exec = echo\n"
+	                       "[plain]\nport = 0\n"
+	                       "[tight]\nport = 0\nno_new_privileges = yes\n"
+	                       "system_call_filter = strict\n"
+	                       "[implied]\nport = 0\n"
+	                       "system_call_filter = default\n");
+	file = harness_file("t.ini", self);
+	free(self);
+	status = superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	    file, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", err);
+	ck_assert_msg(strstr(out, "\ntight ") != NULL, "%s", out);
+	ck_assert_msg(strstr(out,
+	                  "  confine: no_new_privileges=yes "
+	                  "capabilities=") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, " system_call_filter=strict\n") != NULL, "%s",
+	    out);
+	ck_assert_msg(strstr(out,
+	                  "  confine: no_new_privileges=yes (implied "
+	                  "by system_call_filter) capabilities=") != NULL,
+	    "%s", out);
+	/* plain sets none of the keys: no confine line after it. */
+	line = strstr(out, "plain ");
+	ck_assert_ptr_nonnull(line);
+	line = strchr(line, '\n');
+	ck_assert_ptr_nonnull(line);
+	ck_assert_msg(strncmp(line + 1, "  confine", 9) != 0, "%s", out);
+}
+END_TEST
+
+/* A reload that changes a service's confinement applies to the next
+ * connection. */
+START_TEST(a_reload_changes_the_confinement_of_new_connections)
+{
+	static const char head[] = "[defaults]\nuser = root\n"
+	                           "bind = 127.0.0.1\n[p]\nport = %d\n"
+	                           "exec = %s\n%s";
+	char conf[2048], report[8192], path[1024], *self;
+	size_t from;
+	int port = harness_free_port();
+
+	snprintf(conf, sizeof(conf), head, port, harness_probe_bin(), "");
+	self = harness_as_self(conf);
+	snprintf(path, sizeof(path), "%s", harness_file("reload.ini", self));
+	free(self);
+	superd_start_file(&sd, path, NULL);
+	probe_report("p", report, sizeof(report));
+	expect(report, "Seccomp", "0");
+
+	snprintf(conf, sizeof(conf), head, port, harness_probe_bin(),
+	    "system_call_filter = strict\n");
+	self = harness_as_self(conf);
+	harness_file("reload.ini", self);
+	free(self);
+	superd_drain(&sd);
+	from = sd.loglen;
+	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "reloaded", 5000, &from));
+	probe_report("p", report, sizeof(report));
+	expect(report, "Seccomp", "2");
+	expect(report, "NoNewPrivs", "1");
+}
+END_TEST
+
+/* Without root superd cannot shape capabilities: -t and start-up say so,
+ * naming the key, rather than run the handler unconfined. */
+START_TEST(capabilities_without_root_fail_naming_the_key)
+{
+	char out[4096], err[4096];
+	const char *file;
+	int status;
+
+	if (geteuid() == 0) {
+		harness_skip("root: superd can limit capabilities");
+		return;
+	}
+	file = harness_file("caps.ini",
+	    "[p]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
+	    "capabilities = CAP_NET_BIND_SERVICE\n");
+	status = superd_run(out, sizeof(out), err, sizeof(err), "-t", "-c",
+	    file, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s", err);
+	ck_assert_msg(strstr(err,
+	                  "caps.ini:5: [p] capabilities: superd lacks "
+	                  "CAP_SETPCAP") != NULL,
+	    "%s", err);
+	status =
+	    superd_run(out, sizeof(out), err, sizeof(err), "-c", file, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s", err);
+	ck_assert_msg(strstr(err, "[p] capabilities: superd lacks") != NULL,
+	    "%s", err);
+}
+END_TEST
+
+static Suite *
+make_confine_suite(void)
+{
+	Suite *s = suite_create("confine");
+	TCase *tc = tcase_create("confine");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, the_shipped_handlers_work_under_strict);
+	tcase_add_test(tc, dash_t_prints_each_service_confinement);
+	tcase_add_test(tc, a_reload_changes_the_confinement_of_new_connections);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as_root");
+	tcase_set_tags(tc, "root");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc,
+	    capabilities_and_no_new_privileges_show_in_the_handler_status);
+	tcase_add_test(tc,
+	    a_setuid_root_program_stays_nobody_under_no_new_privileges);
+	tcase_add_test(tc,
+	    system_call_filter_default_says_eperm_to_mount_modules_and_ptrace);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("unprivileged");
+	tcase_set_tags(tc, "unprivileged");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, capabilities_without_root_fail_naming_the_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return harness_main(make_confine_suite());
+}
