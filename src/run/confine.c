@@ -233,7 +233,8 @@ confine_describe(const struct service *svc, char *buf, size_t len)
 		capname_list(svc->caps, caps, sizeof(caps));
 	else
 		snprintf(caps, sizeof(caps), "%s",
-		    confine_unprivileged(svc) ? "none" : "unchanged");
+		    confine_unprivileged(svc) && geteuid() == 0 ? "none"
+		                                                : "unchanged");
 	snprintf(buf, len,
 	    "no_new_privileges=%s%s capabilities=%s system_call_filter=%s",
 	    nnp ? "yes" : "no",
