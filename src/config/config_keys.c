@@ -1194,6 +1194,74 @@ set_system_call_filter(struct service *svc, const char *v, char *why,
 	return 0;
 }
 
+static int
+set_private_tmp(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_yes_no(v, &svc->private_tmp, why, whylen);
+}
+
+static int
+set_private_network(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_yes_no(v, &svc->private_network, why, whylen);
+}
+
+static int
+set_protect_system(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { [PROTECT_SYSTEM_NO] = "no",
+		[PROTECT_SYSTEM_FULL] = "full",
+		[PROTECT_SYSTEM_STRICT] = "strict",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->protect_system = (enum protect_system)k;
+	return 0;
+}
+
+static int
+set_protect_home(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { [PROTECT_HOME_NO] = "no",
+		[PROTECT_HOME_YES] = "yes",
+		[PROTECT_HOME_READ_ONLY] = "read-only",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->protect_home = (enum protect_home)k;
+	return 0;
+}
+
+/* An existing directory or file, absolute: it is bound onto itself when
+ * the namespace is built. */
+static int
+add_rw_path(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (tok[0] != '/') {
+		snprintf(why, whylen, "\"%s\" is not an absolute path", tok);
+		return -1;
+	}
+	if (stat(tok, &st) == -1) {
+		snprintf(why, whylen, "\"%s\": %s", tok, strerror(errno));
+		return -1;
+	}
+	return keys_push(&svc->rw_paths, &svc->nrw_paths, tok, why, whylen);
+}
+
+static int
+set_read_write_paths(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_each(svc, v, "no path given", why, whylen, add_rw_path);
+}
+
 static const struct service_key_info service_keys[] = {
 	{ "port", KEY_PORT, false, true, set_port },
 	{ "bind", KEY_BIND, false, false, set_bind },
@@ -1256,6 +1324,14 @@ static const struct service_key_info service_keys[] = {
 	{ "capabilities", KEY_CAPABILITIES, true, false, set_capabilities },
 	{ "system_call_filter", KEY_SYSTEM_CALL_FILTER, false, false,
 	    set_system_call_filter },
+	{ "private_tmp", KEY_PRIVATE_TMP, false, false, set_private_tmp },
+	{ "protect_system", KEY_PROTECT_SYSTEM, false, false,
+	    set_protect_system },
+	{ "read_write_paths", KEY_READ_WRITE_PATHS, true, false,
+	    set_read_write_paths },
+	{ "protect_home", KEY_PROTECT_HOME, false, false, set_protect_home },
+	{ "private_network", KEY_PRIVATE_NETWORK, false, false,
+	    set_private_network },
 };
 
 const struct service_key_info *
@@ -1331,6 +1407,7 @@ keys_free_service(struct service *svc)
 	keys_login_free(svc);
 	free(svc->allow_uids);
 	free(svc->allow_gids);
+	keys_free_list(svc->rw_paths, svc->nrw_paths);
 }
 
 /* The user's groups as login would give them with gid as the primary:

@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "capname.h"
 #include "confine.h"
+#include "nsprep.h"
 #include "sysfilter.h"
 
 /* superd's own capability sets, as capget gives them. */
@@ -115,7 +117,11 @@ confine_plan(const struct config *cfg, const struct service *svc,
     const struct confine_self *self, struct confine_plan *p, char *err,
     size_t errlen)
 {
+	enum service_key key;
+	char why[256];
+
 	memset(p, 0, sizeof(*p));
+	p->mntfd = p->netfd = -1;
 	if (!svc->enabled)
 		return 0;
 	if (confine_check_kernel(cfg, svc, err, errlen) == -1)
@@ -126,6 +132,9 @@ confine_plan(const struct config *cfg, const struct service *svc,
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN, and would let
 	 * a setuid program run under rules it was not written for. */
 	p->nnp = svc->no_new_privs || svc->syscall_filter != SYSCALL_FILTER_OFF;
+	if (nsprep_build(svc, &p->mntfd, &p->netfd, &key, why, sizeof(why)) ==
+	    -1)
+		return config_key_error(cfg, svc, key, err, errlen, "%s", why);
 	p->last_cap = self->last_cap;
 	if (svc->caps_set) {
 		p->bound = true;
@@ -177,12 +186,14 @@ confine_prepare(struct confine *c, const struct config *cfg, char *err,
 		snprintf(err, errlen, "capget: %s", strerror(errno));
 		return -1;
 	}
-	c->n = cfg->nservices;
-	if ((c->plans = calloc(c->n ? c->n : 1, sizeof(*c->plans))) == NULL) {
+	if ((c->plans = calloc(cfg->nservices ? cfg->nservices : 1,
+	         sizeof(*c->plans))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < cfg->nservices; i++)
+	/* c->n counts the plans made, whose descriptors confine_free
+	 * closes. */
+	for (i = 0; i < cfg->nservices; i++, c->n++)
 		if (confine_plan(cfg, &cfg->services[i], &self, &c->plans[i],
 		        err, errlen) == -1)
 			goto fail;
@@ -212,21 +223,65 @@ confine_free(struct confine *c)
 
 	for (i = 0; i < SYSCALL_FILTERS; i++)
 		sysfilter_free(&c->progs[i]);
+	for (i = 0; i < c->n; i++) {
+		if (c->plans[i].mntfd != -1)
+			(void)close(c->plans[i].mntfd);
+		if (c->plans[i].netfd != -1)
+			(void)close(c->plans[i].netfd);
+	}
 	free(c->plans);
 	memset(c, 0, sizeof(*c));
+}
+
+/* Whether svc sets any of the confinement keys. */
+static bool
+confine_any_key(const struct service *svc)
+{
+	static const enum service_key keys[] = { KEY_NO_NEW_PRIVILEGES,
+		KEY_CAPABILITIES, KEY_SYSTEM_CALL_FILTER, KEY_PRIVATE_TMP,
+		KEY_PROTECT_SYSTEM, KEY_READ_WRITE_PATHS, KEY_PROTECT_HOME,
+		KEY_PRIVATE_NETWORK };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (svc->key_line[keys[i]] != 0)
+			return true;
+	return false;
+}
+
+/* The namespace keys, for confine_describe to append. */
+static void
+confine_describe_ns(const struct service *svc, char *buf, size_t len)
+{
+	static const char *const systems[] = { "no", "full", "strict" };
+	static const char *const homes[] = { "no", "yes", "read-only" };
+	size_t used, i;
+	int n;
+
+	n = snprintf(buf, len,
+	    " private_tmp=%s protect_system=%s protect_home=%s "
+	    "private_network=%s",
+	    svc->private_tmp ? "yes" : "no", systems[svc->protect_system],
+	    homes[svc->protect_home], svc->private_network ? "yes" : "no");
+	used = n > 0 ? (size_t)n : 0;
+	for (i = 0; i < svc->nrw_paths && used < len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s",
+		    i ? "," : " read_write_paths=", svc->rw_paths[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
 }
 
 void
 confine_describe(const struct service *svc, char *buf, size_t len)
 {
 	static const char *const filters[] = { "off", "default", "strict" };
-	const int *kl = svc->key_line;
 	char caps[512];
+	size_t used;
 	bool nnp;
+	int n;
 
 	buf[0] = '\0';
-	if (kl[KEY_NO_NEW_PRIVILEGES] == 0 && kl[KEY_CAPABILITIES] == 0 &&
-	    kl[KEY_SYSTEM_CALL_FILTER] == 0)
+	if (!confine_any_key(svc))
 		return;
 	nnp = svc->no_new_privs || svc->syscall_filter != SYSCALL_FILTER_OFF;
 	if (svc->caps_set)
@@ -235,14 +290,27 @@ confine_describe(const struct service *svc, char *buf, size_t len)
 		snprintf(caps, sizeof(caps), "%s",
 		    confine_unprivileged(svc) && geteuid() == 0 ? "none"
 		                                                : "unchanged");
-	snprintf(buf, len,
+	n = snprintf(buf, len,
 	    "no_new_privileges=%s%s capabilities=%s system_call_filter=%s",
 	    nnp ? "yes" : "no",
 	    nnp && !svc->no_new_privs ? " (implied by system_call_filter)" : "",
 	    caps, filters[svc->syscall_filter]);
+	used = n > 0 ? (size_t)n : 0;
+	if (used < len)
+		confine_describe_ns(svc, buf + used, len - used);
 }
 
 /* ---- in the child ---- */
+
+const char *
+confine_enter(const struct confine_plan *p)
+{
+	if (p->netfd != -1 && setns(p->netfd, CLONE_NEWNET) == -1)
+		return "cannot join the private_network of";
+	if (p->mntfd != -1 && setns(p->mntfd, CLONE_NEWNS) == -1)
+		return "cannot join the mount namespace of";
+	return NULL;
+}
 
 const char *
 confine_before_drop(const struct confine_plan *p)

@@ -486,7 +486,10 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 {
 	int lowfd;
 
-	/* First: until then the table is superd's. */
+	/* Before the descriptors go: the namespaces' are among them.
+	 * setns changes nothing of superd's, the table included. */
+	spawn_confine(a, confine_enter);
+	/* Then: until now the table is superd's. */
 	if (spawn_own_fds(a) == -1)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
 	/* Dispositions are already default: sig_init reset them in superd
