@@ -272,8 +272,11 @@ START_TEST(dash_t_prints_each_service_confinement)
 	                  "  confine: no_new_privileges=yes "
 	                  "capabilities=") != NULL,
 	    "%s", out);
-	ck_assert_msg(strstr(out, " system_call_filter=strict\n") != NULL, "%s",
-	    out);
+	ck_assert_msg(strstr(out,
+	                  " system_call_filter=strict private_tmp=no "
+	                  "protect_system=no protect_home=no "
+	                  "private_network=no\n") != NULL,
+	    "%s", out);
 	ck_assert_msg(strstr(out,
 	                  "  confine: no_new_privileges=yes (implied "
 	                  "by system_call_filter) capabilities=") != NULL,
@@ -351,6 +354,226 @@ START_TEST(capabilities_without_root_fail_naming_the_key)
 }
 END_TEST
 
+/* A directory of the harness's that handlers may write in. */
+static void
+writable_dir(const char *name, char *out, size_t len)
+{
+	char *slash;
+
+	snprintf(out, len, "%s", harness_file(name, ""));
+	ck_assert_int_eq(unlink(out), 0);
+	ck_assert_int_eq(mkdir(out, 0777), 0);
+	ck_assert_int_eq(chmod(out, 0777), 0);
+	slash = strrchr(out, '/');
+	*slash = '\0';
+	ck_assert_int_eq(chmod(out, 0755), 0);
+	*slash = '/';
+}
+
+START_TEST(private_tmp_is_the_service_own_and_seen_by_no_one_else)
+{
+	char conf[4096], report[8192], mine[64], theirs[64];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(mine, sizeof(mine), "/tmp/superd-confine-%d", (int)getpid());
+	snprintf(theirs, sizeof(theirs), "/tmp/superd-confine-free-%d",
+	    (int)getpid());
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s --try\nuser = root\n"
+	    "[a]\nport = 0\nprivate_tmp = yes\nenv = PROBE_CREATE=%s\n"
+	    "[b]\nport = 0\nprivate_tmp = yes\nenv = PROBE_READ=%s\n"
+	    "[free]\nport = 0\nenv = PROBE_CREATE=%s\n",
+	    harness_probe_bin(), mine, mine, theirs);
+	superd_start(&sd, conf, NULL);
+	probe_report("a", report, sizeof(report));
+	expect(report, "try_create", "ok");
+	probe_report("b", report, sizeof(report));
+	expect(report, "try_read", "ENOENT");
+	ck_assert_int_eq(access(mine, F_OK), -1);
+	/* Without the key the file lands in everyone's /tmp. */
+	probe_report("free", report, sizeof(report));
+	expect(report, "try_create", "ok");
+	ck_assert_int_eq(access(theirs, F_OK), 0);
+	unlink(theirs);
+}
+END_TEST
+
+START_TEST(protect_system_makes_the_system_read_only_but_read_write_paths)
+{
+	char conf[4096], report[8192], rw[1024], key[1100];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	writable_dir("rw", rw, sizeof(rw));
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s --try\nuser = root\n"
+	    "env = PROBE_WRITE=/usr /etc /var %s\n"
+	    "[strict]\nport = 0\nprotect_system = strict\n"
+	    "read_write_paths = %s\n"
+	    "[full]\nport = 0\nprotect_system = full\n"
+	    "[free]\nport = 0\n",
+	    harness_probe_bin(), rw, rw);
+	superd_start(&sd, conf, NULL);
+	snprintf(key, sizeof(key), "try_write %s", rw);
+
+	probe_report("strict", report, sizeof(report));
+	expect(report, "try_write /usr", "EROFS");
+	expect(report, "try_write /etc", "EROFS");
+	expect(report, "try_write /var", "EROFS");
+	expect(report, key, "ok");
+
+	probe_report("full", report, sizeof(report));
+	expect(report, "try_write /usr", "EROFS");
+	expect(report, "try_write /etc", "EROFS");
+	expect(report, "try_write /var", "ok");
+
+	probe_report("free", report, sizeof(report));
+	expect(report, "try_write /usr", "ok");
+	expect(report, "try_write /etc", "ok");
+}
+END_TEST
+
+START_TEST(protect_home_hides_root_or_makes_it_read_only)
+{
+	char conf[4096], report[8192], file[64];
+	int fd;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(file, sizeof(file), "/root/.superd-confine-%d", (int)getpid());
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s --try\nuser = root\n"
+	    "env = PROBE_READ=%s\nenv = PROBE_WRITE=/root\n"
+	    "[hidden]\nport = 0\nprotect_home = yes\n"
+	    "[read_only]\nport = 0\nprotect_home = read-only\n"
+	    "[free]\nport = 0\n",
+	    harness_probe_bin(), file);
+	superd_start(&sd, conf, NULL);
+
+	probe_report("hidden", report, sizeof(report));
+	expect(report, "try_read", "ENOENT");
+	expect(report, "try_write /root", "EROFS");
+	probe_report("read_only", report, sizeof(report));
+	expect(report, "try_read", "ok");
+	expect(report, "try_write /root", "EROFS");
+	probe_report("free", report, sizeof(report));
+	expect(report, "try_read", "ok");
+	expect(report, "try_write /root", "ok");
+	unlink(file);
+}
+END_TEST
+
+START_TEST(private_network_serves_its_client_but_reaches_nothing_else)
+{
+	char conf[4096], report[8192], buf[64];
+	int echo;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	echo = harness_free_port();
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nbind = 127.0.0.1\nexec = %s --try\nuser = root\n"
+	    "env = PROBE_CONNECT=%d\n"
+	    "[echo]\nport = %d\nexec = echo\nprivate_network = yes\n"
+	    "[isolated]\nport = 0\nprivate_network = yes\n"
+	    "[free]\nport = 0\n",
+	    harness_probe_bin(), echo, echo);
+	superd_start(&sd, conf, NULL);
+	/* Its client still reaches it, through the socket it was given. */
+	ck_assert_uint_eq(tcp_exchange(superd_port(&sd, "echo"), "hi\n", buf,
+	                      sizeof(buf)),
+	    3);
+	ck_assert_str_eq(buf, "hi\n");
+
+	probe_report("isolated", report, sizeof(report));
+	expect(report, "try_connect", "ECONNREFUSED");
+	expect(report, "ifaces", "lo");
+	probe_report("free", report, sizeof(report));
+	expect(report, "try_connect", "ok");
+}
+END_TEST
+
+/* Everything at once, and shutdown stops such a handler like any other. */
+START_TEST(shutdown_stops_a_fully_confined_handler)
+{
+	char conf[4096], buf[16] = "", needle[64];
+	const char *script;
+	pid_t kids[2];
+	int fd;
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	script = harness_script("wait.sh", "#!/bin/sh\necho ready\nread x\n");
+	*strrchr(strcpy(conf, script), '/') = '\0';
+	ck_assert_int_eq(chmod(conf, 0755), 0);
+	snprintf(conf, sizeof(conf),
+	    "[all]\nport = 0\nbind = 127.0.0.1\nexec = %s\nuser = nobody\n"
+	    "no_new_privileges = yes\ncapabilities = none\n"
+	    "system_call_filter = strict\nprivate_tmp = yes\n"
+	    "protect_system = strict\nprotect_home = yes\n"
+	    "private_network = yes\n",
+	    script);
+	superd_start(&sd, conf, NULL);
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "all"));
+	ck_assert_int_ne(fd, -1);
+	ck_assert_uint_eq(tcp_read_all(fd, buf, 6, 5000), 6);
+	ck_assert_str_eq(buf, "ready\n");
+	ck_assert_uint_eq(proc_children(sd.pid, kids, 2), 1);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	snprintf(needle, sizeof(needle), "all[%d]: killed by signal 15",
+	    (int)kids[0]);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, needle, 5000, NULL));
+	ck_assert(superd_wait_exit(&sd, 5000));
+	close(fd);
+}
+END_TEST
+
+/* Without root no namespace can be made: -t says so, naming the key. */
+START_TEST(namespaces_without_root_fail_naming_the_key)
+{
+	static const char *const keys[] = { "private_tmp = yes",
+		"protect_system = strict", "protect_home = read-only",
+		"private_network = yes" };
+	char out[4096], err[4096], text[256], want[128];
+	const char *file;
+	size_t i;
+	int status;
+
+	if (geteuid() == 0) {
+		harness_skip("root: superd can make namespaces");
+		return;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(text, sizeof(text),
+		    "[p]\nport = 0\nbind = 127.0.0.1\nexec = echo\n%s\n",
+		    keys[i]);
+		file = harness_file("ns.ini", text);
+		status = superd_run(out, sizeof(out), err, sizeof(err), "-t",
+		    "-c", file, NULL);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+		    "%s", err);
+		snprintf(want, sizeof(want),
+		    "ns.ini:5: [p] %.*s: ", (int)strcspn(keys[i], " "),
+		    keys[i]);
+		ck_assert_msg(strstr(err, want) != NULL, "%s: %s", want, err);
+	}
+}
+END_TEST
+
 static Suite *
 make_confine_suite(void)
 {
@@ -374,6 +597,14 @@ make_confine_suite(void)
 	    a_setuid_root_program_stays_nobody_under_no_new_privileges);
 	tcase_add_test(tc,
 	    system_call_filter_default_says_eperm_to_mount_modules_and_ptrace);
+	tcase_add_test(tc,
+	    private_tmp_is_the_service_own_and_seen_by_no_one_else);
+	tcase_add_test(tc,
+	    protect_system_makes_the_system_read_only_but_read_write_paths);
+	tcase_add_test(tc, protect_home_hides_root_or_makes_it_read_only);
+	tcase_add_test(tc,
+	    private_network_serves_its_client_but_reaches_nothing_else);
+	tcase_add_test(tc, shutdown_stops_a_fully_confined_handler);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unprivileged");
@@ -381,6 +612,7 @@ make_confine_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, capabilities_without_root_fail_naming_the_key);
+	tcase_add_test(tc, namespaces_without_root_fail_naming_the_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
