@@ -2056,6 +2056,18 @@ START_TEST(config_rejects_confinement_values_it_does_not_know)
 	    "no capability given (none for an empty set)");
 	expect_bad_value("system_call_filter", "on",
 	    "\"on\" is not off, default or strict");
+	expect_bad_value("private_tmp", "shared",
+	    "\"shared\" is not yes or no");
+	expect_bad_value("private_network", "lo", "\"lo\" is not yes or no");
+	expect_bad_value("protect_system", "yes",
+	    "\"yes\" is not no, full or strict");
+	expect_bad_value("protect_home", "tmpfs",
+	    "\"tmpfs\" is not no, yes or read-only");
+	expect_bad_value("read_write_paths", "var/lib",
+	    "\"var/lib\" is not an absolute path");
+	expect_bad_value("read_write_paths", "/nonexistent/superd",
+	    "\"/nonexistent/superd\": No such file or directory");
+	expect_bad_value("read_write_paths", ",", "no path given");
 }
 END_TEST
 
@@ -2092,7 +2104,35 @@ START_TEST(config_reads_confinement_keys_and_their_defaults)
 	ck_assert_uint_eq(b->caps, 0);
 	ck_assert_uint_eq(c->caps, (1ULL << 0) | (1ULL << 5));
 	config_free(&cfg);
+	load_ok("[defaults]\n"
+	        "private_tmp = yes\n"
+	        "protect_system = strict\n"
+	        "read_write_paths = /tmp /var\n"
+	        "protect_home = read-only\n"
+	        "private_network = yes\n"
+	        "[a]\nport = 7\nexec = echo\n"
+	        "[b]\nport = 8\nexec = echo\n"
+	        "read_write_paths = /srv\n"
+	        "protect_system = full\n"
+	        "protect_home = yes\n",
+	    &cfg);
+	a = &cfg.services[0];
+	b = &cfg.services[1];
+	ck_assert(a->private_tmp && a->private_network);
+	ck_assert_int_eq(a->protect_system, PROTECT_SYSTEM_STRICT);
+	ck_assert_int_eq(a->protect_home, PROTECT_HOME_READ_ONLY);
+	ck_assert_uint_eq(a->nrw_paths, 2);
+	ck_assert_str_eq(a->rw_paths[1], "/var");
+	ck_assert_int_eq(b->protect_system, PROTECT_SYSTEM_FULL);
+	ck_assert_int_eq(b->protect_home, PROTECT_HOME_YES);
+	ck_assert_uint_eq(b->nrw_paths, 1);
+	ck_assert_str_eq(b->rw_paths[0], "/srv");
+	config_free(&cfg);
 	load_ok("[a]\nport = 7\nexec = echo\n", &cfg);
+	ck_assert(!cfg.services[0].private_tmp);
+	ck_assert(!cfg.services[0].private_network);
+	ck_assert_int_eq(cfg.services[0].protect_system, PROTECT_SYSTEM_NO);
+	ck_assert_int_eq(cfg.services[0].protect_home, PROTECT_HOME_NO);
 	ck_assert(!cfg.services[0].no_new_privs);
 	ck_assert(!cfg.services[0].caps_set);
 	ck_assert_int_eq(cfg.services[0].syscall_filter, SYSCALL_FILTER_OFF);
