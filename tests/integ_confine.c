@@ -324,6 +324,42 @@ START_TEST(a_reload_changes_the_confinement_of_new_connections)
 }
 END_TEST
 
+/* The namespaces too are made anew by a reload. */
+START_TEST(a_reload_builds_the_namespaces_of_the_new_configuration)
+{
+	static const char head[] = "[p]\nuser = root\nbind = 127.0.0.1\n"
+	                           "port = %d\nexec = %s --try\n"
+	                           "env = PROBE_CREATE=%s\n%s";
+	char conf[2048], report[8192], path[1024], file[64];
+	size_t from;
+	int port = harness_free_port();
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	snprintf(file, sizeof(file), "/tmp/superd-confine-reload-%d",
+	    (int)getpid());
+	snprintf(conf, sizeof(conf), head, port, harness_probe_bin(), file, "");
+	snprintf(path, sizeof(path), "%s", harness_file("reload.ini", conf));
+	superd_start_file(&sd, path, NULL);
+	probe_report("p", report, sizeof(report));
+	expect(report, "try_create", "ok");
+	ck_assert_int_eq(unlink(file), 0);
+
+	snprintf(conf, sizeof(conf), head, port, harness_probe_bin(), file,
+	    "private_tmp = yes\n");
+	harness_file("reload.ini", conf);
+	superd_drain(&sd);
+	from = sd.loglen;
+	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "reloaded", 5000, &from));
+	probe_report("p", report, sizeof(report));
+	expect(report, "try_create", "ok");
+	ck_assert_int_eq(access(file, F_OK), -1);
+}
+END_TEST
+
 /* Without root superd cannot shape capabilities: -t and start-up say so,
  * naming the key, rather than run the handler unconfined. */
 START_TEST(capabilities_without_root_fail_naming_the_key)
@@ -605,6 +641,8 @@ make_confine_suite(void)
 	tcase_add_test(tc,
 	    private_network_serves_its_client_but_reaches_nothing_else);
 	tcase_add_test(tc, shutdown_stops_a_fully_confined_handler);
+	tcase_add_test(tc,
+	    a_reload_builds_the_namespaces_of_the_new_configuration);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unprivileged");
