@@ -27,6 +27,21 @@ teardown(void)
 
 #define NOT_ROOT "not root: only root has capabilities to confine"
 
+/* No control socket: a root superd's default path is shared by every
+ * superd the tests start as root, and each new one probes the running
+ * one's (a connection other tests' descriptor counts would see). */
+#define NO_CONTROL "[supervisor]\ncontrol = off\n"
+
+static void
+start(const char *conf)
+{
+	char *text;
+
+	ck_assert_int_ne(asprintf(&text, NO_CONTROL "%s", conf), -1);
+	superd_start(&sd, text, NULL);
+	free(text);
+}
+
 /* The probe's report for one connection to service, after a newline so
  * that every line starts with one. */
 static void
@@ -97,7 +112,7 @@ START_TEST(capabilities_and_no_new_privileges_show_in_the_handler_status)
 	    "[root_two]\nport = 0\nuser = root\n"
 	    "capabilities = CAP_CHOWN, CAP_NET_BIND_SERVICE\n",
 	    harness_probe_bin());
-	superd_start(&sd, conf, NULL);
+	start(conf);
 
 	/* A user other than root: an empty bounding set by default. */
 	probe_report("plain", report, sizeof(report));
@@ -158,7 +173,7 @@ START_TEST(a_setuid_root_program_stays_nobody_under_no_new_privileges)
 	    "[free]\nport = 0\n"
 	    "[nnp]\nport = 0\nno_new_privileges = yes\n",
 	    path);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	tcp_exchange(superd_port(&sd, "free"), "", buf, sizeof(buf));
 	if (strcmp(buf, "0\n") != 0) {
 		harness_skip("setuid programs do not run setuid under %s "
@@ -185,7 +200,7 @@ START_TEST(system_call_filter_default_says_eperm_to_mount_modules_and_ptrace)
 	    "[default]\nport = 0\nsystem_call_filter = default\n"
 	    "[strict]\nport = 0\nsystem_call_filter = strict\n",
 	    harness_probe_bin());
-	superd_start(&sd, conf, NULL);
+	start(conf);
 
 	/* Unfiltered root gets further than EPERM with each. */
 	probe_report("off", report, sizeof(report));
@@ -227,7 +242,7 @@ START_TEST(the_shipped_handlers_work_under_strict)
 	                       "[chat]\nport = 0\nexec = chat\n");
 	snprintf(conf, sizeof(conf), "%s", self);
 	free(self);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	ck_assert_uint_eq(tcp_exchange(superd_port(&sd, "echo"), "hi\n", buf,
 	                      sizeof(buf)),
 	    3);
@@ -294,9 +309,10 @@ END_TEST
  * connection. */
 START_TEST(a_reload_changes_the_confinement_of_new_connections)
 {
-	static const char head[] = "[defaults]\nuser = root\n"
-	                           "bind = 127.0.0.1\n[p]\nport = %d\n"
-	                           "exec = %s\n%s";
+	static const char head[] =
+	    NO_CONTROL "[defaults]\nuser = root\n"
+	               "bind = 127.0.0.1\n[p]\nport = %d\n"
+	               "exec = %s\n%s";
 	char conf[2048], report[8192], path[1024], *self;
 	size_t from;
 	int port = harness_free_port();
@@ -327,9 +343,10 @@ END_TEST
 /* The namespaces too are made anew by a reload. */
 START_TEST(a_reload_builds_the_namespaces_of_the_new_configuration)
 {
-	static const char head[] = "[p]\nuser = root\nbind = 127.0.0.1\n"
-	                           "port = %d\nexec = %s --try\n"
-	                           "env = PROBE_CREATE=%s\n%s";
+	static const char head[] = NO_CONTROL "[p]\nuser = root\n"
+	                                      "bind = 127.0.0.1\n"
+	                                      "port = %d\nexec = %s --try\n"
+	                                      "env = PROBE_CREATE=%s\n%s";
 	char conf[2048], report[8192], path[1024], file[64];
 	size_t from;
 	int port = harness_free_port();
@@ -423,7 +440,7 @@ START_TEST(private_tmp_is_the_service_own_and_seen_by_no_one_else)
 	    "[b]\nport = 0\nprivate_tmp = yes\nenv = PROBE_READ=%s\n"
 	    "[free]\nport = 0\nenv = PROBE_CREATE=%s\n",
 	    harness_probe_bin(), mine, mine, theirs);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	probe_report("a", report, sizeof(report));
 	expect(report, "try_create", "ok");
 	probe_report("b", report, sizeof(report));
@@ -454,7 +471,7 @@ START_TEST(protect_system_makes_the_system_read_only_but_read_write_paths)
 	    "[full]\nport = 0\nprotect_system = full\n"
 	    "[free]\nport = 0\n",
 	    harness_probe_bin(), rw, rw);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	snprintf(key, sizeof(key), "try_write %s", rw);
 
 	probe_report("strict", report, sizeof(report));
@@ -494,7 +511,7 @@ START_TEST(protect_home_hides_root_or_makes_it_read_only)
 	    "[read_only]\nport = 0\nprotect_home = read-only\n"
 	    "[free]\nport = 0\n",
 	    harness_probe_bin(), file);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 
 	probe_report("hidden", report, sizeof(report));
 	expect(report, "try_read", "ENOENT");
@@ -526,7 +543,7 @@ START_TEST(private_network_serves_its_client_but_reaches_nothing_else)
 	    "[isolated]\nport = 0\nprivate_network = yes\n"
 	    "[free]\nport = 0\n",
 	    harness_probe_bin(), echo, echo);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	/* Its client still reaches it, through the socket it was given. */
 	ck_assert_uint_eq(tcp_exchange(superd_port(&sd, "echo"), "hi\n", buf,
 	                      sizeof(buf)),
@@ -563,7 +580,7 @@ START_TEST(shutdown_stops_a_fully_confined_handler)
 	    "protect_system = strict\nprotect_home = yes\n"
 	    "private_network = yes\n",
 	    script);
-	superd_start(&sd, conf, NULL);
+	start(conf);
 	fd = tcp_connect("127.0.0.1", superd_port(&sd, "all"));
 	ck_assert_int_ne(fd, -1);
 	ck_assert_uint_eq(tcp_read_all(fd, buf, 6, 5000), 6);
