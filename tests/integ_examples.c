@@ -1,6 +1,7 @@
 /* The examples users copy, run as written: the shipped etc/superd.ini
  * (as nobody, and with the real rdate) and each daemon of
- * docs/examples.md (sshd -i, git daemon, rsync, in.fingerd), whose config
+ * docs/examples.md (sshd -i, git daemon, rsync, in.fingerd, and confined
+ * git daemon and chat), whose config
  * the tests read from that file, changing only the port, the paths, the
  * bind address and, when not root, the user. */
 #include <sys/stat.h>
@@ -345,8 +346,8 @@ END_TEST
 /* ---- docs/examples.md ---- */
 
 /* Every example the tests below read, and no other in the file. */
-static const char *const examples[] = { "sshd", "git", "rsync", "rsyncd.conf",
-	"fingerd" };
+static const char *const examples[] = { "sshd", "git", "git-confined", "rsync",
+	"rsyncd.conf", "fingerd", "chat" };
 
 START_TEST(docs_examples_md_holds_each_checked_example_and_no_other)
 {
@@ -450,12 +451,30 @@ START_TEST(example_sshd_runs_as_root_with_run_sshd_and_host_keys)
 }
 END_TEST
 
-START_TEST(example_git_daemon_serves_a_clone_as_nobody)
+/* conf (malloc'd, freed) with control = off, as root, in a new string
+ * (malloc'd): a root superd's default control socket is shared by every
+ * superd the tests start as root, and a new one probes the running
+ * one's, a connection other tests' descriptor counts would see. */
+static char *
+without_control(char *conf)
+{
+	char *text;
+
+	if (geteuid() != 0)
+		return conf;
+	ck_assert_int_ne(asprintf(&text, "[supervisor]\ncontrol = off\n%s",
+	                     conf),
+	    -1);
+	free(conf);
+	return text;
+}
+
+/* Serves a repository with example name's config and clones it. */
+static void
+git_example(const char *name)
 {
 	char *conf, *got, url[96], src[128];
 
-	if (!have("/usr/bin/git", "git"))
-		return;
 	scratch_dir("git");
 	snprintf(src, sizeof(src), "%s", at("src"));
 	assert_exit0(run_client("/usr/bin/git", "init", "-q", src), "init");
@@ -470,7 +489,7 @@ START_TEST(example_git_daemon_serves_a_clone_as_nobody)
 	assert_exit0(run_client("/usr/bin/git", "clone", "-q", "--bare", src,
 	                 at("srv/project.git")),
 	    "clone --bare");
-	conf = example_config("git", "/srv/git", at("srv"));
+	conf = without_control(example_config(name, "/srv/git", at("srv")));
 	superd_start(&sd, conf, NULL);
 	free(conf);
 	snprintf(url, sizeof(url), "git://127.0.0.1:%d/project.git",
@@ -481,6 +500,56 @@ START_TEST(example_git_daemon_serves_a_clone_as_nobody)
 	got = slurp(at("clone/hello.txt"));
 	ck_assert_str_eq(got, "hello from git daemon\n");
 	free(got);
+}
+
+START_TEST(example_git_daemon_serves_a_clone_as_nobody)
+{
+	if (!have("/usr/bin/git", "git"))
+		return;
+	git_example("git");
+}
+END_TEST
+
+START_TEST(example_confined_git_daemon_serves_a_clone)
+{
+	if (geteuid() != 0) {
+		harness_skip("not root: namespaces need root");
+		return;
+	}
+	if (!have("/usr/bin/git", "git"))
+		return;
+	git_example("git-confined");
+}
+END_TEST
+
+/* Two clients of the confined chat: a line of one reaches the other. */
+START_TEST(example_confined_chat_still_joins_its_clients)
+{
+	char *conf, line[256];
+	int port, a, b, i;
+	bool seen = false;
+
+	if (geteuid() != 0) {
+		harness_skip("not root: namespaces need root");
+		return;
+	}
+	conf = without_control(example_config("chat", NULL, NULL));
+	superd_start(&sd, conf, NULL);
+	free(conf);
+	port = superd_port(&sd, "chat");
+	a = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(a, -1);
+	ck_assert_uint_gt(tcp_read_line(a, line, sizeof(line)), 0);
+	b = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(b, -1);
+	ck_assert_uint_gt(tcp_read_line(b, line, sizeof(line)), 0);
+	tcp_send(a, "hello from a\n", 13);
+	for (i = 0; i < 8 && !seen; i++)
+		seen = tcp_read_line(b, line, sizeof(line)) > 0 &&
+		    strstr(line, "hello from a") != NULL;
+	ck_assert_msg(seen, "last line: %s\nsuperd: %s", line, sd.log);
+	close(a);
+	close(b);
 }
 END_TEST
 
@@ -546,6 +615,7 @@ make_examples_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc,
 	    shipped_config_serves_all_four_services_unchanged_as_nobody);
+	tcase_add_test(tc, example_confined_chat_still_joins_its_clients);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("programs");
@@ -556,6 +626,7 @@ make_examples_suite(void)
 	tcase_add_test(tc,
 	    example_sshd_runs_as_root_with_run_sshd_and_host_keys);
 	tcase_add_test(tc, example_git_daemon_serves_a_clone_as_nobody);
+	tcase_add_test(tc, example_confined_git_daemon_serves_a_clone);
 	tcase_add_test(tc,
 	    example_rsync_daemon_lists_and_copies_a_module_as_nobody);
 	tcase_add_test(tc,

@@ -4,14 +4,31 @@
  * one "key: value" line each, then exits 0.  As a wait handler it takes
  * its client first and reports to it: --accept accepts one connection on
  * fd 0 (--accept-fd3: on fd 3, systemd's way), --recv answers one
- * datagram on fd 0 with the report. */
+ * datagram on fd 0 with the report.  --try attempts what a confined
+ * handler must not do (mount, init_module, ptrace of another process,
+ * unshare) and reports each as "try_NAME: ok" or its errno's name,
+ * before the report; and as the environment asks: PROBE_WRITE, blank-
+ * separated directories to create a file in ("try_write DIR: ..."),
+ * PROBE_CREATE, a file to create and keep, PROBE_READ, a file to open
+ * ("try_create: ...", "try_read: ..."), PROBE_CONNECT, a port on
+ * 127.0.0.1 to connect to ("try_connect: ..."); then its network
+ * interfaces ("ifaces: lo ..."). */
+#include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +63,8 @@ static void
 probe_status(void)
 {
 	static const char *const keys[] = { "SigBlk:", "SigIgn:", "SigCgt:",
-		"Uid:", "Gid:", "Groups:", "Umask:" };
+		"Uid:", "Gid:", "Groups:", "Umask:", "CapInh:", "CapPrm:",
+		"CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:" };
 	char line[256];
 	FILE *fp = fopen("/proc/self/status", "re");
 	size_t i;
@@ -111,6 +129,123 @@ probe_world(void)
 	probe_limit("rlimit_core", RLIMIT_CORE);
 }
 
+static void
+probe_result(const char *name, long rc)
+{
+	if (rc != -1)
+		fprintf(out, "try_%s: ok\n", name);
+	else
+		fprintf(out, "try_%s: %s\n", name,
+		    errno == EPERM        ? "EPERM"
+		        : errno == ENOSYS ? "ENOSYS"
+		        : errno == ENOENT ? "ENOENT"
+		                          : strerrorname_np(errno));
+}
+
+/* PTRACE_ATTACH to a child of its own, which nothing else forbids. */
+static void
+probe_ptrace(void)
+{
+	pid_t kid = fork();
+	long rc;
+
+	if (kid == -1)
+		exit(1);
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	rc = ptrace(PTRACE_ATTACH, kid, NULL, NULL);
+	probe_result("ptrace_attach", rc);
+	kill(kid, SIGKILL);
+	(void)waitpid(kid, NULL, 0);
+}
+
+static void
+probe_writes(const char *dirs)
+{
+	char list[1024], path[PATH_MAX], name[PATH_MAX + 16];
+	char *dir, *save;
+	int fd;
+
+	snprintf(list, sizeof(list), "%s", dirs);
+	for (dir = strtok_r(list, " ", &save); dir != NULL;
+	     dir = strtok_r(NULL, " ", &save)) {
+		snprintf(path, sizeof(path), "%s/superd-probe-%d", dir,
+		    (int)getpid());
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		snprintf(name, sizeof(name), "write %s", dir);
+		probe_result(name, fd);
+		if (fd != -1) {
+			close(fd);
+			unlink(path);
+		}
+	}
+}
+
+static void
+probe_connect(const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_port = htons((unsigned short)atoi(port));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	probe_result("connect",
+	    s == -1 ? -1 : connect(s, (struct sockaddr *)&sin, sizeof(sin)));
+	if (s != -1)
+		close(s);
+}
+
+static void
+probe_ifaces(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+
+	fprintf(out, "ifaces:");
+	for (i = ifs; i != NULL && i->if_index != 0; i++)
+		fprintf(out, " %s", i->if_name);
+	fprintf(out, "\n");
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+}
+
+static void
+probe_env_tries(void)
+{
+	const char *v;
+	int fd;
+
+	if ((v = getenv("PROBE_WRITE")) != NULL)
+		probe_writes(v);
+	if ((v = getenv("PROBE_CREATE")) != NULL) {
+		fd = open(v, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		probe_result("create", fd);
+		if (fd != -1)
+			close(fd);
+	}
+	if ((v = getenv("PROBE_READ")) != NULL) {
+		fd = open(v, O_RDONLY | O_CLOEXEC);
+		probe_result("read", fd);
+		if (fd != -1)
+			close(fd);
+	}
+	if ((v = getenv("PROBE_CONNECT")) != NULL)
+		probe_connect(v);
+	probe_ifaces();
+}
+
+static void
+probe_try(void)
+{
+	probe_result("mount",
+	    mount("none", "/nonexistent-superd-probe", "tmpfs", 0, NULL));
+	probe_result("init_module", syscall(SYS_init_module, NULL, 0, ""));
+	probe_ptrace();
+	probe_result("unshare", unshare(CLONE_NEWUTS));
+	probe_env_tries();
+}
+
 /* A wait handler's client: a connection accepted on fd, whose stream
  * the report goes to. */
 static void
@@ -164,6 +299,8 @@ main(int argc, char *argv[])
 		probe_accept(3);
 	else if (argc == 2 && strcmp(argv[1], "--recv") == 0)
 		probe_recv();
+	else if (argc == 2 && strcmp(argv[1], "--try") == 0)
+		probe_try();
 	probe_fds();
 	probe_status();
 	fprintf(out, "pid: %d\n", (int)getpid());

@@ -2045,6 +2045,101 @@ START_TEST(config_rejects_a_stderr_or_stderr_rate_it_does_not_know)
 }
 END_TEST
 
+START_TEST(config_rejects_confinement_values_it_does_not_know)
+{
+	expect_bad_value("no_new_privileges", "maybe",
+	    "\"maybe\" is not yes or no");
+	expect_bad_value("capabilities", "CAP_NET_BIND_SERVICE CAP_FLY",
+	    "\"CAP_FLY\" is not a capability (CAP_NET_BIND_SERVICE, ...; "
+	    "or none)");
+	expect_bad_value("capabilities", ",",
+	    "no capability given (none for an empty set)");
+	expect_bad_value("system_call_filter", "on",
+	    "\"on\" is not off, default or strict");
+	expect_bad_value("private_tmp", "shared",
+	    "\"shared\" is not yes or no");
+	expect_bad_value("private_network", "lo", "\"lo\" is not yes or no");
+	expect_bad_value("protect_system", "yes",
+	    "\"yes\" is not no, full or strict");
+	expect_bad_value("protect_home", "tmpfs",
+	    "\"tmpfs\" is not no, yes or read-only");
+	expect_bad_value("read_write_paths", "var/lib",
+	    "\"var/lib\" is not an absolute path");
+	expect_bad_value("read_write_paths", "/nonexistent/superd",
+	    "\"/nonexistent/superd\": No such file or directory");
+	expect_bad_value("read_write_paths", ",", "no path given");
+}
+END_TEST
+
+/* Each confinement key works in [defaults]; a service's own line wins,
+ * and capabilities lines add up. */
+START_TEST(config_reads_confinement_keys_and_their_defaults)
+{
+	struct config cfg;
+	const struct service *a, *b, *c;
+
+	load_ok("[defaults]\n"
+	        "no_new_privileges = yes\n"
+	        "system_call_filter = strict\n"
+	        "capabilities = cap_net_bind_service\n"
+	        "[a]\nport = 7\nexec = echo\n"
+	        "[b]\nport = 8\nexec = echo\n"
+	        "no_new_privileges = no\n"
+	        "system_call_filter = off\n"
+	        "capabilities = none\n"
+	        "[c]\nport = 9\nexec = echo\n"
+	        "capabilities = CAP_CHOWN\n"
+	        "capabilities = CAP_KILL\n",
+	    &cfg);
+	a = &cfg.services[0];
+	b = &cfg.services[1];
+	c = &cfg.services[2];
+	ck_assert(a->no_new_privs);
+	ck_assert_int_eq(a->syscall_filter, SYSCALL_FILTER_STRICT);
+	ck_assert(a->caps_set);
+	ck_assert_uint_eq(a->caps, 1ULL << 10);
+	ck_assert(!b->no_new_privs);
+	ck_assert_int_eq(b->syscall_filter, SYSCALL_FILTER_OFF);
+	ck_assert(b->caps_set);
+	ck_assert_uint_eq(b->caps, 0);
+	ck_assert_uint_eq(c->caps, (1ULL << 0) | (1ULL << 5));
+	config_free(&cfg);
+	load_ok("[defaults]\n"
+	        "private_tmp = yes\n"
+	        "protect_system = strict\n"
+	        "read_write_paths = /tmp /var\n"
+	        "protect_home = read-only\n"
+	        "private_network = yes\n"
+	        "[a]\nport = 7\nexec = echo\n"
+	        "[b]\nport = 8\nexec = echo\n"
+	        "read_write_paths = /srv\n"
+	        "protect_system = full\n"
+	        "protect_home = yes\n",
+	    &cfg);
+	a = &cfg.services[0];
+	b = &cfg.services[1];
+	ck_assert(a->private_tmp && a->private_network);
+	ck_assert_int_eq(a->protect_system, PROTECT_SYSTEM_STRICT);
+	ck_assert_int_eq(a->protect_home, PROTECT_HOME_READ_ONLY);
+	ck_assert_uint_eq(a->nrw_paths, 2);
+	ck_assert_str_eq(a->rw_paths[1], "/var");
+	ck_assert_int_eq(b->protect_system, PROTECT_SYSTEM_FULL);
+	ck_assert_int_eq(b->protect_home, PROTECT_HOME_YES);
+	ck_assert_uint_eq(b->nrw_paths, 1);
+	ck_assert_str_eq(b->rw_paths[0], "/srv");
+	config_free(&cfg);
+	load_ok("[a]\nport = 7\nexec = echo\n", &cfg);
+	ck_assert(!cfg.services[0].private_tmp);
+	ck_assert(!cfg.services[0].private_network);
+	ck_assert_int_eq(cfg.services[0].protect_system, PROTECT_SYSTEM_NO);
+	ck_assert_int_eq(cfg.services[0].protect_home, PROTECT_HOME_NO);
+	ck_assert(!cfg.services[0].no_new_privs);
+	ck_assert(!cfg.services[0].caps_set);
+	ck_assert_int_eq(cfg.services[0].syscall_filter, SYSCALL_FILTER_OFF);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(config_rejects_an_on_rate_that_is_not_defer_or_reject)
 {
 	expect_bad_value("on_rate", "maybe",
@@ -3402,6 +3497,8 @@ make_config_suite(void)
 	    config_rejects_an_on_rate_that_is_not_defer_or_reject);
 	tcase_add_test(tc,
 	    config_rejects_a_stderr_or_stderr_rate_it_does_not_know);
+	tcase_add_test(tc, config_rejects_confinement_values_it_does_not_know);
+	tcase_add_test(tc, config_reads_confinement_keys_and_their_defaults);
 	tcase_add_test(tc, config_rejects_a_bad_allow_or_deny_prefix);
 	tcase_add_test(tc, config_rejects_host_bits_in_allow_and_deny);
 	tcase_add_test(tc,

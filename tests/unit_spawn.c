@@ -71,7 +71,7 @@ spawn_service(const struct service *svc)
 	conn.fd = sv[0];
 	conn.peer = (struct sockaddr *)&peer;
 	conn.concurrency = 3;
-	pid = spawn_handler(svc, &l, &conn, -1, &last_failure);
+	pid = spawn_handler(svc, NULL, &l, &conn, -1, &last_failure);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);
 	n = tcp_read_all(sv[1], probe_report, sizeof(probe_report) - 1, 5000);

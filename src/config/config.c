@@ -1006,6 +1006,20 @@ config_deny(const struct config *cfg, int line, const struct service *svc,
 	return -1;
 }
 
+int
+config_key_error(const struct config *cfg, const struct service *svc,
+    enum service_key key, char *err, size_t errlen, const char *fmt, ...)
+{
+	int line = svc->key_line[key] ? svc->key_line[key] : svc->line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_vformat(err, errlen, cfg->file, line, svc->name,
+	    keys_service_name(key), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 /* trusted: a program already judged (the one of the service before),
  * not judged again when svc runs it too. */
 static int

@@ -65,6 +65,15 @@ int config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 void config_lint(const struct config *cfg,
     void (*warn)(void *arg, const char *line), void *arg);
 
+/*
+ * For the checks made outside this file: "FILE:LINE: [service] key: what"
+ * into err, with the line where svc set key (or [defaults] did for it;
+ * the service's header when neither did).  Returns -1.
+ */
+int config_key_error(const struct config *cfg, const struct service *svc,
+    enum service_key key, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
 /* Releases everything config_load allocated; cfg may be zeroed. */
 void config_free(struct config *cfg);
 

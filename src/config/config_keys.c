@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "capname.h"
 #include "config_keys.h"
 #include "parse.h"
 
@@ -1142,6 +1143,126 @@ set_rlimit_cpu(struct service *svc, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* ---- confinement ---- */
+
+static int
+set_no_new_privileges(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_yes_no(v, &svc->no_new_privs, why, whylen);
+}
+
+static int
+add_capability(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	int cap;
+
+	svc->caps_set = true;
+	/* "none" alone: an empty set, said on purpose. */
+	if (strcmp(tok, "none") == 0)
+		return 0;
+	if ((cap = capname_parse(tok)) == -1) {
+		snprintf(why, whylen,
+		    "\"%s\" is not a capability (CAP_NET_BIND_SERVICE, ...; "
+		    "or none)",
+		    tok);
+		return -1;
+	}
+	svc->caps |= 1ULL << cap;
+	return 0;
+}
+
+static int
+set_capabilities(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_each(svc, v, "no capability given (none for an empty set)",
+	    why, whylen, add_capability);
+}
+
+static int
+set_system_call_filter(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	static const char *const words[] = { [SYSCALL_FILTER_OFF] = "off",
+		[SYSCALL_FILTER_DEFAULT] = "default",
+		[SYSCALL_FILTER_STRICT] = "strict",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->syscall_filter = (enum syscall_filter)k;
+	return 0;
+}
+
+static int
+set_private_tmp(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_yes_no(v, &svc->private_tmp, why, whylen);
+}
+
+static int
+set_private_network(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_yes_no(v, &svc->private_network, why, whylen);
+}
+
+static int
+set_protect_system(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { [PROTECT_SYSTEM_NO] = "no",
+		[PROTECT_SYSTEM_FULL] = "full",
+		[PROTECT_SYSTEM_STRICT] = "strict",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->protect_system = (enum protect_system)k;
+	return 0;
+}
+
+static int
+set_protect_home(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	static const char *const words[] = { [PROTECT_HOME_NO] = "no",
+		[PROTECT_HOME_YES] = "yes",
+		[PROTECT_HOME_READ_ONLY] = "read-only",
+		NULL };
+	int k = keys_choice(v, words, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->protect_home = (enum protect_home)k;
+	return 0;
+}
+
+/* An existing directory or file, absolute: it is bound onto itself when
+ * the namespace is built. */
+static int
+add_rw_path(struct service *svc, const char *tok, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (tok[0] != '/') {
+		snprintf(why, whylen, "\"%s\" is not an absolute path", tok);
+		return -1;
+	}
+	if (stat(tok, &st) == -1) {
+		snprintf(why, whylen, "\"%s\": %s", tok, strerror(errno));
+		return -1;
+	}
+	return keys_push(&svc->rw_paths, &svc->nrw_paths, tok, why, whylen);
+}
+
+static int
+set_read_write_paths(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_each(svc, v, "no path given", why, whylen, add_rw_path);
+}
+
 static const struct service_key_info service_keys[] = {
 	{ "port", KEY_PORT, false, true, set_port },
 	{ "bind", KEY_BIND, false, false, set_bind },
@@ -1199,6 +1320,19 @@ static const struct service_key_info service_keys[] = {
 	{ "proxy_from", KEY_PROXY_FROM, true, false, set_proxy_from },
 	{ "proxy_timeout", KEY_PROXY_TIMEOUT, false, false, set_proxy_timeout },
 	{ "reuse_port", KEY_REUSE_PORT, false, false, set_reuse_port },
+	{ "no_new_privileges", KEY_NO_NEW_PRIVILEGES, false, false,
+	    set_no_new_privileges },
+	{ "capabilities", KEY_CAPABILITIES, true, false, set_capabilities },
+	{ "system_call_filter", KEY_SYSTEM_CALL_FILTER, false, false,
+	    set_system_call_filter },
+	{ "private_tmp", KEY_PRIVATE_TMP, false, false, set_private_tmp },
+	{ "protect_system", KEY_PROTECT_SYSTEM, false, false,
+	    set_protect_system },
+	{ "read_write_paths", KEY_READ_WRITE_PATHS, true, false,
+	    set_read_write_paths },
+	{ "protect_home", KEY_PROTECT_HOME, false, false, set_protect_home },
+	{ "private_network", KEY_PRIVATE_NETWORK, false, false,
+	    set_private_network },
 };
 
 const struct service_key_info *
@@ -1274,6 +1408,7 @@ keys_free_service(struct service *svc)
 	keys_login_free(svc);
 	free(svc->allow_uids);
 	free(svc->allow_gids);
+	keys_free_list(svc->rw_paths, svc->nrw_paths);
 }
 
 /* The user's groups as login would give them with gid as the primary:

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "cidr.h"
@@ -66,6 +67,14 @@ enum service_key {
 	KEY_PROXY_FROM,
 	KEY_PROXY_TIMEOUT,
 	KEY_REUSE_PORT,
+	KEY_NO_NEW_PRIVILEGES,
+	KEY_CAPABILITIES,
+	KEY_SYSTEM_CALL_FILTER,
+	KEY_PRIVATE_TMP,
+	KEY_PROTECT_SYSTEM,
+	KEY_READ_WRITE_PATHS,
+	KEY_PROTECT_HOME,
+	KEY_PRIVATE_NETWORK,
 	SERVICE_KEYS
 };
 
@@ -87,6 +96,28 @@ enum groups_from {
 	GROUPS_USER, /* the user's groups in the group database */
 	GROUPS_NONE, /* none at all */
 	GROUPS_LIST  /* exactly the supplementary_groups list */
+};
+
+/* system_call_filter: which seccomp filter a handler runs under. */
+enum syscall_filter {
+	SYSCALL_FILTER_OFF,
+	SYSCALL_FILTER_DEFAULT, /* what no network service needs */
+	SYSCALL_FILTER_STRICT,  /* ... and tracing, namespaces */
+	SYSCALL_FILTERS
+};
+
+/* protect_system: what of the file system a handler cannot write. */
+enum protect_system {
+	PROTECT_SYSTEM_NO,
+	PROTECT_SYSTEM_FULL,  /* /usr, /boot, /etc */
+	PROTECT_SYSTEM_STRICT /* all but /dev, /proc, /sys, read_write_paths */
+};
+
+/* protect_home: /home, /root and /run/user. */
+enum protect_home {
+	PROTECT_HOME_NO,
+	PROTECT_HOME_YES,      /* empty and inaccessible */
+	PROTECT_HOME_READ_ONLY /* as they are, read-only */
 };
 
 /* The resource limits a service may set, in the order of rlimit[]. */
@@ -215,6 +246,19 @@ struct service {
 	bool nice_set; /* false: superd's own niceness */
 	int nice;
 	struct service_limit rlimit[SERVICE_RLIMITS];
+
+	/* Confinement, applied by confine.c in the child. */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS; also implied by a filter */
+	bool caps_set;     /* `capabilities` given: the bounding set */
+	uint64_t caps;     /* ... as bits, 1 << CAP_... */
+	enum syscall_filter syscall_filter;
+	/* The namespaces a handler joins, built once per generation. */
+	bool private_tmp; /* its own /tmp and /var/tmp */
+	enum protect_system protect_system;
+	char **rw_paths; /* read_write_paths, absolute */
+	size_t nrw_paths;
+	enum protect_home protect_home;
+	bool private_network; /* a network namespace with only lo */
 
 	/* Where each key was set (0: not set), for messages. */
 	int key_line[SERVICE_KEYS];

@@ -134,7 +134,7 @@ main_print(const struct config *cfg)
 {
 	const struct service *svc;
 	struct sockaddr_storage ss;
-	char addr[ADDR_TEXT_MAX];
+	char addr[ADDR_TEXT_MAX], confined[768];
 	size_t i, j;
 
 	for (i = 0; i < cfg->nservices; i++) {
@@ -155,6 +155,9 @@ main_print(const struct config *cfg)
 		for (j = 1; svc->argv[j] != NULL; j++)
 			main_print_word(svc->argv[j]);
 		printf("\n");
+		confine_describe(svc, confined, sizeof(confined));
+		if (confined[0] != '\0')
+			printf("  confine: %s\n", confined);
 	}
 }
 
@@ -303,7 +306,8 @@ main_load(const char *file, const char *const *dirs, struct config *cfg)
 	/* From here on in the file's own format, listeners included. */
 	log_set_format(cfg->log_format);
 	if (config_check_privileges(cfg, geteuid(), getegid(), err,
-	        sizeof(err)) == -1) {
+	        sizeof(err)) == -1 ||
+	    confine_check(cfg, err, sizeof(err)) == -1) {
 		main_config_error(err);
 		config_free(cfg);
 		return EXIT_CONFIG;

@@ -52,6 +52,10 @@ generation_make(struct config *cfg, config_stop_fn *stop,
 	}
 	g->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
+	if (confine_prepare(&g->confine, &g->cfg, err, errlen) == -1) {
+		generation_free(g);
+		return NULL;
+	}
 	if (admit_init(&g->admit, &g->cfg) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		generation_free(g);
@@ -137,6 +141,7 @@ generation_free(struct generation *g)
 	if (g->ls != NULL)
 		listen_close_all(g->ls, g->nls);
 	admit_free(&g->admit);
+	confine_free(&g->confine);
 	config_free(&g->cfg);
 	free(g->first);
 	free(g->count);

@@ -14,6 +14,7 @@
 #include "admit.h"
 #include "children.h"
 #include "config.h"
+#include "confine.h"
 #include "listen.h"
 
 struct generation {
@@ -21,7 +22,8 @@ struct generation {
 	struct admit admit; /* its cfg points at cfg above */
 	struct listener *ls;
 	size_t nls;
-	size_t *first, *count; /* service s has ls[first[s]..+count[s]] */
+	size_t *first, *count;  /* service s has ls[first[s]..+count[s]] */
+	struct confine confine; /* each service's plan, by index */
 };
 
 /*

@@ -238,6 +238,7 @@ spawn_build_env(struct spawn_env *e, const struct service *svc,
 /* What the child needs, passed through clone's one argument. */
 struct spawn_args {
 	const struct service *svc;
+	const struct confine_plan *plan; /* NULL: none */
 	int fd, errfd;
 	char *const *envp;
 	char *listen_pid; /* listen_fds: where its pid goes; else NULL */
@@ -470,11 +471,25 @@ spawn_own_fds(const struct spawn_args *a)
 	return unshare(CLONE_FILES);
 }
 
+/* One of confine.h's child steps, if the service has a plan. */
+static void
+spawn_confine(const struct spawn_args *a,
+    const char *(*step)(const struct confine_plan *))
+{
+	const char *failed;
+
+	if (a->plan != NULL && (failed = step(a->plan)) != NULL)
+		spawn_die(a, failed, NULL, 126);
+}
+
 static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 {
 	int lowfd;
 
-	/* First: until then the table is superd's. */
+	/* Before the descriptors go: the namespaces' are among them.
+	 * setns changes nothing of superd's, the table included. */
+	spawn_confine(a, confine_enter);
+	/* Then: until now the table is superd's. */
 	if (spawn_own_fds(a) == -1)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
 	/* Dispositions are already default: sig_init reset them in superd
@@ -487,12 +502,16 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 	if (setsid() == -1)
 		spawn_die(a, "cannot start a session for", NULL, 126);
 	spawn_world(a);
+	spawn_confine(a, confine_before_drop);
 	spawn_drop(a);
+	spawn_confine(a, confine_after_drop);
 	lowfd = a->listen_pid != NULL ? spawn_fds_listen(a) : spawn_fds_conn(a);
 	/* Every fd of superd's is close-on-exec already; this also closes
 	 * anything our own parent leaked to us, and fd itself. */
 	if (lowfd == -1 || spawn_close_from(lowfd) == -1)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
+	/* Last: the filter would otherwise judge superd's own set-up. */
+	spawn_confine(a, confine_seal);
 	execve(a->svc->path, a->svc->argv, a->envp);
 	spawn_exec_failed(a);
 }
@@ -565,8 +584,9 @@ spawn_start(struct spawn_args *a)
 #endif
 
 pid_t
-spawn_handler(const struct service *svc, const struct listener *l,
-    const struct spawn_conn *conn, int errfd, struct spawn_failure *fail)
+spawn_handler(const struct service *svc, const struct confine_plan *plan,
+    const struct listener *l, const struct spawn_conn *conn, int errfd,
+    struct spawn_failure *fail)
 {
 	struct spawn_env env;
 	struct spawn_args a;
@@ -576,6 +596,7 @@ spawn_handler(const struct service *svc, const struct listener *l,
 	if (spawn_build_env(&env, svc, l, conn) == -1)
 		return -1;
 	a.svc = svc;
+	a.plan = plan;
 	a.fd = conn->fd;
 	a.errfd = errfd;
 	a.envp = env.envp;

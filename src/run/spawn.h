@@ -8,6 +8,7 @@
 
 #include "admit.h"
 #include "config.h"
+#include "confine.h"
 #include "listen.h"
 #include "program.h"
 
@@ -70,8 +71,9 @@ struct spawn_conn {
  * LISTEN_FDS=1, LISTEN_PID (the child's) and LISTEN_FDNAMES (the
  * service's name).  Before exec the child sets svc's rlimits, nice,
  * umask and working directory ("/" by default), then drops to svc's
- * groups, gid and uid when `user` is set, and checks the drop.  This is
- * the only way superd starts a handler.
+ * groups, gid and uid when `user` is set, and checks the drop; plan (NULL:
+ * none) confines it around the drop and last before exec (confine.h).
+ * This is the only way superd starts a handler.
  *
  * superd waits until the child has exec'd or failed (vfork).  If a step
  * fails, the child exits 126 (127 if exec found no program) and *fail
@@ -93,8 +95,9 @@ struct spawn_conn {
  * listener).  Returns the child's pid, or -1 with errno if the
  * environment could not be built or fork failed.
  */
-pid_t spawn_handler(const struct service *svc, const struct listener *l,
-    const struct spawn_conn *conn, int errfd, struct spawn_failure *fail);
+pid_t spawn_handler(const struct service *svc, const struct confine_plan *plan,
+    const struct listener *l, const struct spawn_conn *conn, int errfd,
+    struct spawn_failure *fail);
 
 /*
  * For a descriptor superd keeps for as long as a handler lives (its stderr

@@ -81,7 +81,8 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
 	errfd = hstderr_for(&sv->err, svc, conn->fd, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, l, conn, errfd, &fail);
+		c.pid = spawn_handler(svc, &sv->gen->confine.plans[l->service],
+		    l, conn, errfd, &fail);
 	hstderr_done(svc, errfd);
 	c.report = c.pid != -1 ? fail.pending : -1;
 	if (c.pid == -1) {

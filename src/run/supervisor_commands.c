@@ -365,7 +365,8 @@ command_check(const struct supervisor *sv, struct text *t)
 		return;
 	}
 	if (config_check_privileges(&cfg, geteuid(), getegid(), why,
-	        sizeof(why)) == -1) {
+	        sizeof(why)) == -1 ||
+	    confine_check(&cfg, why, sizeof(why)) == -1) {
 		config_free(&cfg);
 		command_error(t, "%s", why);
 		return;
