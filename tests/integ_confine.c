@@ -29,17 +29,15 @@ teardown(void)
 
 /* No control socket: a root superd's default path is shared by every
  * superd the tests start as root, and each new one probes the running
- * one's (a connection other tests' descriptor counts would see). */
+ * one's (a connection other tests' descriptor counts would see).
+ * superd_start says so itself; the configurations written for a reload
+ * say it here. */
 #define NO_CONTROL "[supervisor]\ncontrol = off\n"
 
 static void
 start(const char *conf)
 {
-	char *text;
-
-	ck_assert_int_ne(asprintf(&text, NO_CONTROL "%s", conf), -1);
-	superd_start(&sd, text, NULL);
-	free(text);
+	superd_start(&sd, conf, NULL);
 }
 
 /* The probe's report for one connection to service, after a newline so
