@@ -776,6 +776,21 @@ superd_wait_count(struct superd *sd, const char *needle, size_t count,
 	return n;
 }
 
+bool
+superd_wait_childless(struct superd *sd, int timeout_ms)
+{
+	long long end = clock_ms() + timeout_ms;
+
+	while (proc_children(sd->pid, NULL, 0) > 0) {
+		if (clock_ms() >= end)
+			return false;
+		/* Waits up to 10 ms, returning early on a line. */
+		if (!superd_read_log(sd, 10))
+			harness_sleep_ms(10);
+	}
+	return true;
+}
+
 int
 superd_port(struct superd *sd, const char *service)
 {

@@ -134,6 +134,11 @@ size_t superd_log_count(const struct superd *sd, const char *needle);
 size_t superd_wait_count(struct superd *sd, const char *needle, size_t count,
     int timeout_ms);
 
+/* Waits up to timeout_ms until superd has no child at all: reaped, not
+ * merely exited (a client sees EOF as a handler's files close, before it
+ * is even a zombie).  Reads the log meanwhile.  Returns whether it came. */
+bool superd_wait_childless(struct superd *sd, int timeout_ms);
+
 /* Waits for "<service>: listening on 127.0.0.1:PORT" and returns PORT,
  * failing the test if it does not come within 5 s. */
 int superd_port(struct superd *sd, const char *service);

@@ -252,15 +252,6 @@ END_TEST
 #define SHORT_CONNECTIONS 5000
 #endif
 
-/* No child at all: reaped, not merely exited.  A client sees EOF as the
- * handler's files close, before it is even a zombie, and superd holds a
- * pidfd for each handler until it reaps it. */
-static bool
-no_children(void *arg)
-{
-	return proc_children(*(pid_t *)arg, NULL, 0) == 0;
-}
-
 START_TEST(five_thousand_connections_leave_no_zombie_and_no_fd)
 {
 	int port, fds_before, i, max_zombies = 0, z;
@@ -286,7 +277,8 @@ START_TEST(five_thousand_connections_leave_no_zombie_and_no_fd)
 	    "at most %d unreaped at a sample\n",
 	    SHORT_CONNECTIONS, ms,
 	    SHORT_CONNECTIONS * 1000.0 / (double)(ms ? ms : 1), max_zombies);
-	ck_assert(harness_until(no_children, &sd.pid, 5000));
+	/* superd holds a pidfd for each handler until it reaps it. */
+	ck_assert(superd_wait_childless(&sd, 5000));
 	ck_assert_int_eq(proc_fd_count(sd.pid), fds_before);
 	kill(sd.pid, SIGTERM);
 	ck_assert(superd_wait_exit(&sd, 10000));

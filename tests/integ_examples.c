@@ -303,7 +303,10 @@ START_TEST(shipped_config_serves_all_four_services_unchanged_as_nobody)
 	assert_time_bytes(superd_port(&sd, "time"));
 	/* superd and a running handler are both nobody; the four handlers
 	 * above are gone first, so that the live one is the only child. */
-	ck_assert_int_eq(superd_wait_count(&sd, "]: exited 0", 4, WAIT_MS), 4);
+	ck_assert_msg(superd_wait_childless(&sd, WAIT_MS),
+	    "handlers still running; log:\n%s", sd.log);
+	ck_assert_msg(superd_wait_count(&sd, "]: exited 0", 4, WAIT_MS) == 4,
+	    "log:\n%s", sd.log);
 	ck_assert_int_eq(proc_uid(sd.pid), NOBODY);
 	fd = tcp_connect("127.0.0.1", superd_port(&sd, "echo"));
 	ck_assert_int_ne(fd, -1);
