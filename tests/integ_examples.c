@@ -253,7 +253,18 @@ proc_uid(pid_t pid)
 static char *
 shipped_config(void)
 {
-	return ports_to_zero(slurp(SRC("etc/superd.ini")));
+	char *text = ports_to_zero(slurp(SRC("etc/superd.ini")));
+#if defined(__SANITIZE_ADDRESS__)
+	/* Sanitized handlers run LeakSanitizer at exit, which attaches to
+	 * the process with ptrace: the filter refuses that (superd.ini(5)),
+	 * and each handler would exit 1.  The filter has its own tests in
+	 * integ_confine; here the handlers' leak check wins. */
+	char *p = strstr(text, "system_call_filter = strict");
+
+	if (p != NULL)
+		memcpy(p + strlen("system_call_filter = "), "off   ", 6);
+#endif
+	return text;
 }
 
 /* RFC 868's 4 bytes from service time: within 5 s of now + 70 years. */
