@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 
 #include "clock.h"
 #include "harness.h"
+#include "spawn.h"
 
 #define HANDLERS_CONF(extra)                                                   \
 	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"                    \
@@ -287,6 +289,49 @@ START_TEST(five_thousand_connections_leave_no_zombie_and_no_fd)
 }
 END_TEST
 
+/* How many of pid's descriptors at or above floor are sockets. */
+static int
+sockets_from(pid_t pid, long floor)
+{
+	char dir[64], path[320], link[64];
+	struct dirent *e;
+	DIR *d;
+	ssize_t n;
+	int count = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || atol(e->d_name) < floor)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0 && strncmp(link, "socket:", 7) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+/* Each handler's copy of superd's descriptor table ends at its
+ * connection's number (spawn_keep_high): the listeners must sit above the
+ * numbers connections take, or every handler copies all of them. */
+START_TEST(listeners_sit_above_the_numbers_connections_take)
+{
+	struct rlimit rl;
+	long floor = SPAWN_HIGH_MAX;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur != RLIM_INFINITY && (long)(rl.rlim_cur / 2) < floor)
+		floor = (long)(rl.rlim_cur / 2);
+	superd_start(&sd, HANDLERS_CONF(""), NULL);
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
+	ck_assert_int_eq(sockets_from(sd.pid, floor), 4);
+	ck_assert_int_eq(sockets_from(sd.pid, 0), 4);
+}
+END_TEST
+
 START_TEST(port_in_use_is_an_error_naming_service_and_address)
 {
 	struct sockaddr_in sin = { 0 };
@@ -465,6 +510,7 @@ make_basic_suite(void)
 	tcase_add_test(tc, wildcard_listener_reports_the_local_address);
 	tcase_add_test(tc, sixty_four_concurrent_clients_are_all_served);
 	tcase_add_test(tc, five_thousand_connections_leave_no_zombie_and_no_fd);
+	tcase_add_test(tc, listeners_sit_above_the_numbers_connections_take);
 	tcase_add_test(tc, port_in_use_is_an_error_naming_service_and_address);
 	tcase_add_test(tc,
 	    deleted_handler_fails_that_client_promptly_and_superd_serves_on);

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "listen.h"
 #include "log.h"
+#include "spawn.h"
 
 /* Services between two looks at the stop function: a socket takes
  * microseconds, so a stop is seen within milliseconds. */
@@ -34,6 +35,10 @@ listen_socket(const struct service *svc, const struct bind_addr *ba,
 	    0);
 	if (fd == -1)
 		return -1;
+	/* A wait service's socket goes to its handler, which should copy
+	 * little: it stays low. */
+	if (!svc->wait)
+		fd = spawn_keep_high(fd);
 	if (addr_prepare_listener(fd, ss.ss_family) == -1)
 		goto fail;
 	/* Several processes (superd instances) bound to one port: the

@@ -616,6 +616,30 @@ spawn_keep_fd(int fd)
 	return moved;
 }
 
+int
+spawn_keep_high(int fd)
+{
+	static long floor = -1;
+	struct rlimit rl;
+	int moved;
+
+	if (floor == -1) {
+		floor = 0;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+			floor = SPAWN_HIGH_MAX;
+		if (floor != 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    rl.rlim_cur / 2 < SPAWN_HIGH_MAX)
+			floor = (long)(rl.rlim_cur / 2);
+	}
+	if (fd >= floor)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+	if (moved == -1)
+		return fd;
+	(void)close(fd);
+	return moved;
+}
+
 void
 spawn_failure_collect(int pending, struct spawn_failure *f)
 {

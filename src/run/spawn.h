@@ -18,6 +18,10 @@
 /* How far above a connection's own descriptors the kept ones go: the
  * socket, the pipe's two ends and the fork builds' report pipe fit. */
 #define SPAWN_FD_ROOM 8
+/* spawn_keep_high's floor at most: the kernel sizes superd's table to
+ * its highest descriptor, and a huge RLIMIT_NOFILE should not mean a
+ * table of megabytes. */
+#define SPAWN_HIGH_MAX 16384
 
 /* Why a child did not reach exec.  code 0: it did. */
 struct spawn_failure {
@@ -113,6 +117,18 @@ pid_t spawn_handler(const struct service *svc, const struct confine_plan *plan,
  * still open.
  */
 int spawn_keep_fd(int fd);
+
+/*
+ * For a descriptor superd keeps for long and no handler is given (an
+ * accepting listener): moves it to the upper half of what RLIMIT_NOFILE
+ * allows (at most SPAWN_HIGH_MAX), far above the numbers connections
+ * take, and closes the old one.  Each child copies every descriptor below
+ * its connection's: with 1,000 listeners at the bottom of the table that
+ * copy cost each handler about 40 us.  Where the move cannot be made (no
+ * room up there) fd stays where it is, which is only slower.  Returns the
+ * descriptor to use.
+ */
+int spawn_keep_high(int fd);
 
 /* Fork builds: reads the report of a reaped child from pending (and
  * closes it) into *f; f->code is 0 if the child reached exec. */
