@@ -307,7 +307,8 @@ main_load(const char *file, const char *const *dirs, struct config *cfg)
 	log_set_format(cfg->log_format);
 	if (config_check_privileges(cfg, geteuid(), getegid(), err,
 	        sizeof(err)) == -1 ||
-	    confine_check(cfg, err, sizeof(err)) == -1) {
+	    confine_check(cfg, err, sizeof(err)) == -1 ||
+	    tlsctx_check(cfg, err, sizeof(err)) == -1) {
 		main_config_error(err);
 		config_free(cfg);
 		return EXIT_CONFIG;

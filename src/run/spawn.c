@@ -245,6 +245,7 @@ struct spawn_args {
 	struct spawn_failure *fail; /* vfork builds: superd's own memory */
 	int report;                 /* fork builds: a pipe to superd; -1 */
 	bool shared_fds;            /* born on superd's descriptor table */
+	bool keep_group;            /* no setsid: the TLS relay's handler */
 };
 
 static void spawn_report(const struct spawn_args *a,
@@ -499,7 +500,7 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 		spawn_die(a, "cannot reset the signal mask for", NULL, 126);
 	/* Own session and process group: shutdown signals the group, so a
 	 * handler's own children are stopped with it. */
-	if (setsid() == -1)
+	if (!a->keep_group && setsid() == -1)
 		spawn_die(a, "cannot start a session for", NULL, 126);
 	spawn_world(a);
 	spawn_confine(a, confine_before_drop);
@@ -602,6 +603,7 @@ spawn_handler(const struct service *svc, const struct confine_plan *plan,
 	a.envp = env.envp;
 	a.listen_pid = env.listen_pid;
 	a.fail = fail;
+	a.keep_group = conn->keep_group;
 	return spawn_start(&a);
 }
 

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 #include "admit.h"
 #include "config.h"
 #include "confine.h"
@@ -48,15 +50,20 @@ struct spawn_conn {
 	const struct sockaddr *local;
 	char *const *extra_env;
 	const char *proxy;
+	/* The TLS relay's handler: it stays in the relay's process group
+	 * (no session of its own), so that what superd sends the group
+	 * reaches both. */
+	bool keep_group;
 };
 
-/* Entries extra_env may hold. */
-#define SPAWN_EXTRA_MAX 8
+/* Entries extra_env may hold: a PROXY header's (at most 8) and the TLS
+ * relay's (7). */
+#define SPAWN_EXTRA_MAX 16
 
 /*
  * Forks a child that runs svc's program with conn->fd on its stdin and
  * stdout, errfd on fd 2, no other fd, an empty signal mask, default
- * dispositions, its own session, and the UCSPI environment of l's kind:
+ * dispositions, its own session (unless conn->keep_group), and the UCSPI environment of l's kind:
  * for TCP PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT and
  * TCPCONCURRENCY (handlers of this service running for the same source,
  * this one included; behind a balancer TCPLOCALIP, TCPLOCALPORT and
