@@ -135,7 +135,8 @@ tlsctx_pair(SSL_CTX *ctx, const struct config *cfg, const struct service *svc,
 	        SSL_FILETYPE_PEM) != 1)
 		return config_line_error(cfg, svc, KEY_TLS_KEY,
 		    svc->tls_key_line[i], err, errlen,
-		    "%s: not an unencrypted PEM key (%s)", svc->tls_keys[i],
+		    "%s: not an unencrypted PEM key, or not the key of %s (%s)",
+		    svc->tls_keys[i], svc->tls_certs[i],
 		    tlsctx_reason(why, sizeof(why)));
 	if (SSL_CTX_check_private_key(ctx) != 1)
 		return config_line_error(cfg, svc, KEY_TLS_KEY,
