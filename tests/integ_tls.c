@@ -82,17 +82,19 @@ make_cert(const char *name, const char *dns, int serial, bool ca)
 	const char *d = tls_dir();
 
 	if (!ca) {
-		sh(OPENSSL " req -x509 -newkey ec -pkeyopt "
-		           "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=%s "
-		           "-addext subjectAltName=DNS:%s -set_serial %d "
-		           "-keyout %s/%s.key -out %s/%s.crt 2>/dev/null",
+		sh(OPENSSL
+		    " req -x509 -newkey ec -pkeyopt "
+		    "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=%s "
+		    "-addext subjectAltName=DNS:%s -set_serial %d "
+		    "-keyout %s/%s.key -out %s/%s.crt 2>/dev/null",
 		    dns, dns, serial, d, name, d, name);
 	} else {
-		sh(OPENSSL " req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-		           "-nodes -subj /CN=%s -keyout %s/%s.key -out %s/%s.csr "
-		           "2>/dev/null && " OPENSSL " x509 -req -days 2 -in "
-		           "%s/%s.csr -CA %s/ca.crt -CAkey %s/ca.key -set_serial %d "
-		           "-out %s/%s.crt 2>/dev/null",
+		sh(OPENSSL
+		    " req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		    "-nodes -subj /CN=%s -keyout %s/%s.key -out %s/%s.csr "
+		    "2>/dev/null && " OPENSSL " x509 -req -days 2 -in "
+		    "%s/%s.csr -CA %s/ca.crt -CAkey %s/ca.key -set_serial %d "
+		    "-out %s/%s.crt 2>/dev/null",
 		    dns, d, name, d, name, d, name, d, d, serial, d, name);
 	}
 	sh("chmod 600 %s/%s.key", d, name);
@@ -347,8 +349,7 @@ START_TEST(s_client_gets_the_reply_over_tls_1_3_and_1_2)
 	ck_assert_int_eq(s_client(port, "", "-tls1_2", NULL), 0);
 	ck_assert_msg(strstr(out, "env: TLS_VERSION=TLSv1.2\n") != NULL, "%s",
 	    out);
-	ck_assert_ptr_nonnull(
-	    superd_wait_log(&sd, "via relay", WAIT_MS, NULL));
+	ck_assert_ptr_nonnull(superd_wait_log(&sd, "via relay", WAIT_MS, NULL));
 }
 END_TEST
 
@@ -504,7 +505,8 @@ START_TEST(a_silent_client_is_cut_at_the_timeout_without_delaying_others)
 	 * longer than the handshake's). */
 	ck_assert_int_eq(recv(silent, &b, 1, 0), 0);
 	close(silent);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "reason=tls", WAIT_MS, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "reason=tls", WAIT_MS, NULL));
 	ck_assert_msg(strstr(stats(), "refused_tls=1 ") != NULL, "%s", sd.log);
 }
 END_TEST
@@ -518,8 +520,9 @@ START_TEST(garbage_instead_of_a_client_hello_is_refused_logged_once_and_counted)
 	make_cert("srv", "localhost", 41, false);
 	snprintf(extra, sizeof(extra), "env = MARK=%s\n", in_dir("started"));
 	snprintf(exec, sizeof(exec), "%s",
-	    harness_script("mark.sh", "#!/bin/sh\n: > \"$MARK\"\n"
-	                              "exec cat\n"));
+	    harness_script("mark.sh",
+	        "#!/bin/sh\n: > \"$MARK\"\n"
+	        "exec cat\n"));
 	port = start_tls(exec, extra);
 	for (i = 0; i < 3; i++) {
 		fd = tcp_connect("127.0.0.1", port);
@@ -582,8 +585,8 @@ START_TEST(a_reload_with_a_broken_key_keeps_serving_the_old_certificate)
 	    in_dir("srv.key"));
 	from = sd.loglen;
 	ck_assert_int_eq(kill(sd.pid, SIGHUP), 0);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "reload failed", WAIT_MS,
-	    &from));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "reload failed", WAIT_MS, &from));
 	/* The key's own line: [defaults] has 3, [t] starts on line 4. */
 	ck_assert_msg(strstr(sd.log, ":8: [t] tls_key: ") != NULL, "%s",
 	    sd.log);
@@ -617,8 +620,8 @@ START_TEST(max_duration_ends_relay_and_handler_together)
 	    "max_duration = 200ms\nstop_timeout = 2s\n");
 	client_open(&c, port, NULL, NULL);
 	h = handler_pid();
-	ck_assert_ptr_nonnull(superd_wait_log(&sd, "killed by signal 15",
-	    WAIT_MS, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "killed by signal 15", WAIT_MS, NULL));
 	ck_assert(superd_wait_childless(&sd, WAIT_MS));
 	ck_assert(!proc_alive(h));
 	ck_assert(client_read_all(&c) || true);
@@ -666,8 +669,8 @@ START_TEST(a_proxy_header_comes_before_the_handshake)
 	ssl = SSL_new(ctx);
 	SSL_set_fd(ssl, fd);
 	ck_assert_int_eq(SSL_connect(ssl), 1);
-	while ((n = SSL_read(ssl, out + used, (int)(sizeof(out) - 1 - used))) >
-	    0)
+	while (
+	    (n = SSL_read(ssl, out + used, (int)(sizeof(out) - 1 - used))) > 0)
 		used += (size_t)n;
 	out[used] = '\0';
 	SSL_free(ssl);
@@ -703,10 +706,10 @@ START_TEST(the_kv_log_has_the_tls_events)
 	    NULL));
 	client_open(&c, port, NULL, NULL);
 	client_close(&c);
-	ck_assert_ptr_nonnull(superd_wait_log(&sd,
-	    "event=tls service=t pid=", WAIT_MS, NULL));
-	ck_assert_ptr_nonnull(superd_wait_log(&sd,
-	    "version=TLSv1.3 cipher=TLS_", WAIT_MS, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "event=tls service=t pid=", WAIT_MS, NULL));
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "version=TLSv1.3 cipher=TLS_", WAIT_MS, NULL));
 	ck_assert_ptr_nonnull(superd_wait_log(&sd,
 	    "sni=\"-\" client=\"-\" mode=relay", WAIT_MS, NULL));
 	ck_assert_ptr_nonnull(superd_wait_log(&sd,
@@ -723,7 +726,8 @@ START_TEST(curl_gets_an_http_reply_over_tls_1_2_and_1_3)
 	int port;
 
 	if (access(CURL, X_OK) == -1) {
-		harness_skip("%s is not installed (apt-get install curl)", CURL);
+		harness_skip("%s is not installed (apt-get install curl)",
+		    CURL);
 		return;
 	}
 	make_cert("srv", "localhost", 100, false);
@@ -756,8 +760,8 @@ static int
 gnutls(int port, const char *prio, const char *extra1, const char *extra2)
 {
 	char p[16], ca[600], pr[64];
-	const char *argv[16] = { GNUTLS_CLI, "--logfile=/dev/null", "-p", p,
-		ca, pr, "localhost" };
+	const char *argv[16] = { GNUTLS_CLI, "--logfile=/dev/null", "-p", p, ca,
+		pr, "localhost" };
 	size_t n = 7;
 
 	snprintf(p, sizeof(p), "%d", port);

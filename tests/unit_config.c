@@ -3041,7 +3041,6 @@ START_TEST(config_rejects_bad_proxy_keys)
 }
 END_TEST
 
-
 /* ---- TLS ---- */
 
 /* A self-signed certificate and its key, made by `openssl req` as name.crt
@@ -3183,7 +3182,6 @@ START_TEST(tls_contexts_name_the_line_of_a_bad_file)
 	expect_tls_error(text, 6, "tls_client_ca", "no certificate");
 }
 END_TEST
-
 
 START_TEST(config_rejects_a_bad_path_and_keys_that_need_one)
 {

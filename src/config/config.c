@@ -1074,8 +1074,7 @@ config_check_root(const struct config *cfg, const struct service *svc,
  * read.  line is where the service names it. */
 static int
 config_check_tls_file(const struct config *cfg, const struct service *svc,
-    enum service_key key, int line, const char *path, char *err,
-    size_t errlen)
+    enum service_key key, int line, const char *path, char *err, size_t errlen)
 {
 	const char *name = keys_service_name(key);
 	char why[CONFIG_ERR_MAX];
@@ -1096,8 +1095,8 @@ config_check_tls_file(const struct config *cfg, const struct service *svc,
 }
 
 static int
-config_check_tls(const struct config *cfg, const struct service *svc,
-    char *err, size_t errlen)
+config_check_tls(const struct config *cfg, const struct service *svc, char *err,
+    size_t errlen)
 {
 	size_t i;
 
@@ -1180,8 +1179,7 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 		if (euid == 0 &&
 		    config_check_root(cfg, svc, trusted, err, errlen) == -1)
 			return -1;
-		if (euid == 0 &&
-		    config_check_tls(cfg, svc, err, errlen) == -1)
+		if (euid == 0 && config_check_tls(cfg, svc, err, errlen) == -1)
 			return -1;
 		if (euid == 0)
 			trusted = svc->path;

@@ -1289,11 +1289,12 @@ keys_tls_file(const char *v, char *why, size_t whylen)
 
 /* One more of a repeatable pair's files, with the line it came from. */
 static int
-keys_tls_pair_add(char ***list, size_t *n, int *lines, int line,
-    const char *v, char *why, size_t whylen)
+keys_tls_pair_add(char ***list, size_t *n, int *lines, int line, const char *v,
+    char *why, size_t whylen)
 {
 	if (*n == TLS_PAIRS_MAX) {
-		snprintf(why, whylen, "more than %d certificates", TLS_PAIRS_MAX);
+		snprintf(why, whylen, "more than %d certificates",
+		    TLS_PAIRS_MAX);
 		return -1;
 	}
 	if (keys_tls_file(v, why, whylen) == -1)
@@ -1360,8 +1361,9 @@ static int
 keys_tls_text(char **slot, const char *v, char *why, size_t whylen)
 {
 	if (v[0] == '\0') {
-		snprintf(why, whylen, "empty: leave the key out for OpenSSL's "
-		                      "default");
+		snprintf(why, whylen,
+		    "empty: leave the key out for OpenSSL's "
+		    "default");
 		return -1;
 	}
 	free(*slot);

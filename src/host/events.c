@@ -451,11 +451,10 @@ event_tls(const char *service, pid_t pid, pid_t handler, const char *version,
 	log_event("tls",
 	    "service=%s pid=%d handler=%d version=%s cipher=%s sni=%s "
 	    "client=%s mode=%s",
-	    "%s[%d]: TLS handler %d: %s %s, sni %s, client %s, via %s",
-	    service, (int)pid, (int)handler, version, cipher,
+	    "%s[%d]: TLS handler %d: %s %s, sni %s, client %s, via %s", service,
+	    (int)pid, (int)handler, version, cipher,
 	    log_value(qs, sizeof(qs), sni[0] != '\0' ? sni : "-"),
-	    log_value(qc, sizeof(qc), client[0] != '\0' ? client : "-"),
-	    mode);
+	    log_value(qc, sizeof(qc), client[0] != '\0' ? client : "-"), mode);
 }
 
 void

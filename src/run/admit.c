@@ -51,7 +51,7 @@ struct service_state {
 	bool draining;        /* superctl drain: accepts nothing */
 	struct bucket bucket; /* for rate */
 	unsigned long stat[STATS];
-	struct hist durations; /* of the handlers reaped */
+	struct hist durations;     /* of the handlers reaped */
 	unsigned long tls_refused; /* failed TLS handshakes in a row */
 };
 

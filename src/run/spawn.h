@@ -63,16 +63,16 @@ struct spawn_conn {
 /*
  * Forks a child that runs svc's program with conn->fd on its stdin and
  * stdout, errfd on fd 2, no other fd, an empty signal mask, default
- * dispositions, its own session (unless conn->keep_group), and the UCSPI environment of l's kind:
- * for TCP PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT and
- * TCPCONCURRENCY (handlers of this service running for the same source,
- * this one included; behind a balancer TCPLOCALIP, TCPLOCALPORT and
- * TCPREMOTEIP, TCPREMOTEPORT are those of conn->local and conn->peer,
- * the header's, and conn->extra_env follows); for a unix socket PROTO=UNIX,
- * UNIXLOCALPATH, UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID; for a wait
- * handler only the local ones (PROTO=UDP with UDPLOCALIP and UDPLOCALPORT for a
- * datagram socket).  Then PATH (unless svc's env replaces it), the
- * login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
+ * dispositions, its own session (unless conn->keep_group), and the UCSPI
+ * environment of l's kind: for TCP PROTO, TCPLOCALIP, TCPLOCALPORT,
+ * TCPREMOTEIP, TCPREMOTEPORT and TCPCONCURRENCY (handlers of this service
+ * running for the same source, this one included; behind a balancer TCPLOCALIP,
+ * TCPLOCALPORT and TCPREMOTEIP, TCPREMOTEPORT are those of conn->local and
+ * conn->peer, the header's, and conn->extra_env follows); for a unix socket
+ * PROTO=UNIX, UNIXLOCALPATH, UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID;
+ * for a wait handler only the local ones (PROTO=UDP with UDPLOCALIP and
+ * UDPLOCALPORT for a datagram socket).  Then PATH (unless svc's env replaces
+ * it), the login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
  * USER), SUPERD_SERVICE, and svc's env and pass_env entries.  With listen_fds,
  * fds 0 and 1 are /dev/null instead and the socket is fd 3, with
  * LISTEN_FDS=1, LISTEN_PID (the child's) and LISTEN_FDNAMES (the

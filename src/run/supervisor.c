@@ -132,11 +132,10 @@ supervisor_late_report(const struct supervisor *sv, const struct child *c)
 /* A TLS relay whose handshake failed: a refusal, not a handler's exit;
  * the episode's first is logged.  Returns false for any other child. */
 static bool
-supervisor_tls_refused(struct supervisor *sv, const struct child *c,
-    int status)
+supervisor_tls_refused(struct supervisor *sv, const struct child *c, int status)
 {
-	bool refused = WIFEXITED(status) &&
-	    WEXITSTATUS(status) == TLSRELAY_REFUSED;
+	bool refused =
+	    WIFEXITED(status) && WEXITSTATUS(status) == TLSRELAY_REFUSED;
 	const char *name = sv->gen->cfg.services[c->service].name;
 	unsigned long n = 0;
 
@@ -146,8 +145,7 @@ supervisor_tls_refused(struct supervisor *sv, const struct child *c,
 	if (admit_tls_ended(&sv->gen->admit, c->service, refused, &n))
 		event_tls_refused(name, refused, c->from, n);
 	if (refused)
-		log_debug("%s[%d]: refused (reason=tls)", c->name,
-		    (int)c->pid);
+		log_debug("%s[%d]: refused (reason=tls)", c->name, (int)c->pid);
 	return refused;
 }
 

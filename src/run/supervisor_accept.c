@@ -75,8 +75,8 @@ supervisor_start(struct supervisor *sv, const struct listener *l,
 {
 	const struct service *svc = &sv->gen->cfg.services[l->service];
 	const struct confine_plan *plan = &sv->gen->confine.plans[l->service];
-	struct tlsrelay_job job = { &sv->gen->tls.svc[l->service], svc, plan,
-		l, conn, errfd };
+	struct tlsrelay_job job = { &sv->gen->tls.svc[l->service], svc, plan, l,
+		conn, errfd };
 
 	if (job.ts->n == 0)
 		return spawn_handler(svc, plan, l, conn, errfd, fail);

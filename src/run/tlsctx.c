@@ -72,7 +72,8 @@ tlsctx_settings(SSL_CTX *ctx, const struct config *cfg,
 	 * close_notify) is at its end of input, as over plain TCP. */
 	SSL_CTX_set_options(ctx,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 	        SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_default_passwd_cb(ctx, tlsctx_no_password);
 	if (SSL_CTX_set_min_proto_version(ctx, min) != 1)
@@ -102,13 +103,12 @@ static int
 tlsctx_client_ca(SSL_CTX *ctx, const struct config *cfg,
     const struct service *svc, char *err, size_t errlen)
 {
-	STACK_OF(X509_NAME) *names;
+	STACK_OF(X509_NAME) * names;
 	char why[256];
 
 	if (svc->tls_client_ca == NULL)
 		return 0;
-	if (SSL_CTX_load_verify_locations(ctx, svc->tls_client_ca, NULL) !=
-	        1 ||
+	if (SSL_CTX_load_verify_locations(ctx, svc->tls_client_ca, NULL) != 1 ||
 	    (names = SSL_load_client_CA_file(svc->tls_client_ca)) == NULL)
 		return config_key_error(cfg, svc, KEY_TLS_CLIENT_CA, err,
 		    errlen, "%s: no certificate could be read (%s)",

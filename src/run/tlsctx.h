@@ -15,7 +15,7 @@
  * (SNI) picks the first pair whose certificate matches it. */
 struct tls_service {
 	SSL_CTX *ctx[TLS_PAIRS_MAX];
-	size_t n;                         /* 0: the service has no TLS */
+	size_t n; /* 0: the service has no TLS */
 	unsigned long handshake_timeout_ms;
 };
 

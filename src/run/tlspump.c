@@ -70,8 +70,7 @@ tlspump_c2p(struct tlspump *p)
 	ssize_t w;
 
 	while (!p->c2p_done) {
-		if (p->c2p_len == 0 &&
-		    (p->client_eof || !tlspump_tls_read(p)))
+		if (p->c2p_len == 0 && (p->client_eof || !tlspump_tls_read(p)))
 			break;
 		w = write(p->plain, p->c2p + p->c2p_off, p->c2p_len);
 		if (w == -1 && errno == EINTR)

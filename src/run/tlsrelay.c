@@ -37,8 +37,8 @@
 /* The relay's state; one per process, so static storage (the pump's
  * buffers are larger than a stack needs to be). */
 struct relay {
-	int errfd;     /* RELAY_ERR, -1, or -2: the handler's own socket
-	                * (stderr = client) */
+	int errfd; /* RELAY_ERR, -1, or -2: the handler's own socket
+	            * (stderr = client) */
 	int sigfd;
 	struct confine_plan plan; /* the service's, its fds renumbered */
 	SSL *ssl;
@@ -49,8 +49,7 @@ struct relay {
 	struct tlspump pump;
 };
 
-static void relay_main(const struct tlsrelay_job *j)
-    __attribute__((noreturn));
+static void relay_main(const struct tlsrelay_job *j) __attribute__((noreturn));
 
 /* Why the relay could not go on, for the log, and its exit. */
 static void __attribute__((noreturn))
@@ -111,7 +110,8 @@ relay_fds(const struct tlsrelay_job *j, struct relay *r)
 static int
 relay_wait(struct relay *r, short ev, long long deadline)
 {
-	struct pollfd fds[2] = { { RELAY_SOCK, ev, 0 }, { r->sigfd, POLLIN, 0 } };
+	struct pollfd fds[2] = { { RELAY_SOCK, ev, 0 },
+		{ r->sigfd, POLLIN, 0 } };
 	long long left = deadline - clock_ms();
 	int sig;
 	pid_t pid;
@@ -131,7 +131,8 @@ relay_wait(struct relay *r, short ev, long long deadline)
 static int
 relay_handshake(const struct tlsrelay_job *j, struct relay *r)
 {
-	long long deadline = clock_ms() + (long long)j->ts->handshake_timeout_ms;
+	long long deadline =
+	    clock_ms() + (long long)j->ts->handshake_timeout_ms;
 	const char *reason;
 	int rc, err;
 
@@ -150,8 +151,7 @@ relay_handshake(const struct tlsrelay_job *j, struct relay *r)
 			    reason != NULL ? reason : "connection closed");
 			return -1;
 		}
-		if (relay_wait(r,
-		        err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+		if (relay_wait(r, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
 		        deadline) != 1) {
 			log_debug("%s[%d]: TLS handshake timed out",
 			    j->svc->name, (int)getpid());
@@ -198,8 +198,7 @@ relay_handler(const struct tlsrelay_job *j, struct relay *r)
 	c.extra_env = r->env;
 	c.keep_group = true;
 	errfd = r->errfd == -2 ? sp[1] : r->errfd;
-	r->handler =
-	    spawn_handler(j->svc, &r->plan, j->l, &c, errfd, &r->fail);
+	r->handler = spawn_handler(j->svc, &r->plan, j->l, &c, errfd, &r->fail);
 	(void)close(sp[1]);
 	if (r->errfd == RELAY_ERR)
 		(void)close(RELAY_ERR);
@@ -224,8 +223,7 @@ relay_exec_failed(const struct tlsrelay_job *j, struct spawn_failure *f)
 }
 
 /* Ends as the handler ended. */
-static void __attribute__((noreturn))
-relay_exit(int status)
+static void __attribute__((noreturn)) relay_exit(int status)
 {
 	if (WIFSIGNALED(status))
 		sig_die_by(WTERMSIG(status));

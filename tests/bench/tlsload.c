@@ -137,7 +137,7 @@ main(int argc, char *argv[])
 	}
 	while ((pid = wait(&status)) > 0)
 		errors += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-	printf("{\"cps\":%.1f,\"errors\":%ld}\n", (double)conns /
-	    (now_s() - start), errors);
+	printf("{\"cps\":%.1f,\"errors\":%ld}\n",
+	    (double)conns / (now_s() - start), errors);
 	return 0;
 }
