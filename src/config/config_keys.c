@@ -968,8 +968,11 @@ set_pass_env(struct service *svc, const char *v, char *why, size_t whylen)
 	    add_pass_env);
 }
 
+/* An absolute path to something that exists now, of type (S_IFDIR,
+ * S_IFREG; 0: any), named what in the message. */
 static int
-set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
+keys_existing(const char *v, mode_t type, const char *what, char *why,
+    size_t whylen)
 {
 	struct stat st;
 
@@ -981,10 +984,18 @@ set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
 		snprintf(why, whylen, "\"%s\": %s", v, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "\"%s\" is not a directory", v);
+	if (type != 0 && (st.st_mode & S_IFMT) != type) {
+		snprintf(why, whylen, "\"%s\" is not %s", v, what);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (keys_existing(v, S_IFDIR, "a directory", why, whylen) == -1)
+		return -1;
 	free(svc->workdir);
 	if ((svc->workdir = strdup(v)) == NULL)
 		return keys_oom(why, whylen);
@@ -1243,16 +1254,8 @@ set_protect_home(struct service *svc, const char *v, char *why, size_t whylen)
 static int
 add_rw_path(struct service *svc, const char *tok, char *why, size_t whylen)
 {
-	struct stat st;
-
-	if (tok[0] != '/') {
-		snprintf(why, whylen, "\"%s\" is not an absolute path", tok);
+	if (keys_existing(tok, 0, NULL, why, whylen) == -1)
 		return -1;
-	}
-	if (stat(tok, &st) == -1) {
-		snprintf(why, whylen, "\"%s\": %s", tok, strerror(errno));
-		return -1;
-	}
 	return keys_push(&svc->rw_paths, &svc->nrw_paths, tok, why, whylen);
 }
 
@@ -1270,21 +1273,7 @@ set_read_write_paths(struct service *svc, const char *v, char *why,
 static int
 keys_tls_file(const char *v, char *why, size_t whylen)
 {
-	struct stat st;
-
-	if (v[0] != '/') {
-		snprintf(why, whylen, "\"%s\" is not an absolute path", v);
-		return -1;
-	}
-	if (stat(v, &st) == -1) {
-		snprintf(why, whylen, "\"%s\": %s", v, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "\"%s\" is not a regular file", v);
-		return -1;
-	}
-	return 0;
+	return keys_existing(v, S_IFREG, "a regular file", why, whylen);
 }
 
 /* One more of a repeatable pair's files, with the line it came from. */
