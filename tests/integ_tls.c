@@ -322,12 +322,16 @@ probe_env(const char *name)
 	return value;
 }
 
-/* The stats line of service t, after SIGUSR1. */
+/* The stats line of service t, after SIGUSR1, once every relay is
+ * reaped (a client may be gone before its relay is: the counters are
+ * then final). */
 static const char *
 stats(void)
 {
-	size_t from = sd.loglen;
+	size_t from;
 
+	ck_assert(superd_wait_childless(&sd, WAIT_MS));
+	from = sd.loglen;
 	ck_assert_int_eq(kill(sd.pid, SIGUSR1), 0);
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "t: stats", WAIT_MS, &from));
 	return strstr(sd.log + from - strlen("t: stats"), "t: stats");
