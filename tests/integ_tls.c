@@ -722,6 +722,50 @@ START_TEST(the_kv_log_has_the_tls_events)
 }
 END_TEST
 
+START_TEST(the_handlers_stderr_is_logged_and_its_exit_125_is_not_a_refusal)
+{
+	char exec[600];
+	struct client c;
+	int port;
+
+	make_cert("srv", "localhost", 120, false);
+	snprintf(exec, sizeof(exec), "%s",
+	    harness_script("err.sh",
+	        "#!/bin/sh\necho 'to the log' >&2\n"
+	        "echo out\nexit 125\n"));
+	port = start_tls(exec, "");
+	client_open(&c, port, NULL, NULL);
+	ck_assert(client_read_all(&c));
+	ck_assert_str_eq(out, "out\n");
+	client_close(&c);
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "to the log", WAIT_MS, NULL));
+	/* 125 is the relay's "refused": a handler's own is passed on as
+	 * 124, an exit like any other. */
+	ck_assert_ptr_nonnull(
+	    superd_wait_log(&sd, "exited 124", WAIT_MS, NULL));
+	ck_assert_msg(strstr(stats(), "refused_tls=0 ") != NULL, "%s", sd.log);
+	ck_assert_msg(strstr(stats(), "exited_error=1 ") != NULL, "%s", sd.log);
+}
+END_TEST
+
+START_TEST(stderr_client_is_the_plaintext_stream_not_the_tls_socket)
+{
+	char exec[600];
+	struct client c;
+	int port;
+
+	make_cert("srv", "localhost", 121, false);
+	snprintf(exec, sizeof(exec), "%s",
+	    harness_script("client.sh", "#!/bin/sh\necho 'on stderr' >&2\n"));
+	port = start_tls(exec, "stderr = client\n");
+	client_open(&c, port, NULL, NULL);
+	ck_assert(client_read_all(&c));
+	ck_assert_str_eq(out, "on stderr\n");
+	client_close(&c);
+}
+END_TEST
+
 /* ---- other programs ---- */
 
 START_TEST(curl_gets_an_http_reply_over_tls_1_2_and_1_3)
@@ -847,6 +891,10 @@ make_tls_suite(void)
 	tcase_add_test(tc, shutdown_leaves_no_relay_or_handler_behind);
 	tcase_add_test(tc, a_proxy_header_comes_before_the_handshake);
 	tcase_add_test(tc, the_kv_log_has_the_tls_events);
+	tcase_add_test(tc,
+	    the_handlers_stderr_is_logged_and_its_exit_125_is_not_a_refusal);
+	tcase_add_test(tc,
+	    stderr_client_is_the_plaintext_stream_not_the_tls_socket);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("programs");
