@@ -107,13 +107,17 @@ supervisor_watch_exit(struct supervisor *sv, struct child *c)
 	sv->unwatched += c->unwatched;
 }
 
-/* c has been reaped: what watched it goes (closing the pidfd also takes
- * it out of the epoll set). */
+/* c has been reaped: what watched it goes.  Taken out of the epoll set
+ * first: closing it would not do that while another process still has a
+ * copy (a TLS relay forked since, before it closes superd's
+ * descriptors), and a reaped child's pidfd stays readable. */
 void
 supervisor_unwatch_exit(struct supervisor *sv, const struct child *c)
 {
-	if (c->pidfd != -1)
+	if (c->pidfd != -1) {
+		(void)epoll_ctl(sv->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
 		(void)close(c->pidfd);
+	}
 	if (c->unwatched)
 		sv->unwatched--;
 }
