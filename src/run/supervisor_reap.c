@@ -108,9 +108,10 @@ supervisor_watch_exit(struct supervisor *sv, struct child *c)
 }
 
 /* c has been reaped: what watched it goes.  Taken out of the epoll set
- * first: closing it would not do that while another process still has a
- * copy (a TLS relay forked since, before it closes superd's
- * descriptors), and a reaped child's pidfd stays readable. */
+ * first: closing alone does not while any other process has a copy of
+ * the descriptor (a TLS relay forked since, until it closes superd's),
+ * and a reaped child's pidfd stays readable: with TLS relays, superd
+ * was seen waking some 200 times per connection for it. */
 void
 supervisor_unwatch_exit(struct supervisor *sv, const struct child *c)
 {
