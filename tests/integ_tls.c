@@ -407,7 +407,7 @@ END_TEST
 
 START_TEST(sni_picks_the_certificate_the_client_names)
 {
-	char conf[1024];
+	char conf[1024], want[1200], err[4096];
 	int port;
 
 	make_cert("srv", "a.test", 20, false);
@@ -415,6 +415,14 @@ START_TEST(sni_picks_the_certificate_the_client_names)
 	snprintf(conf, sizeof(conf), "tls_cert = %s\ntls_key = %s\n",
 	    in_dir("b.crt"), in_dir("b.key"));
 	port = start_tls(harness_probe_bin(), conf);
+	/* -t shows both, the default first. */
+	ck_assert_int_eq(superd_run(out, sizeof(out), err, sizeof(err), "-t",
+	                     "-c", in_dir("superd.ini"), NULL),
+	    0);
+	snprintf(want, sizeof(want),
+	    "  tls: %s %s min_version=1.2 client_ca=none\n", in_dir("srv.crt"),
+	    in_dir("b.crt"));
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_int_eq(s_client(port, "", "-servername", "b.test", NULL), 0);
 	ck_assert_msg(strstr(out, "subject=CN = b.test") != NULL, "%s", out);
 	ck_assert_str_eq(probe_env("TLS_SNI"), "b.test");

@@ -128,6 +128,22 @@ main_print_word(const char *w)
 	printf("'");
 }
 
+/* -t: a TLS service's second line: its certificates (the first the
+ * default), whether clients need one, the lowest version. */
+static void
+main_print_tls(const struct service *svc)
+{
+	size_t i;
+
+	if (svc->ntls_certs == 0)
+		return;
+	printf("  tls:");
+	for (i = 0; i < svc->ntls_certs; i++)
+		printf(" %s", svc->tls_certs[i]);
+	printf(" min_version=1.%d client_ca=%s\n", svc->tls_min_version,
+	    svc->tls_client_ca != NULL ? svc->tls_client_ca : "none");
+}
+
 /* -t: one line per service on stdout. */
 static void
 main_print(const struct config *cfg)
@@ -158,6 +174,7 @@ main_print(const struct config *cfg)
 		confine_describe(svc, confined, sizeof(confined));
 		if (confined[0] != '\0')
 			printf("  confine: %s\n", confined);
+		main_print_tls(svc);
 	}
 }
 
