@@ -698,13 +698,15 @@ END_TEST
 START_TEST(the_kv_log_has_the_tls_events)
 {
 	struct client c;
-	int port, fd;
+	int port, fd, mport = harness_free_port();
+	char get[] = "GET /metrics HTTP/1.0\r\n\r\n";
 
 	make_cert("srv", "localhost", 90, false);
-	start("[supervisor]\nlog_format = kv\n[defaults]\nuser = root\n"
+	start("[supervisor]\nlog_format = kv\nmetrics = 127.0.0.1:%d\n"
+	      "[defaults]\nuser = root\n"
 	      "bind = 127.0.0.1\n[t]\nport = 0\nexec = echo\ntls_cert = %s\n"
 	      "tls_key = %s\n",
-	    in_dir("srv.crt"), in_dir("srv.key"));
+	    mport, in_dir("srv.crt"), in_dir("srv.key"));
 	ck_assert_ptr_nonnull(
 	    superd_wait_log(&sd, "event=listen service=t", WAIT_MS, NULL));
 	port = atoi(strstr(sd.log, "address=127.0.0.1:") +
@@ -727,6 +729,13 @@ START_TEST(the_kv_log_has_the_tls_events)
 	ck_assert_ptr_nonnull(superd_wait_log(&sd,
 	    "event=tls_refused state=clear service=t refused=1", WAIT_MS,
 	    NULL));
+	/* The refusal is in the metrics, under its reason. */
+	ck_assert(superd_wait_childless(&sd, WAIT_MS));
+	tcp_exchange(mport, get, out, sizeof(out));
+	ck_assert_msg(strstr(out,
+	                  "superd_connections_refused_total{service="
+	                  "\"t\",reason=\"tls\"} 1\n") != NULL,
+	    "%s", out);
 }
 END_TEST
 
