@@ -373,6 +373,8 @@ START_TEST(the_handler_gets_plaintext_and_a_clean_start_with_tls_variables)
 	ck_assert_msg(strstr(out, "fds: 0 1 2\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "SigBlk:\t0000000000000000") != NULL, "%s",
 	    out);
+	ck_assert_msg(strstr(out, "SigIgn:\t0000000000000000") != NULL, "%s",
+	    out);
 	ck_assert_msg(strstr(out, "session_leader: no") != NULL, "%s", out);
 	ck_assert_str_eq(probe_env("TLS_VERSION"), "TLSv1.3");
 	ck_assert_str_eq(probe_env("TLS_SNI"), "localhost");
