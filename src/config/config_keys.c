@@ -447,17 +447,25 @@ set_proxy_from(struct service *svc, const char *v, char *why, size_t whylen)
 	    add_proxy_from);
 }
 
+/* A timeout: a duration from 1ms to max_ms; what and range for the
+ * message. */
 static int
-set_proxy_timeout(struct service *svc, const char *v, char *why, size_t whylen)
+keys_timeout(const char *v, unsigned long max_ms, unsigned long *out,
+    const char *what, const char *range, char *why, size_t whylen)
 {
-	if (parse_duration(v, PROXY_TIMEOUT_MAX_MS, &svc->proxy_timeout_ms) ==
-	        0 &&
-	    svc->proxy_timeout_ms > 0)
+	if (parse_duration(v, max_ms, out) == 0 && *out > 0)
 		return 0;
 	if (errno != ERANGE)
 		errno = EINVAL;
-	return keys_bad(why, whylen, v,
-	    "a duration (a number and a unit: ms, s or m, e.g. 3s)", "1ms-60s");
+	return keys_bad(why, whylen, v, what, range);
+}
+
+static int
+set_proxy_timeout(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_timeout(v, PROXY_TIMEOUT_MAX_MS, &svc->proxy_timeout_ms,
+	    "a duration (a number and a unit: ms, s or m, e.g. 3s)", "1ms-60s",
+	    why, whylen);
 }
 
 static int
@@ -1334,14 +1342,10 @@ static int
 set_tls_handshake_timeout(struct service *svc, const char *v, char *why,
     size_t whylen)
 {
-	if (parse_duration(v, TLS_HANDSHAKE_TIMEOUT_MAX_MS,
-	        &svc->tls_handshake_timeout_ms) == 0 &&
-	    svc->tls_handshake_timeout_ms > 0)
-		return 0;
-	if (errno != ERANGE)
-		errno = EINVAL;
-	return keys_bad(why, whylen, v,
-	    "a duration (a number and a unit: ms, s or m, e.g. 10s)", "1ms-5m");
+	return keys_timeout(v, TLS_HANDSHAKE_TIMEOUT_MAX_MS,
+	    &svc->tls_handshake_timeout_ms,
+	    "a duration (a number and a unit: ms, s or m, e.g. 10s)", "1ms-5m",
+	    why, whylen);
 }
 
 /* OpenSSL's own syntax, judged by OpenSSL when the context is made;
