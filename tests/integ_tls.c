@@ -125,13 +125,16 @@ static void start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 start(const char *fmt, ...)
 {
-	char conf[4096];
+	char conf[4096], *self;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(conf, sizeof(conf), fmt, ap);
 	va_end(ap);
-	superd_start(&sd, conf, NULL);
+	/* user = root, or this user's name when the tests run as another. */
+	self = harness_as_self(conf);
+	superd_start(&sd, self, NULL);
+	free(self);
 	ck_assert_msg(superd_wait_log(&sd,
 	                  strstr(conf, "= kv") ? "event=ready" : "ready:",
 	                  WAIT_MS, NULL) != NULL,
