@@ -788,6 +788,98 @@ START_TEST(stderr_client_is_the_plaintext_stream_not_the_tls_socket)
 }
 END_TEST
 
+/* Whether pid has a signalfd: the relay makes its own once it has
+ * taken its ids, right before its handshake. */
+static bool
+has_signalfd(pid_t pid)
+{
+	char path[64], link[64];
+	ssize_t n;
+	int fd;
+
+	for (fd = 3; fd < 16; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			if (strcmp(link, "anon_inode:[signalfd]") == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* /proc/PID/status's Uid line of the one child superd has (its relay),
+ * into out, once it is set up. */
+static void
+relay_uid_line(void)
+{
+	char path[64];
+	const char *at;
+	pid_t kids[4];
+	size_t n = 0;
+	int i, fd;
+
+	for (i = 0; i < WAIT_MS / 10; i++) {
+		n = proc_children(sd.pid, kids, 4);
+		if (n == 1 && has_signalfd(kids[0]))
+			break;
+		harness_sleep_ms(10);
+	}
+	ck_assert_uint_eq(n, 1);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)kids[0]);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	harness_slurp(fd, out, sizeof(out));
+	close(fd);
+	at = strstr(out, "Uid:");
+	ck_assert_ptr_nonnull(at);
+	memmove(out, at, strcspn(at, "\n") + 1);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+START_TEST(the_relay_takes_the_services_user_before_its_handshake)
+{
+	struct client c;
+	int port, silent;
+
+	if (geteuid() != 0) {
+		harness_skip("not root: the relay has the tests' own ids");
+		return;
+	}
+	make_cert("srv", "localhost", 130, false);
+	port = start_tls(harness_probe_bin(), "user = nobody\n");
+	silent = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(silent, -1);
+	relay_uid_line();
+	ck_assert_str_eq(out, "Uid:\t65534\t65534\t65534\t65534");
+	close(silent);
+	ck_assert(superd_wait_childless(&sd, WAIT_MS));
+	/* The handler's start is the same. */
+	client_open(&c, port, NULL, NULL);
+	ck_assert(client_read_all(&c));
+	client_close(&c);
+	ck_assert_msg(strstr(out, "Uid:\t65534\t65534\t65534\t65534\n") != NULL,
+	    "%s", out);
+	/* The bounding set the relay cut is the one a non-root handler
+	 * gets anyway. */
+	ck_assert_msg(strstr(out, "CapBnd:\t0000000000000000\n") != NULL, "%s",
+	    out);
+	ck_assert_str_eq(probe_env("USER"), "nobody");
+	ck_assert_str_eq(probe_env("TLS_VERSION"), "TLSv1.3");
+	/* A service whose handler needs root to start (here, to set a
+	 * limit) keeps a root relay. */
+	superd_cleanup(&sd);
+	port = start_tls(harness_probe_bin(),
+	    "user = nobody\nrlimit_nofile = 64\n");
+	silent = tcp_connect("127.0.0.1", port);
+	ck_assert_int_ne(silent, -1);
+	relay_uid_line();
+	ck_assert_str_eq(out, "Uid:\t0\t0\t0\t0");
+	close(silent);
+}
+END_TEST
+
 /* ---- other programs ---- */
 
 START_TEST(curl_gets_an_http_reply_over_tls_1_2_and_1_3)
@@ -917,6 +1009,14 @@ make_tls_suite(void)
 	    the_handlers_stderr_is_logged_and_its_exit_125_is_not_a_refusal);
 	tcase_add_test(tc,
 	    stderr_client_is_the_plaintext_stream_not_the_tls_socket);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("root");
+	tcase_set_tags(tc, "root");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc,
+	    the_relay_takes_the_services_user_before_its_handshake);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("programs");

@@ -332,32 +332,42 @@ spawn_world(const struct spawn_args *a)
  * change the others.  As root all three always run, so the groups are
  * exactly the configured ones even for user = root; without root only
  * what differs is attempted (and fails, unless it is the real or saved
- * id). */
-static void
-spawn_drop(const struct spawn_args *a)
+ * id).  Only system calls, as everywhere in the child. */
+const char *
+spawn_drop_ids(const struct service *svc, const char **reason)
 {
-	const struct service *svc = a->svc;
 	bool root = geteuid() == 0;
 
-	if (!svc->user_set)
-		return;
+	*reason = NULL;
 	if (root && setgroups(svc->ngroups, svc->groups) == -1)
-		spawn_die(a, "cannot setgroups for", NULL, 126);
+		return "cannot setgroups for";
 	if ((root || getgid() != svc->gid || getegid() != svc->gid) &&
 	    setgid(svc->gid) == -1)
-		spawn_die(a, "cannot setgid for", NULL, 126);
+		return "cannot setgid for";
 	if ((root || getuid() != svc->uid || geteuid() != svc->uid) &&
 	    setuid(svc->uid) == -1)
-		spawn_die(a, "cannot setuid for", NULL, 126);
+		return "cannot setuid for";
 	/* Trust, but verify: a drop that half worked must not exec. */
+	*reason = "ids differ after setuid";
 	if (getuid() != svc->uid || geteuid() != svc->uid ||
 	    getgid() != svc->gid || getegid() != svc->gid ||
 	    (root && getgroups(0, NULL) != (int)svc->ngroups))
-		spawn_die(a, "privileges not dropped for",
-		    "ids differ after setuid", 126);
+		return "privileges not dropped for";
+	*reason = "setuid(0) succeeded";
 	if (svc->uid != 0 && setuid(0) != -1)
-		spawn_die(a, "privileges not dropped for",
-		    "setuid(0) succeeded", 126);
+		return "privileges not dropped for";
+	*reason = NULL;
+	return NULL;
+}
+
+static void
+spawn_drop(const struct spawn_args *a)
+{
+	const char *step, *reason;
+
+	if (a->svc->user_set &&
+	    (step = spawn_drop_ids(a->svc, &reason)) != NULL)
+		spawn_die(a, step, reason, 126);
 }
 
 /* close_range needs Linux 5.9; older kernels get the loop. */

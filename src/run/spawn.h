@@ -121,6 +121,15 @@ pid_t spawn_handler(const struct service *svc, const struct confine_plan *plan,
  */
 int spawn_keep_fd(int fd);
 
+/*
+ * Drops the calling process to svc's supplementary groups, gid and uid (a
+ * service with `user`), and checks that it cannot get root back: the
+ * child checklist's step, also for the TLS relay, which drops before its
+ * handshake.  Returns NULL, or the step that failed ("cannot setuid
+ * for", ...) with *reason a fixed text, or NULL for strerror(errno).
+ */
+const char *spawn_drop_ids(const struct service *svc, const char **reason);
+
 /* Fork builds: reads the report of a reaped child from pending (and
  * closes it) into *f; f->code is 0 if the child reached exec. */
 void spawn_failure_collect(int pending, struct spawn_failure *f);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,55 @@ relay_fds(const struct tlsrelay_job *j, struct relay *r)
 	r->plan.mntfd = r->plan.mntfd == -1 ? -1 : RELAY_MNT;
 	r->plan.netfd = r->plan.netfd == -1 ? -1 : RELAY_NET;
 	return fcntl(RELAY_SOCK, F_SETFL, O_NONBLOCK);
+}
+
+/* Whether the relay can take the service's ids before its handshake,
+ * losing nothing its handler needs root for: the handler then starts
+ * from those ids, so the child checklist's steps that need privilege
+ * (joining namespaces, ambient capabilities, raising limits or priority)
+ * must have nothing to do, and the working directory must be "/", which
+ * any user may enter.  The bounding set the relay cuts itself: children
+ * inherit it. */
+static bool
+relay_may_drop(const struct service *svc, const struct confine_plan *plan)
+{
+	size_t r;
+
+	if (geteuid() != 0 || !svc->user_set || svc->uid == 0)
+		return false;
+	if (plan->mntfd != -1 || plan->netfd != -1 || plan->ambient ||
+	    svc->nice_set || svc->workdir != NULL)
+		return false;
+	for (r = 0; r < SERVICE_RLIMITS; r++)
+		if (svc->rlimit[r].set)
+			return false;
+	return true;
+}
+
+/* OpenSSL parses what a client sends: with the service's ids and
+ * bounding set rather than root's, where that costs the handler
+ * nothing. */
+static void
+relay_drop(const struct tlsrelay_job *j, struct relay *r)
+{
+	const char *step, *reason = NULL;
+
+	if (!relay_may_drop(j->svc, &r->plan))
+		return;
+	step = confine_before_drop(&r->plan);
+	/* Done: the handler could no longer do it, nor needs to. */
+	r->plan.bound = false;
+	if (step == NULL)
+		step = spawn_drop_ids(j->svc, &reason);
+	if (step == NULL)
+		return;
+	if (reason != NULL)
+		log_warnx("%s[%d]: TLS relay: %s %s: %s", j->svc->name,
+		    (int)getpid(), step, j->svc->user, reason);
+	else
+		log_warn("%s[%d]: TLS relay: %s %s", j->svc->name,
+		    (int)getpid(), step, j->svc->user);
+	_exit(126);
 }
 
 /* Waits until fd is ready for ev, the deadline passes (0) or a stop
@@ -241,8 +291,11 @@ relay_main(const struct tlsrelay_job *j)
 	int status;
 
 	logout_detach();
-	if (setsid() == -1 || relay_fds(j, &r) == -1 ||
-	    (r.sigfd = sig_relay_fd()) == -1)
+	if (setsid() == -1 || relay_fds(j, &r) == -1)
+		relay_fail(j, "set-up", 1);
+	/* Before the signalfd, which tells the tests the relay is set up. */
+	relay_drop(j, &r);
+	if ((r.sigfd = sig_relay_fd()) == -1)
 		relay_fail(j, "set-up", 1);
 	if (relay_handshake(j, &r) == -1)
 		_exit(TLSRELAY_REFUSED);
