@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "harness.h"
+#include "tlsctx.h"
 
 #ifndef HANDLER_DIR
 #error "HANDLER_DIR must name the directory holding the built handlers"
@@ -2740,7 +2741,7 @@ START_TEST(config_rejects_a_bad_env)
 	expect_bad_value("env", "=x", "\"\" is not a variable name");
 	expect_bad_value("env", "PROTO=UDP",
 	    "\"PROTO\" is set by superd for each connection (PROTO, TCP*, "
-	    "UDP*, UNIX*, PROXY*, LISTEN_* and SUPERD_* are reserved)");
+	    "UDP*, UNIX*, PROXY*, TLS_*, LISTEN_* and SUPERD_* are reserved)");
 	expect_bad_value("env", "PROXYREMOTEIP=10.0.0.1",
 	    "\"PROXYREMOTEIP\" is set by superd");
 	expect_bad_value("env", "PROXY_UNIQUE_ID=x",
@@ -3040,6 +3041,148 @@ START_TEST(config_rejects_bad_proxy_keys)
 }
 END_TEST
 
+/* ---- TLS ---- */
+
+/* A self-signed certificate and its key, made by `openssl req` as name.crt
+ * and name.key in the test's private directory (the key mode 0600). */
+static void
+tls_pair(const char *name, char *crt, char *key, size_t len)
+{
+	char dir[200], cmd[1024];
+
+	temp_dir(dir, sizeof(dir));
+	snprintf(crt, len, "%s/%s.crt", dir, name);
+	snprintf(key, len, "%s/%s.key", dir, name);
+	snprintf(cmd, sizeof(cmd),
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	    "-nodes -days 2 -subj /CN=%s -keyout %s -out %s 2>/dev/null",
+	    name, key, crt);
+	ck_assert_msg(system(cmd) == 0, "openssl req failed: %s", cmd);
+	ck_assert_int_eq(chmod(key, 0600), 0);
+}
+
+START_TEST(config_reads_the_tls_keys_and_their_defaults)
+{
+	char crt[256], key[256], crt2[256], key2[256];
+	char text[4096];
+	struct config cfg;
+	const struct service *svc;
+
+	tls_pair("a", crt, key, sizeof(crt));
+	tls_pair("b", crt2, key2, sizeof(crt2));
+	snprintf(text, sizeof(text),
+	    "[defaults]\ntls_min_version = 1.3\n"
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_cert = %s\ntls_key = %s\ntls_client_ca = %s\n"
+	    "tls_handshake_timeout = 250ms\ntls_ciphers = HIGH:!aNULL\n"
+	    "tls_ciphersuites = TLS_AES_128_GCM_SHA256\n"
+	    "[u]\nport = 8\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_min_version = 1.2\n"
+	    "[plain]\nport = 9\nexec = echo\n",
+	    crt, key, crt2, key2, crt, crt, key);
+	load_ok(text, &cfg);
+	svc = &cfg.services[0];
+	ck_assert_uint_eq(svc->ntls_certs, 2);
+	ck_assert_uint_eq(svc->ntls_keys, 2);
+	ck_assert_str_eq(svc->tls_certs[1], crt2);
+	ck_assert_int_eq(svc->tls_cert_line[1], 8);
+	ck_assert_int_eq(svc->tls_key_line[1], 9);
+	ck_assert_str_eq(svc->tls_client_ca, crt);
+	ck_assert_int_eq(svc->tls_min_version, 3);
+	ck_assert_uint_eq(svc->tls_handshake_timeout_ms, 250);
+	ck_assert_str_eq(svc->tls_ciphers, "HIGH:!aNULL");
+	ck_assert_str_eq(svc->tls_ciphersuites, "TLS_AES_128_GCM_SHA256");
+	svc = &cfg.services[1];
+	ck_assert_int_eq(svc->tls_min_version, 2);
+	ck_assert_uint_eq(svc->tls_handshake_timeout_ms, 10000);
+	ck_assert_ptr_null(svc->tls_client_ca);
+	ck_assert_ptr_null(svc->tls_ciphers);
+	ck_assert_uint_eq(cfg.services[2].ntls_certs, 0);
+	ck_assert_int_eq(tlsctx_check(&cfg, text, sizeof(text)), 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_bad_tls_keys)
+{
+	char crt[256], key[256], text[2048];
+
+	tls_pair("c", crt, key, sizeof(crt));
+	expect_bad_value("tls_cert", "relative.pem",
+	    "\"relative.pem\" is not an absolute path");
+	expect_bad_value("tls_key", "/nonexistent/k.pem",
+	    "\"/nonexistent/k.pem\": No such file or directory");
+	expect_bad_value("tls_client_ca", "/", "\"/\" is not a regular file");
+	expect_bad_value("tls_min_version", "1.1", "\"1.1\" is not 1.2 or 1.3");
+	expect_bad_value("tls_handshake_timeout", "0", "is not a duration");
+	expect_bad_value("tls_handshake_timeout", "6m",
+	    "out of range (1ms-5m)");
+	expect_bad_value("tls_ciphers", "", "empty");
+	expect_bad_value("env", "TLS_VERSION=x", "TLS_*, ");
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\n", crt);
+	expect_error(text, 4, "t", "tls_cert",
+	    "1 tls_cert and 0 tls_key lines");
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\nwait = yes\ntls_cert = %s\n"
+	    "tls_key = %s\n",
+	    crt, key);
+	expect_error(text, 5, "t", "tls_cert", "needs a TCP service");
+	snprintf(text, sizeof(text),
+	    "[t]\npath = /run/t.sock\nexec = echo\ntls_cert = %s\n"
+	    "tls_key = %s\n",
+	    crt, key);
+	expect_error(text, 4, "t", "tls_cert", "needs a TCP service");
+}
+END_TEST
+
+/* Loads text and expects tlsctx_check to fail with line and what. */
+static void
+expect_tls_error(const char *text, int line, const char *key, const char *what)
+{
+	char err[CONFIG_ERR_MAX], want[PATH_MAX + 64];
+	struct config cfg;
+
+	load_ok(text, &cfg);
+	ck_assert_int_eq(tlsctx_check(&cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:%d: [t] %s: ", cfg.file, line, key);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0 &&
+	        strstr(err, what) != NULL,
+	    "error \"%s\" is not \"%s...%s\"", err, want, what);
+	config_free(&cfg);
+}
+
+START_TEST(tls_contexts_name_the_line_of_a_bad_file)
+{
+	char crt[256], key[256], crt2[256], key2[256];
+	char text[4096];
+	const char *junk = harness_file("junk.pem", "not a pem file\n");
+
+	tls_pair("d", crt, key, sizeof(crt));
+	tls_pair("e", crt2, key2, sizeof(crt2));
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_cert = %s\ntls_key = %s\n",
+	    crt, key, junk, key2);
+	expect_tls_error(text, 6, "tls_cert", "not a PEM certificate");
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_cert = %s\ntls_key = %s\n",
+	    crt, key, crt2, key);
+	expect_tls_error(text, 7, "tls_key", "not the key of");
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_ciphers = NOSUCHCIPHER\n",
+	    crt, key);
+	expect_tls_error(text, 6, "tls_ciphers", "no cipher OpenSSL knows");
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\ntls_cert = %s\ntls_key = %s\n"
+	    "tls_client_ca = %s\n",
+	    crt, key, junk);
+	expect_tls_error(text, 6, "tls_client_ca", "no certificate");
+}
+END_TEST
+
 START_TEST(config_rejects_a_bad_path_and_keys_that_need_one)
 {
 	char text[512], longer[200];
@@ -3150,6 +3293,40 @@ expect_privilege_error(const char *text, uid_t euid, gid_t egid,
 
 /* Files must belong to root for the euid 0 checks to pass. */
 #define NOT_ROOT "not root: the files must belong to root, and be chowned"
+
+START_TEST(privileges_as_root_refuse_a_tls_key_others_can_read)
+{
+	char crt[256], key[256], text[1024], err[CONFIG_ERR_MAX];
+
+	if (geteuid() != 0) {
+		harness_skip(NOT_ROOT);
+		return;
+	}
+	tls_pair("f", crt, key, sizeof(crt));
+	snprintf(text, sizeof(text),
+	    "[t]\nport = 7\nexec = echo\nuser = root\ntls_cert = %s\n"
+	    "tls_key = %s\n",
+	    crt, key);
+	ck_assert_msg(check_privileges(text, 0, 0, err) == 0, "%s", err);
+	ck_assert_int_eq(chmod(key, 0644), 0);
+	ck_assert_int_eq(check_privileges(text, 0, 0, err), -1);
+	ck_assert_msg(strstr(err, ":6: [t] tls_key: superd runs as root") !=
+	            NULL &&
+	        strstr(err, "readable by every user (mode 0644; chmod o-r)"),
+	    "%s", err);
+	ck_assert_int_eq(chmod(key, 0640), 0);
+	ck_assert_int_eq(chown(key, 0, 1), 0);
+	ck_assert_int_eq(check_privileges(text, 0, 0, err), -1);
+	ck_assert_msg(strstr(err, "readable by group 1") != NULL, "%s", err);
+	/* A certificate anyone could replace would let its owner in. */
+	ck_assert_int_eq(chmod(key, 0600), 0);
+	ck_assert_int_eq(chmod(crt, 0666), 0);
+	ck_assert_int_eq(check_privileges(text, 0, 0, err), -1);
+	ck_assert_msg(strstr(err, "tls_cert: superd runs as root") != NULL &&
+	        strstr(err, "writable by every user"),
+	    "%s", err);
+}
+END_TEST
 
 START_TEST(privileges_as_root_refuse_a_socket_in_a_directory_others_can_write)
 {
@@ -3526,6 +3703,9 @@ make_config_suite(void)
 	tcase_add_test(tc, config_rejects_a_bad_path_and_keys_that_need_one);
 	tcase_add_test(tc, config_reads_the_proxy_keys_and_their_defaults);
 	tcase_add_test(tc, config_rejects_bad_proxy_keys);
+	tcase_add_test(tc, config_reads_the_tls_keys_and_their_defaults);
+	tcase_add_test(tc, config_rejects_bad_tls_keys);
+	tcase_add_test(tc, tls_contexts_name_the_line_of_a_bad_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("privileges");
@@ -3567,6 +3747,7 @@ make_config_suite(void)
 	    privileges_as_root_refuse_a_relative_path_under_an_unsafe_directory);
 	tcase_add_test(tc,
 	    privileges_as_root_refuse_a_socket_in_a_directory_others_can_write);
+	tcase_add_test(tc, privileges_as_root_refuse_a_tls_key_others_can_read);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

@@ -1007,6 +1007,20 @@ config_deny(const struct config *cfg, int line, const struct service *svc,
 }
 
 int
+config_line_error(const struct config *cfg, const struct service *svc,
+    enum service_key key, int line, char *err, size_t errlen, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_vformat(err, errlen, cfg->file, line ? line : svc->line,
+	    svc->name, keys_service_name(key), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
 config_key_error(const struct config *cfg, const struct service *svc,
     enum service_key key, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -1052,6 +1066,52 @@ config_check_root(const struct config *cfg, const struct service *svc,
 	        -1)
 		return config_deny(cfg, svc->key_line[KEY_PATH], svc, "path",
 		    err, errlen, "superd runs as root, and %s", why);
+	return 0;
+}
+
+/* A TLS file as root: nobody else may change it (a certificate
+ * authority put in place would let anyone in), and a key nobody else may
+ * read.  line is where the service names it. */
+static int
+config_check_tls_file(const struct config *cfg, const struct service *svc,
+    enum service_key key, int line, const char *path, char *err, size_t errlen)
+{
+	const char *name = keys_service_name(key);
+	char why[CONFIG_ERR_MAX];
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return config_deny(cfg, line, svc, name, err, errlen, "%s: %s",
+		    path, strerror(errno));
+	if (!trust_file(st.st_uid, st.st_gid, st.st_mode, why, sizeof(why)) ||
+	    (key == KEY_TLS_KEY &&
+	        !trust_secret(st.st_gid, st.st_mode, why, sizeof(why))))
+		return config_deny(cfg, line, svc, name, err, errlen,
+		    "superd runs as root, and %s is %s", path, why);
+	if (trust_dirs(path, why, sizeof(why)) == -1)
+		return config_deny(cfg, line, svc, name, err, errlen,
+		    "superd runs as root, and %s", why);
+	return 0;
+}
+
+static int
+config_check_tls(const struct config *cfg, const struct service *svc, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < svc->ntls_certs; i++)
+		if (config_check_tls_file(cfg, svc, KEY_TLS_CERT,
+		        svc->tls_cert_line[i], svc->tls_certs[i], err,
+		        errlen) == -1 ||
+		    config_check_tls_file(cfg, svc, KEY_TLS_KEY,
+		        svc->tls_key_line[i], svc->tls_keys[i], err,
+		        errlen) == -1)
+			return -1;
+	if (svc->tls_client_ca != NULL && svc->ntls_certs > 0)
+		return config_check_tls_file(cfg, svc, KEY_TLS_CLIENT_CA,
+		    svc->key_line[KEY_TLS_CLIENT_CA], svc->tls_client_ca, err,
+		    errlen);
 	return 0;
 }
 
@@ -1118,6 +1178,8 @@ config_check_privileges(const struct config *cfg, uid_t euid, gid_t egid,
 			continue;
 		if (euid == 0 &&
 		    config_check_root(cfg, svc, trusted, err, errlen) == -1)
+			return -1;
+		if (euid == 0 && config_check_tls(cfg, svc, err, errlen) == -1)
 			return -1;
 		if (euid == 0)
 			trusted = svc->path;

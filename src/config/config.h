@@ -74,6 +74,12 @@ int config_key_error(const struct config *cfg, const struct service *svc,
     enum service_key key, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* The same with the line given: one of a repeatable key's (0: the
+ * service's header). */
+int config_line_error(const struct config *cfg, const struct service *svc,
+    enum service_key key, int line, char *err, size_t errlen, const char *fmt,
+    ...) __attribute__((format(printf, 7, 8)));
+
 /* Releases everything config_load allocated; cfg may be zeroed. */
 void config_free(struct config *cfg);
 

@@ -447,17 +447,25 @@ set_proxy_from(struct service *svc, const char *v, char *why, size_t whylen)
 	    add_proxy_from);
 }
 
+/* A timeout: a duration from 1ms to max_ms; what and range for the
+ * message. */
 static int
-set_proxy_timeout(struct service *svc, const char *v, char *why, size_t whylen)
+keys_timeout(const char *v, unsigned long max_ms, unsigned long *out,
+    const char *what, const char *range, char *why, size_t whylen)
 {
-	if (parse_duration(v, PROXY_TIMEOUT_MAX_MS, &svc->proxy_timeout_ms) ==
-	        0 &&
-	    svc->proxy_timeout_ms > 0)
+	if (parse_duration(v, max_ms, out) == 0 && *out > 0)
 		return 0;
 	if (errno != ERANGE)
 		errno = EINVAL;
-	return keys_bad(why, whylen, v,
-	    "a duration (a number and a unit: ms, s or m, e.g. 3s)", "1ms-60s");
+	return keys_bad(why, whylen, v, what, range);
+}
+
+static int
+set_proxy_timeout(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_timeout(v, PROXY_TIMEOUT_MAX_MS, &svc->proxy_timeout_ms,
+	    "a duration (a number and a unit: ms, s or m, e.g. 3s)", "1ms-60s",
+	    why, whylen);
 }
 
 static int
@@ -866,7 +874,7 @@ static bool
 keys_env_reserved(const char *s, size_t len)
 {
 	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "PROXY",
-		"SUPERD_", "LISTEN_", NULL };
+		"SUPERD_", "LISTEN_", "TLS_", NULL };
 	size_t i, n;
 
 	if (len == 5 && strncmp(s, "PROTO", 5) == 0)
@@ -892,8 +900,8 @@ keys_env_check(const char *name, size_t len, char *why, size_t whylen)
 	if (keys_env_reserved(name, len)) {
 		snprintf(why, whylen,
 		    "\"%.*s\" is set by superd for each connection (PROTO, "
-		    "TCP*, UDP*, UNIX*, PROXY*, LISTEN_* and SUPERD_* are "
-		    "reserved)",
+		    "TCP*, UDP*, UNIX*, PROXY*, TLS_*, LISTEN_* and SUPERD_* "
+		    "are reserved)",
 		    (int)len, name);
 		return -1;
 	}
@@ -968,8 +976,11 @@ set_pass_env(struct service *svc, const char *v, char *why, size_t whylen)
 	    add_pass_env);
 }
 
+/* An absolute path to something that exists now, of type (S_IFDIR,
+ * S_IFREG; 0: any), named what in the message. */
 static int
-set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
+keys_existing(const char *v, mode_t type, const char *what, char *why,
+    size_t whylen)
 {
 	struct stat st;
 
@@ -981,10 +992,18 @@ set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
 		snprintf(why, whylen, "\"%s\": %s", v, strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "\"%s\" is not a directory", v);
+	if (type != 0 && (st.st_mode & S_IFMT) != type) {
+		snprintf(why, whylen, "\"%s\" is not %s", v, what);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+set_workdir(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (keys_existing(v, S_IFDIR, "a directory", why, whylen) == -1)
+		return -1;
 	free(svc->workdir);
 	if ((svc->workdir = strdup(v)) == NULL)
 		return keys_oom(why, whylen);
@@ -1243,16 +1262,8 @@ set_protect_home(struct service *svc, const char *v, char *why, size_t whylen)
 static int
 add_rw_path(struct service *svc, const char *tok, char *why, size_t whylen)
 {
-	struct stat st;
-
-	if (tok[0] != '/') {
-		snprintf(why, whylen, "\"%s\" is not an absolute path", tok);
+	if (keys_existing(tok, 0, NULL, why, whylen) == -1)
 		return -1;
-	}
-	if (stat(tok, &st) == -1) {
-		snprintf(why, whylen, "\"%s\": %s", tok, strerror(errno));
-		return -1;
-	}
 	return keys_push(&svc->rw_paths, &svc->nrw_paths, tok, why, whylen);
 }
 
@@ -1261,6 +1272,110 @@ set_read_write_paths(struct service *svc, const char *v, char *why,
     size_t whylen)
 {
 	return keys_each(svc, v, "no path given", why, whylen, add_rw_path);
+}
+
+/* ---- TLS ---- */
+
+/* An absolute path to a file that exists now; it is read when a
+ * generation is made (tlsctx.c), so a reload reads it again. */
+static int
+keys_tls_file(const char *v, char *why, size_t whylen)
+{
+	return keys_existing(v, S_IFREG, "a regular file", why, whylen);
+}
+
+/* One more of a repeatable pair's files, with the line it came from. */
+static int
+keys_tls_pair_add(char ***list, size_t *n, int *lines, int line, const char *v,
+    char *why, size_t whylen)
+{
+	if (*n == TLS_PAIRS_MAX) {
+		snprintf(why, whylen, "more than %d certificates",
+		    TLS_PAIRS_MAX);
+		return -1;
+	}
+	if (keys_tls_file(v, why, whylen) == -1)
+		return -1;
+	lines[*n] = line;
+	return keys_push(list, n, v, why, whylen);
+}
+
+static int
+set_tls_cert(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_tls_pair_add(&svc->tls_certs, &svc->ntls_certs,
+	    svc->tls_cert_line, svc->key_line[KEY_TLS_CERT], v, why, whylen);
+}
+
+static int
+set_tls_key(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_tls_pair_add(&svc->tls_keys, &svc->ntls_keys,
+	    svc->tls_key_line, svc->key_line[KEY_TLS_KEY], v, why, whylen);
+}
+
+static int
+set_tls_client_ca(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	if (keys_tls_file(v, why, whylen) == -1)
+		return -1;
+	free(svc->tls_client_ca);
+	if ((svc->tls_client_ca = strdup(v)) == NULL)
+		return keys_oom(why, whylen);
+	return 0;
+}
+
+static int
+set_tls_min_version(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	static const char *const versions[] = { "1.2", "1.3", NULL };
+	int k = keys_choice(v, versions, why, whylen);
+
+	if (k == -1)
+		return -1;
+	svc->tls_min_version = 2 + k;
+	return 0;
+}
+
+static int
+set_tls_handshake_timeout(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_timeout(v, TLS_HANDSHAKE_TIMEOUT_MAX_MS,
+	    &svc->tls_handshake_timeout_ms,
+	    "a duration (a number and a unit: ms, s or m, e.g. 10s)", "1ms-5m",
+	    why, whylen);
+}
+
+/* OpenSSL's own syntax, judged by OpenSSL when the context is made;
+ * here only that there is one. */
+static int
+keys_tls_text(char **slot, const char *v, char *why, size_t whylen)
+{
+	if (v[0] == '\0') {
+		snprintf(why, whylen,
+		    "empty: leave the key out for OpenSSL's "
+		    "default");
+		return -1;
+	}
+	free(*slot);
+	if ((*slot = strdup(v)) == NULL)
+		return keys_oom(why, whylen);
+	return 0;
+}
+
+static int
+set_tls_ciphers(struct service *svc, const char *v, char *why, size_t whylen)
+{
+	return keys_tls_text(&svc->tls_ciphers, v, why, whylen);
+}
+
+static int
+set_tls_ciphersuites(struct service *svc, const char *v, char *why,
+    size_t whylen)
+{
+	return keys_tls_text(&svc->tls_ciphersuites, v, why, whylen);
 }
 
 static const struct service_key_info service_keys[] = {
@@ -1333,6 +1448,16 @@ static const struct service_key_info service_keys[] = {
 	{ "protect_home", KEY_PROTECT_HOME, false, false, set_protect_home },
 	{ "private_network", KEY_PRIVATE_NETWORK, false, false,
 	    set_private_network },
+	{ "tls_cert", KEY_TLS_CERT, true, false, set_tls_cert },
+	{ "tls_key", KEY_TLS_KEY, true, false, set_tls_key },
+	{ "tls_client_ca", KEY_TLS_CLIENT_CA, false, false, set_tls_client_ca },
+	{ "tls_min_version", KEY_TLS_MIN_VERSION, false, false,
+	    set_tls_min_version },
+	{ "tls_handshake_timeout", KEY_TLS_HANDSHAKE_TIMEOUT, false, false,
+	    set_tls_handshake_timeout },
+	{ "tls_ciphers", KEY_TLS_CIPHERS, false, false, set_tls_ciphers },
+	{ "tls_ciphersuites", KEY_TLS_CIPHERSUITES, false, false,
+	    set_tls_ciphersuites },
 };
 
 const struct service_key_info *
@@ -1375,6 +1500,8 @@ keys_init_service(struct service *svc)
 	svc->sock_type = SOCK_STREAM;
 	svc->socket_mode = SOCKET_MODE_DEFAULT;
 	svc->proxy_timeout_ms = PROXY_TIMEOUT_DEFAULT_MS;
+	svc->tls_min_version = 2;
+	svc->tls_handshake_timeout_ms = TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS;
 }
 
 static void
@@ -1409,6 +1536,11 @@ keys_free_service(struct service *svc)
 	free(svc->allow_uids);
 	free(svc->allow_gids);
 	keys_free_list(svc->rw_paths, svc->nrw_paths);
+	keys_free_list(svc->tls_certs, svc->ntls_certs);
+	keys_free_list(svc->tls_keys, svc->ntls_keys);
+	free(svc->tls_client_ca);
+	free(svc->tls_ciphers);
+	free(svc->tls_ciphersuites);
 }
 
 /* The user's groups as login would give them with gid as the primary:
@@ -1677,6 +1809,31 @@ keys_finish_proxy(struct service *svc, enum service_key *key, char *why,
 	return -1;
 }
 
+/* TLS wraps an accepted TCP connection, one certificate per key.  The
+ * other tls_* keys alone do nothing (so [defaults] may hold them). */
+static int
+keys_finish_tls(struct service *svc, enum service_key *key, char *why,
+    size_t whylen)
+{
+	if (svc->ntls_certs == 0 && svc->ntls_keys == 0)
+		return 0;
+	*key = svc->ntls_certs > 0 ? KEY_TLS_CERT : KEY_TLS_KEY;
+	if (svc->ntls_certs != svc->ntls_keys) {
+		snprintf(why, whylen,
+		    "%zu tls_cert and %zu tls_key lines: each certificate "
+		    "needs its key, in the same order",
+		    svc->ntls_certs, svc->ntls_keys);
+		return -1;
+	}
+	if (svc->wait || svc->unix_socket || svc->sock_type != SOCK_STREAM) {
+		snprintf(why, whylen,
+		    "needs a TCP service with wait = no: TLS runs on each "
+		    "accepted connection");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 keys_finish_kind(struct service *svc, enum service_key *key, char *why,
     size_t whylen)
@@ -1701,7 +1858,9 @@ keys_finish_kind(struct service *svc, enum service_key *key, char *why,
 	}
 	if (keys_finish_overload(svc, key, why, whylen) == -1)
 		return -1;
-	return keys_finish_proxy(svc, key, why, whylen);
+	if (keys_finish_proxy(svc, key, why, whylen) == -1)
+		return -1;
+	return keys_finish_tls(svc, key, why, whylen);
 }
 
 /* src's login variables, copied into dst's.  Returns 0, or -1 (ENOMEM)

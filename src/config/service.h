@@ -75,6 +75,13 @@ enum service_key {
 	KEY_READ_WRITE_PATHS,
 	KEY_PROTECT_HOME,
 	KEY_PRIVATE_NETWORK,
+	KEY_TLS_CERT,
+	KEY_TLS_KEY,
+	KEY_TLS_CLIENT_CA,
+	KEY_TLS_MIN_VERSION,
+	KEY_TLS_HANDSHAKE_TIMEOUT,
+	KEY_TLS_CIPHERS,
+	KEY_TLS_CIPHERSUITES,
 	SERVICE_KEYS
 };
 
@@ -148,6 +155,9 @@ struct service_limit {
  * a daemon such as sshd is found. */
 #define SERVICE_PATH_DEFAULT                                                   \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Certificate and key pairs of one service (SNI). */
+#define TLS_PAIRS_MAX 16
 
 /* The login variables a handler of a service with `user` gets from the
  * user's passwd entry, as systemd's User= gives them. */
@@ -260,6 +270,19 @@ struct service {
 	enum protect_home protect_home;
 	bool private_network; /* a network namespace with only lo */
 
+	/* TLS, done by a relay process between the connection and the
+	 * handler (tlsrelay.c): certificate and key files in pairs (the
+	 * first pair the default, the others chosen by SNI), absolute
+	 * paths read when a generation is made; none: no TLS. */
+	char **tls_certs, **tls_keys;
+	size_t ntls_certs, ntls_keys;
+	int tls_cert_line[TLS_PAIRS_MAX], tls_key_line[TLS_PAIRS_MAX];
+	char *tls_client_ca; /* NULL: no client certificates asked */
+	int tls_min_version; /* TLS1_2_VERSION or TLS1_3_VERSION's minor:
+	                      * 2 or 3 */
+	unsigned long tls_handshake_timeout_ms;
+	char *tls_ciphers, *tls_ciphersuites; /* NULL: OpenSSL's */
+
 	/* Where each key was set (0: not set), for messages. */
 	int key_line[SERVICE_KEYS];
 };
@@ -297,5 +320,7 @@ struct config {
 #define MAX_CHILDREN_MAX 65536UL
 #define SHUTDOWN_TIMEOUT_DEFAULT_MS 10000UL
 #define SHUTDOWN_TIMEOUT_MAX_MS (60UL * 60 * 1000)
+#define TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS 10000UL
+#define TLS_HANDSHAKE_TIMEOUT_MAX_MS (5UL * 60 * 1000)
 
 #endif

@@ -75,6 +75,25 @@ trust_file(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen)
 	return false;
 }
 
+bool
+trust_secret(gid_t gid, mode_t mode, char *why, size_t whylen)
+{
+	if (mode & S_IROTH) {
+		snprintf(why, whylen,
+		    "readable by every user (mode %04o; chmod o-r)",
+		    (unsigned)(mode & 07777));
+		return false;
+	}
+	if ((mode & S_IRGRP) && gid != 0) {
+		snprintf(why, whylen,
+		    "readable by group %u (mode %04o; chmod g-r, or chgrp "
+		    "root)",
+		    (unsigned)gid, (unsigned)(mode & 07777));
+		return false;
+	}
+	return true;
+}
+
 /* Checks the directory dir (a prefix of path, the path stat follows) on
  * the way to path. */
 static int

@@ -19,6 +19,14 @@
 bool trust_file(uid_t uid, gid_t gid, mode_t mode, char *why, size_t whylen);
 
 /*
+ * Whether a secret (a TLS private key) with this group and mode is
+ * unreadable by others: not by every user, nor by a group other than
+ * root.  Returns false with the reason and its fix in why, e.g.
+ * "readable by every user (mode 0644; chmod o-r)".
+ */
+bool trust_secret(gid_t gid, mode_t mode, char *why, size_t whylen);
+
+/*
  * Checks every directory on the way to path by the same rule: those of
  * path as written (made absolute against the current directory), each as
  * it resolves, and those of its realpath, so that a symlink placed in an

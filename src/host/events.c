@@ -443,6 +443,38 @@ event_limit_proxy(const char *service, bool full, size_t waiting)
 }
 
 void
+event_tls(const char *service, pid_t pid, pid_t handler, const char *version,
+    const char *cipher, const char *sni, const char *client, const char *mode)
+{
+	char qs[LOG_VALUE_MAX], qc[LOG_VALUE_MAX];
+
+	log_event("tls",
+	    "service=%s pid=%d handler=%d version=%s cipher=%s sni=%s "
+	    "client=%s mode=%s",
+	    "%s[%d]: TLS handler %d: %s %s, sni %s, client %s, via %s", service,
+	    (int)pid, (int)handler, version, cipher,
+	    log_value(qs, sizeof(qs), sni[0] != '\0' ? sni : "-"),
+	    log_value(qc, sizeof(qc), client[0] != '\0' ? client : "-"), mode);
+}
+
+void
+event_tls_refused(const char *service, bool full, const char *peer,
+    unsigned long refused)
+{
+	if (full)
+		log_event("tls_refused", "state=full service=%s peer=%s",
+		    "%s: TLS handshake with %s failed: refusing such "
+		    "connections, counting without logging each "
+		    "(reason=tls)",
+		    service, peer);
+	else
+		log_event("tls_refused", "state=clear service=%s refused=%lu",
+		    "%s: a TLS handshake succeeded again after %lu refused "
+		    "(reason=tls)",
+		    service, refused);
+}
+
+void
 event_stats(const char *service, const char *counters)
 {
 	log_event("stats", "service=%s %s", "%s: stats %s", service, counters);

@@ -97,6 +97,18 @@ void event_limit_source(const char *service, const char *source, bool full,
 /* Connections waiting for a PROXY header reached the service's cap
  * (max_connections), or fell below it again (supervisor_proxy.c). */
 void event_limit_proxy(const char *service, bool full, size_t waiting);
+/* The TLS relay of a connection (pid) finished its handshake and
+ * started the handler (handler): what was agreed, the server name asked
+ * for ("" for none), the client certificate's subject ("" for none), and
+ * how the bytes flow: "relay", or "ktls" (the kernel). */
+void event_tls(const char *service, pid_t pid, pid_t handler,
+    const char *version, const char *cipher, const char *sni,
+    const char *client, const char *mode);
+/* TLS handshakes of a service fail (full: the first of an episode, with
+ * the client's address), or one succeeded again after refused failures
+ * (refused_tls); logged once per episode. */
+void event_tls_refused(const char *service, bool full, const char *peer,
+    unsigned long refused);
 /* counters: "active=N name=value ..." for every counter of the service. */
 void event_stats(const char *service, const char *counters);
 

@@ -46,6 +46,14 @@ logout_open(void)
 		out.fd = fd;
 }
 
+void
+logout_detach(void)
+{
+	out.fd = STDERR_FILENO;
+	out.len = 0;
+	out.dropped = 0;
+}
+
 /* One write that never waits; returns what write returns. */
 static ssize_t
 logout_try(const char *buf, size_t len)

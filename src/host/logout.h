@@ -51,6 +51,11 @@ unsigned long logout_dropped_total(void);
 /* The descriptor to watch for EPOLLOUT while logout_pending. */
 int logout_fd(void);
 
+/* In a process forked from superd that lives on without exec (the TLS
+ * relay): lines go straight to fd 2 (superd's stderr as it was given),
+ * and what superd had queued is its own to write, not this process's. */
+void logout_detach(void);
+
 /* At exit: flushes, waiting up to timeout_ms for stderr to take it. */
 void logout_finish(int timeout_ms);
 

@@ -128,6 +128,22 @@ main_print_word(const char *w)
 	printf("'");
 }
 
+/* -t: a TLS service's second line: its certificates (the first the
+ * default), whether clients need one, the lowest version. */
+static void
+main_print_tls(const struct service *svc)
+{
+	size_t i;
+
+	if (svc->ntls_certs == 0)
+		return;
+	printf("  tls:");
+	for (i = 0; i < svc->ntls_certs; i++)
+		printf(" %s", svc->tls_certs[i]);
+	printf(" min_version=1.%d client_ca=%s\n", svc->tls_min_version,
+	    svc->tls_client_ca != NULL ? svc->tls_client_ca : "none");
+}
+
 /* -t: one line per service on stdout. */
 static void
 main_print(const struct config *cfg)
@@ -158,6 +174,7 @@ main_print(const struct config *cfg)
 		confine_describe(svc, confined, sizeof(confined));
 		if (confined[0] != '\0')
 			printf("  confine: %s\n", confined);
+		main_print_tls(svc);
 	}
 }
 
@@ -307,7 +324,8 @@ main_load(const char *file, const char *const *dirs, struct config *cfg)
 	log_set_format(cfg->log_format);
 	if (config_check_privileges(cfg, geteuid(), getegid(), err,
 	        sizeof(err)) == -1 ||
-	    confine_check(cfg, err, sizeof(err)) == -1) {
+	    confine_check(cfg, err, sizeof(err)) == -1 ||
+	    tlsctx_check(cfg, err, sizeof(err)) == -1) {
 		main_config_error(err);
 		config_free(cfg);
 		return EXIT_CONFIG;

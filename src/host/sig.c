@@ -1,4 +1,5 @@
 /* Signal set-up for superd and the signal half of the child checklist. */
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
@@ -87,4 +88,30 @@ sig_child_reset(void)
 
 	sigemptyset(&empty);
 	return sigprocmask(SIG_SETMASK, &empty, NULL);
+}
+
+int
+sig_relay_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+void
+sig_die_by(int sig)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)raise(sig);
 }

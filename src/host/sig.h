@@ -33,4 +33,14 @@ bool sig_stop_pending(void);
  * Returns 0 or -1 with errno. */
 int sig_child_reset(void);
 
+/* In the TLS relay (forked from superd, signals still blocked as
+ * superd blocks them): a non-blocking, close-on-exec signalfd for
+ * SIGCHLD, SIGTERM and SIGINT.  Returns it, or -1 with errno. */
+int sig_relay_fd(void);
+
+/* Ends the calling process by sig, as its handler ended (no core file):
+ * its disposition default, unblocked, raised.  Returns only if sig did
+ * not end it. */
+void sig_die_by(int sig);
+
 #endif

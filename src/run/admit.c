@@ -21,6 +21,7 @@ const char *const admit_reason[REFUSALS] = {
 	[REFUSE_PROXY_UNTRUSTED] = "proxy_untrusted",
 	[REFUSE_PROXY_TIMEOUT] = "proxy_timeout",
 	[REFUSE_PROXY_INVALID] = "proxy_invalid",
+	[REFUSE_TLS] = "tls",
 };
 
 const char *const admit_stat_name[STATS] = {
@@ -33,6 +34,7 @@ const char *const admit_stat_name[STATS] = {
 	[STAT_REFUSED + REFUSE_PROXY_UNTRUSTED] = "refused_proxy_untrusted",
 	[STAT_REFUSED + REFUSE_PROXY_TIMEOUT] = "refused_proxy_timeout",
 	[STAT_REFUSED + REFUSE_PROXY_INVALID] = "refused_proxy_invalid",
+	[STAT_REFUSED + REFUSE_TLS] = "refused_tls",
 	[STAT_PROXY_FULL] = "proxy_full",
 	[STAT_EXITED_OK] = "exited_ok",
 	[STAT_EXITED_ERROR] = "exited_error",
@@ -49,7 +51,8 @@ struct service_state {
 	bool draining;        /* superctl drain: accepts nothing */
 	struct bucket bucket; /* for rate */
 	unsigned long stat[STATS];
-	struct hist durations; /* of the handlers reaped */
+	struct hist durations;     /* of the handlers reaped */
+	unsigned long tls_refused; /* failed TLS handshakes in a row */
 };
 
 int
@@ -385,6 +388,22 @@ const struct hist *
 admit_durations(const struct admit *a, size_t s)
 {
 	return &a->svc[s].durations;
+}
+
+bool
+admit_tls_ended(struct admit *a, size_t s, bool refused,
+    unsigned long *refused_count)
+{
+	struct service_state *st = &a->svc[s];
+
+	if (refused) {
+		st->stat[STAT_ACCEPTED]--;
+		st->stat[STAT_REFUSED + REFUSE_TLS]++;
+		return st->tls_refused++ == 0;
+	}
+	*refused_count = st->tls_refused;
+	st->tls_refused = 0;
+	return *refused_count > 0;
 }
 
 void

@@ -27,6 +27,9 @@ enum refusal {
 	REFUSE_PROXY_UNTRUSTED, /* not from proxy_from */
 	REFUSE_PROXY_TIMEOUT,   /* no whole header within proxy_timeout */
 	REFUSE_PROXY_INVALID,   /* an invalid or partial header */
+	/* After admission: the TLS relay's handshake failed or timed out,
+	 * and the handler never ran. */
+	REFUSE_TLS,
 	REFUSALS
 };
 
@@ -134,6 +137,13 @@ void admit_exited(struct admit *a, size_t s, int status, double seconds);
 
 /* The duration histogram of service s (bounds: hist_duration). */
 const struct hist *admit_durations(const struct admit *a, size_t s);
+
+/* A TLS relay of service s ended: refused (its handshake failed; it
+ * counts as refused_tls, not as a handler started) or not.  Returns true
+ * when the log should say so: the first refusal of an episode, or the
+ * first success after refusals (*refused: how many the episode had). */
+bool admit_tls_ended(struct admit *a, size_t s, bool refused,
+    unsigned long *refused_count);
 
 /* Shutdown began: limits that clear from now on are not logged, since
  * nothing accepts again. */

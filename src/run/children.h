@@ -41,6 +41,8 @@ struct child {
 	int report;                /* fork builds: its spawn report */
 	int pidfd;      /* watched for its exit while it has no pipe; -1 */
 	bool unwatched; /* neither pipe nor pidfd: only SIGCHLD tells */
+	bool tls_relay; /* a TLS relay (its handler below it): exit status
+	                 * TLSRELAY_REFUSED is a failed handshake */
 };
 
 /* epoll data naming a child: a kind bit (1ULL << 62 or 63, chosen by the

@@ -52,7 +52,8 @@ generation_make(struct config *cfg, config_stop_fn *stop,
 	}
 	g->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	if (confine_prepare(&g->confine, &g->cfg, err, errlen) == -1) {
+	if (confine_prepare(&g->confine, &g->cfg, err, errlen) == -1 ||
+	    tlsctx_build(&g->tls, &g->cfg, err, errlen) == -1) {
 		generation_free(g);
 		return NULL;
 	}
@@ -142,6 +143,7 @@ generation_free(struct generation *g)
 		listen_close_all(g->ls, g->nls);
 	admit_free(&g->admit);
 	confine_free(&g->confine);
+	tlsctx_free(&g->tls);
 	config_free(&g->cfg);
 	free(g->first);
 	free(g->count);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "confine.h"
 #include "listen.h"
+#include "tlsctx.h"
 
 struct generation {
 	struct config cfg;
@@ -24,6 +25,7 @@ struct generation {
 	size_t nls;
 	size_t *first, *count;  /* service s has ls[first[s]..+count[s]] */
 	struct confine confine; /* each service's plan, by index */
+	struct tlsctx tls;      /* each service's TLS contexts, by index */
 };
 
 /*

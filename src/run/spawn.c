@@ -245,6 +245,7 @@ struct spawn_args {
 	struct spawn_failure *fail; /* vfork builds: superd's own memory */
 	int report;                 /* fork builds: a pipe to superd; -1 */
 	bool shared_fds;            /* born on superd's descriptor table */
+	bool keep_group;            /* no setsid: the TLS relay's handler */
 };
 
 static void spawn_report(const struct spawn_args *a,
@@ -331,32 +332,42 @@ spawn_world(const struct spawn_args *a)
  * change the others.  As root all three always run, so the groups are
  * exactly the configured ones even for user = root; without root only
  * what differs is attempted (and fails, unless it is the real or saved
- * id). */
-static void
-spawn_drop(const struct spawn_args *a)
+ * id).  Only system calls, as everywhere in the child. */
+const char *
+spawn_drop_ids(const struct service *svc, const char **reason)
 {
-	const struct service *svc = a->svc;
 	bool root = geteuid() == 0;
 
-	if (!svc->user_set)
-		return;
+	*reason = NULL;
 	if (root && setgroups(svc->ngroups, svc->groups) == -1)
-		spawn_die(a, "cannot setgroups for", NULL, 126);
+		return "cannot setgroups for";
 	if ((root || getgid() != svc->gid || getegid() != svc->gid) &&
 	    setgid(svc->gid) == -1)
-		spawn_die(a, "cannot setgid for", NULL, 126);
+		return "cannot setgid for";
 	if ((root || getuid() != svc->uid || geteuid() != svc->uid) &&
 	    setuid(svc->uid) == -1)
-		spawn_die(a, "cannot setuid for", NULL, 126);
+		return "cannot setuid for";
 	/* Trust, but verify: a drop that half worked must not exec. */
+	*reason = "ids differ after setuid";
 	if (getuid() != svc->uid || geteuid() != svc->uid ||
 	    getgid() != svc->gid || getegid() != svc->gid ||
 	    (root && getgroups(0, NULL) != (int)svc->ngroups))
-		spawn_die(a, "privileges not dropped for",
-		    "ids differ after setuid", 126);
+		return "privileges not dropped for";
+	*reason = "setuid(0) succeeded";
 	if (svc->uid != 0 && setuid(0) != -1)
-		spawn_die(a, "privileges not dropped for",
-		    "setuid(0) succeeded", 126);
+		return "privileges not dropped for";
+	*reason = NULL;
+	return NULL;
+}
+
+static void
+spawn_drop(const struct spawn_args *a)
+{
+	const char *step, *reason;
+
+	if (a->svc->user_set &&
+	    (step = spawn_drop_ids(a->svc, &reason)) != NULL)
+		spawn_die(a, step, reason, 126);
 }
 
 /* close_range needs Linux 5.9; older kernels get the loop. */
@@ -499,7 +510,7 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 		spawn_die(a, "cannot reset the signal mask for", NULL, 126);
 	/* Own session and process group: shutdown signals the group, so a
 	 * handler's own children are stopped with it. */
-	if (setsid() == -1)
+	if (!a->keep_group && setsid() == -1)
 		spawn_die(a, "cannot start a session for", NULL, 126);
 	spawn_world(a);
 	spawn_confine(a, confine_before_drop);
@@ -602,6 +613,7 @@ spawn_handler(const struct service *svc, const struct confine_plan *plan,
 	a.envp = env.envp;
 	a.listen_pid = env.listen_pid;
 	a.fail = fail;
+	a.keep_group = conn->keep_group;
 	return spawn_start(&a);
 }
 

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 #include "admit.h"
 #include "config.h"
 #include "confine.h"
@@ -52,24 +54,29 @@ struct spawn_conn {
 	const struct sockaddr *local;
 	char *const *extra_env;
 	const char *proxy;
+	/* The TLS relay's handler: it stays in the relay's process group
+	 * (no session of its own), so that what superd sends the group
+	 * reaches both. */
+	bool keep_group;
 };
 
-/* Entries extra_env may hold. */
-#define SPAWN_EXTRA_MAX 8
+/* Entries extra_env may hold: a PROXY header's (at most 8) and the TLS
+ * relay's (7). */
+#define SPAWN_EXTRA_MAX 16
 
 /*
  * Forks a child that runs svc's program with conn->fd on its stdin and
  * stdout, errfd on fd 2, no other fd, an empty signal mask, default
- * dispositions, its own session, and the UCSPI environment of l's kind:
- * for TCP PROTO, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT and
- * TCPCONCURRENCY (handlers of this service running for the same source,
- * this one included; behind a balancer TCPLOCALIP, TCPLOCALPORT and
- * TCPREMOTEIP, TCPREMOTEPORT are those of conn->local and conn->peer,
- * the header's, and conn->extra_env follows); for a unix socket PROTO=UNIX,
- * UNIXLOCALPATH, UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID; for a wait
- * handler only the local ones (PROTO=UDP with UDPLOCALIP and UDPLOCALPORT for a
- * datagram socket).  Then PATH (unless svc's env replaces it), the
- * login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
+ * dispositions, its own session (unless conn->keep_group), and the UCSPI
+ * environment of l's kind: for TCP PROTO, TCPLOCALIP, TCPLOCALPORT,
+ * TCPREMOTEIP, TCPREMOTEPORT and TCPCONCURRENCY (handlers of this service
+ * running for the same source, this one included; behind a balancer TCPLOCALIP,
+ * TCPLOCALPORT and TCPREMOTEIP, TCPREMOTEPORT are those of conn->local and
+ * conn->peer, the header's, and conn->extra_env follows); for a unix socket
+ * PROTO=UNIX, UNIXLOCALPATH, UNIXREMOTEEUID, UNIXREMOTEEGID and UNIXREMOTEPID;
+ * for a wait handler only the local ones (PROTO=UDP with UDPLOCALIP and
+ * UDPLOCALPORT for a datagram socket).  Then PATH (unless svc's env replaces
+ * it), the login variables of svc's user (svc->login_env: HOME, LOGNAME, SHELL,
  * USER), SUPERD_SERVICE, and svc's env and pass_env entries.  With listen_fds,
  * fds 0 and 1 are /dev/null instead and the socket is fd 3, with
  * LISTEN_FDS=1, LISTEN_PID (the child's) and LISTEN_FDNAMES (the
@@ -129,6 +136,15 @@ int spawn_keep_fd(int fd);
  * descriptor to use.
  */
 int spawn_keep_high(int fd);
+
+/*
+ * Drops the calling process to svc's supplementary groups, gid and uid (a
+ * service with `user`), and checks that it cannot get root back: the
+ * child checklist's step, also for the TLS relay, which drops before its
+ * handshake.  Returns NULL, or the step that failed ("cannot setuid
+ * for", ...) with *reason a fixed text, or NULL for strerror(errno).
+ */
+const char *spawn_drop_ids(const struct service *svc, const char **reason);
 
 /* Fork builds: reads the report of a reaped child from pending (and
  * closes it) into *f; f->code is 0 if the child reached exec. */

@@ -34,6 +34,7 @@
 #include "supervisor.h"
 #include "supervisor_int.h"
 #include "sweep.h"
+#include "tlsrelay.h"
 
 /* epoll data of the signal fd; listeners carry their index. */
 #define EVENT_SIGNALS UINT64_MAX
@@ -128,6 +129,26 @@ supervisor_late_report(const struct supervisor *sv, const struct child *c)
 		    &f);
 }
 
+/* A TLS relay whose handshake failed: a refusal, not a handler's exit;
+ * the episode's first is logged.  Returns false for any other child. */
+static bool
+supervisor_tls_refused(struct supervisor *sv, const struct child *c, int status)
+{
+	bool refused =
+	    WIFEXITED(status) && WEXITSTATUS(status) == TLSRELAY_REFUSED;
+	const char *name = sv->gen->cfg.services[c->service].name;
+	unsigned long n = 0;
+
+	/* One the shutdown ended mid-handshake tells nothing either way. */
+	if (!c->tls_relay || !WIFEXITED(status))
+		return false;
+	if (admit_tls_ended(&sv->gen->admit, c->service, refused, &n))
+		event_tls_refused(name, refused, c->from, n);
+	if (refused)
+		log_debug("%s[%d]: refused (reason=tls)", c->name, (int)c->pid);
+	return refused;
+}
+
 void
 supervisor_log_exit(void *arg, const struct child *c, int status)
 {
@@ -146,6 +167,10 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		supervisor_wait_exited(sv, c, now);
 	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->gen->admit, c->service, &c->source, now);
+		if (supervisor_tls_refused(sv, c, status)) {
+			supervisor_refresh_service(sv, c->service, now);
+			return;
+		}
 		admit_exited(&sv->gen->admit, c->service, status,
 		    (double)ms / 1000);
 		supervisor_refresh_service(sv, c->service, now);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "spawn.h"
 #include "supervisor_int.h"
+#include "tlsrelay.h"
 
 /* Stops all accepting for ms; clients wait in the backlogs meanwhile. */
 void
@@ -66,6 +67,25 @@ supervisor_child_init(struct supervisor *sv, struct child *c,
 	snprintf(c->local, sizeof(c->local), "%s", l->label);
 }
 
+/* The handler, or for a TLS service its relay (which starts it). */
+static pid_t
+supervisor_start(struct supervisor *sv, const struct listener *l,
+    const struct spawn_conn *conn, int errfd, struct spawn_failure *fail,
+    struct child *c)
+{
+	const struct service *svc = &sv->gen->cfg.services[l->service];
+	const struct confine_plan *plan = &sv->gen->confine.plans[l->service];
+	struct tlsrelay_job job = { &sv->gen->tls.svc[l->service], svc, plan, l,
+		conn, errfd };
+
+	if (job.ts->n == 0)
+		return spawn_handler(svc, plan, l, conn, errfd, fail);
+	fail->code = 0;
+	fail->pending = -1;
+	c->tls_relay = true;
+	return tlsrelay_start(&job);
+}
+
 int
 supervisor_spawn(struct supervisor *sv, const struct listener *l,
     struct spawn_conn *conn, const struct admission *ad, const char *from)
@@ -81,8 +101,7 @@ supervisor_spawn(struct supervisor *sv, const struct listener *l,
 	errfd = hstderr_for(&sv->err, svc, conn->fd, &c);
 	c.pid = -1;
 	if (children_reserve(&sv->kids) == 0)
-		c.pid = spawn_handler(svc, &sv->gen->confine.plans[l->service],
-		    l, conn, errfd, &fail);
+		c.pid = supervisor_start(sv, l, conn, errfd, &fail, &c);
 	hstderr_done(svc, errfd);
 	c.report = c.pid != -1 ? fail.pending : -1;
 	if (c.pid == -1) {
