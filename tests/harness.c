@@ -238,7 +238,7 @@ harness_copy_handlers(const char *to)
 static int
 harness_locate(void)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], page[PATH_MAX + 16];
 
 	snprintf(harness_bin, sizeof(harness_bin), "%s", SUPERD_BUILT_BIN);
 	snprintf(harness_handlers, sizeof(harness_handlers), "%s", HANDLER_DIR);
@@ -268,7 +268,16 @@ harness_locate(void)
 	    harness_copy(PROBE_BIN, harness_probe) == -1 ||
 	    harness_copy(SUPERCTL_BIN, harness_superctl) == -1)
 		return -1;
-	return harness_copy_handlers(harness_handlers);
+	if (harness_copy_handlers(harness_handlers) == -1)
+		return -1;
+	/* The shipped pages, where superd finds them beside the handlers
+	 * (share/superd beside libexec/superd). */
+	snprintf(dir, sizeof(dir), "%s/share/superd/chat", harness_root);
+	snprintf(page, sizeof(page), "%s/index.html", dir);
+	if (harness_mkdirs(dir) == -1 ||
+	    harness_copy(BUILD_DIR "/share/superd/chat/index.html", page) == -1)
+		return -1;
+	return 0;
 }
 
 const char *
