@@ -18,6 +18,11 @@
 
 #define PYTHON "/usr/bin/python3"
 #define CLIENT TEST_SRC_DIR "/ws_client.py"
+#define BROWSER TEST_SRC_DIR "/ws_browser.py"
+#define CHROMIUM "/usr/bin/chromium"
+/* Where the browser test leaves its screenshot (docs/chat-web.png is
+ * one such). */
+#define SCREENSHOT BUILD_DIR "/tests/chat-web.png"
 #define WAIT_MS 5000
 
 static struct superd sd;
@@ -63,6 +68,32 @@ start(void)
 	    "superd did not start:\n%s", sd.log);
 }
 
+/* Runs argv (a python3 script) with its stderr into err; returns its
+ * exit status, 77 if PYTHON is missing. */
+static int
+run_python(const char *const *argv, char *err, size_t errlen)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (access(PYTHON, X_OK) == -1)
+		return 77;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		harness_execv(PYTHON, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	harness_slurp(p[0], err, errlen);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "%s: status %d", argv[1], status);
+	return WEXITSTATUS(status);
+}
+
 /* Runs ws_client.py's case against the services; a missing
  * python3-websockets skips the test. */
 static bool
@@ -76,13 +107,8 @@ run_case(const char *name)
 		{ "probe", "probe-ws" }, { "short", "short-ws" },
 		{ "one", "one-ws" } };
 	char pidarg[32];
-	int p[2], status, i, n = 0;
-	pid_t pid;
+	int i, n = 0, rc;
 
-	if (access(PYTHON, X_OK) == -1) {
-		harness_skip("%s missing", PYTHON);
-		return false;
-	}
 	argv[n++] = PYTHON;
 	argv[n++] = CLIENT;
 	argv[n++] = name;
@@ -94,24 +120,15 @@ run_case(const char *name)
 	snprintf(pidarg, sizeof(pidarg), "superd=%d", (int)sd.pid);
 	argv[n++] = pidarg;
 	argv[n] = NULL;
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		dup2(p[1], STDERR_FILENO);
-		harness_execv(PYTHON, argv);
-	}
-	close(p[1]);
-	harness_slurp(p[0], err, sizeof(err));
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-		harness_skip("python3-websockets missing (Debian "
-			     "python3-websockets)");
+	rc = run_python(argv, err, sizeof(err));
+	if (rc == 77) {
+		harness_skip("%s or python3-websockets missing (Debian "
+			     "python3-websockets)",
+		    PYTHON);
 		return false;
 	}
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "case %s failed: %s\nsuperd's log:\n%s", name, err, sd.log);
+	ck_assert_msg(rc == 0, "case %s failed: %s\nsuperd's log:\n%s", name,
+	    err, sd.log);
 	return true;
 }
 
@@ -186,6 +203,55 @@ START_TEST(stopping_superd_closes_browser_clients_with_1001)
 }
 END_TEST
 
+/*
+ * The issue's two windows: headless Chromium opens the page of a
+ * [chat-web] that allows only its own origin, sets a nickname and sends a
+ * line that a raw client of [chat] receives; the raw client's answer
+ * shows on the page, and the page's screenshot is saved (SCREENSHOT).
+ */
+START_TEST(a_browser_and_nc_talk_in_the_same_chat_room)
+{
+	char conf[1024], url[64], chat[16], err[8192], *self;
+	const char *argv[8];
+	int port = harness_free_port(), rc;
+
+	if (access(CHROMIUM, X_OK) == -1) {
+		harness_skip("%s missing (Debian chromium)", CHROMIUM);
+		return;
+	}
+	snprintf(room, sizeof(room), "br%d", (int)getpid());
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	    "[chat]\nport = 0\nexec = chat --room %s\n"
+	    "[chat-web]\nport = %d\nexec = chat --room %s\n"
+	    "protocol = websocket\nwebsocket_static = chat\n"
+	    "websocket_origin = http://127.0.0.1:%d\n",
+	    room, port, room, port);
+	self = harness_as_self(conf);
+	superd_start_file(&sd, harness_file("browser.ini", self), NULL);
+	free(self);
+	ck_assert_msg(superd_wait_log(&sd, "ready:", WAIT_MS, NULL) != NULL,
+	    "superd did not start:\n%s", sd.log);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+	snprintf(chat, sizeof(chat), "%d", superd_port(&sd, "chat"));
+	argv[0] = PYTHON;
+	argv[1] = BROWSER;
+	argv[2] = CHROMIUM;
+	argv[3] = url;
+	argv[4] = chat;
+	argv[5] = SCREENSHOT;
+	argv[6] = NULL;
+	rc = run_python(argv, err, sizeof(err));
+	if (rc == 77) {
+		harness_skip("python3-websockets missing");
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s\nsuperd's log:\n%s", err, sd.log);
+	ck_assert_int_eq(access(SCREENSHOT, R_OK), 0);
+	printf("screenshot: %s\n", SCREENSHOT);
+}
+END_TEST
+
 static Suite *
 make_ws_suite(void)
 {
@@ -218,6 +284,11 @@ make_ws_suite(void)
 	tcase_add_test(tc,
 	    refused_upgrades_never_start_the_handler_and_are_counted);
 	tcase_add_test(tc, stopping_superd_closes_browser_clients_with_1001);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("browser");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, a_browser_and_nc_talk_in_the_same_chat_room);
 	suite_add_tcase(s, tc);
 	return s;
 }
