@@ -40,10 +40,12 @@ class Browser:
                 "--disable-extensions", "--remote-debugging-port=0",
                 "--user-data-dir=" + self.profile, "--window-size=900,640",
                 "about:blank"]
-        if os.geteuid() == 0:
-            argv.insert(1, "--no-sandbox")  # Chromium refuses root else
+        # Chromium's sandbox refuses root, and needs user namespaces a CI
+        # container may not give; the page is the test's own.
+        argv.insert(1, "--no-sandbox")
+        env = dict(os.environ, HOME=self.profile)
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, env=env)
         self.ws = None
         self.next_id = 0
 
