@@ -84,8 +84,9 @@ wsmain_options(struct wsmain *m, int argc, char **argv)
 }
 
 /* Reads the request head into buf; *have is what was read (the head and
- * maybe the first frames after it).  Returns the head's length, or the
- * exit status of a refusal (negated). */
+ * maybe the first frames after it).  Returns the head's length, 0 if the
+ * client closed without sending anything, or the exit status of a
+ * refusal (negated). */
 static long
 wsmain_read_head(int fd, char *buf, size_t *have, struct wsrequest *req)
 {
@@ -102,6 +103,10 @@ wsmain_read_head(int fd, char *buf, size_t *have, struct wsrequest *req)
 		n = read(fd, buf + *have, WSHTTP_HEAD_MAX - *have);
 		if (n == -1 && errno == EINTR)
 			continue;
+		/* Closed before a byte: a browser's preconnect or a port
+		 * probe, nothing asked and nothing to refuse. */
+		if (n == 0 && *have == 0)
+			return 0;
 		if (n <= 0)
 			return -WSEXIT_INVALID;
 		*have += (size_t)n;
@@ -242,6 +247,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	head = wsmain_read_head(r.client, buf, &have, &req);
+	if (head == 0)
+		return 0;
 	if (head == -WSEXIT_TIMEOUT)
 		return wsmain_refuse(r.client, 408, WSEXIT_TIMEOUT,
 		    "no whole request in time", NULL);
