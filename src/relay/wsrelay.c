@@ -25,23 +25,28 @@ wsrelay_send(struct wsrelay *w, unsigned opcode, const void *data,
 	size_t hlen = wsframe_header(head, opcode, len), done = 0, total;
 	ssize_t n;
 
-	if (w->r->client_done && opcode != WS_CLOSE)
+	if (w->gone)
 		return -1;
 	iov[0] = (struct iovec){ head, hlen };
 	iov[1] = (struct iovec){ (void *)(uintptr_t)data, len };
 	total = hlen + len;
 	n = writev(w->r->client, iov, 2);
-	if (n == -1 && errno != EINTR)
+	if (n == -1 && errno != EINTR) {
+		w->gone = true;
 		return -1;
+	}
 	done = n > 0 ? (size_t)n : 0;
 	if (done >= total)
 		return 0;
-	if (done < hlen && relay_write(w->r->client, head + done,
-	                       hlen - done) == -1)
+	if ((done < hlen && relay_write(w->r->client, head + done,
+	                        hlen - done) == -1) ||
+	    relay_write(w->r->client,
+	        (const char *)data + (done > hlen ? done - hlen : 0),
+	        len - (done > hlen ? done - hlen : 0)) == -1) {
+		w->gone = true;
 		return -1;
-	done = done > hlen ? done - hlen : 0;
-	return relay_write(w->r->client, (const char *)data + done,
-	    len - done);
+	}
+	return 0;
 }
 
 void
@@ -66,6 +71,7 @@ wsrelay_end_client(struct wsrelay *w)
 	(void)shutdown(w->r->client, SHUT_RDWR);
 	w->r->client_done = true;
 	w->r->finished = true;
+	w->gone = true;
 }
 
 static unsigned
@@ -170,20 +176,31 @@ wsrelay_handler_eof(void *ctx)
 {
 	struct wsrelay *w = ctx;
 
-	if (w->close_sent || w->r->client_done) {
+	if (w->close_sent || w->gone) {
 		w->r->finished = true;
 		return;
 	}
 	if (!w->binary && w->len > 0)
 		(void)wsrelay_line(w, w->line, w->len);
 	wsrelay_close(w, w->stopping ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NORMAL);
-	relay_deadline(w->r, WSRELAY_CLOSE_WAIT_MS);
+	/* A client that has stopped sending cannot answer the close. */
+	if (w->r->client_done)
+		wsrelay_end_client(w);
+	else
+		relay_deadline(w->r, WSRELAY_CLOSE_WAIT_MS);
 }
 
+/* The client sent end of file (or its reads failed) without a close
+ * frame: the handler reads end of file too, and what it still writes
+ * goes out (a half-closed client can still read) before the close. */
 static void
 wsrelay_client_eof(void *ctx)
 {
-	wsrelay_end_client(ctx);
+	struct wsrelay *w = ctx;
+
+	relay_close_handler(w->r);
+	if (w->close_sent || w->gone)
+		wsrelay_end_client(w);
 }
 
 static void

@@ -20,6 +20,7 @@ struct wsrelay {
 	unsigned char *line; /* text mode: the handler's line so far */
 	size_t cap, len;
 	bool close_sent, close_received, stopping;
+	bool gone; /* nothing more can be written to the client */
 };
 
 extern const struct relay_ops wsrelay_ops;
