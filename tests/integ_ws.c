@@ -46,7 +46,8 @@ start(void)
 	snprintf(conf, sizeof(conf),
 	    "[defaults]\nuser = root\nbind = 127.0.0.1\n"
 	    "[chat]\nport = 0\nexec = chat --room %s\n"
-	    "[chat-web]\nport = 0\nexec = chat --room %s\nprotocol = websocket\n"
+	    "[chat-web]\nport = 0\nexec = chat --room %s\nprotocol = "
+	    "websocket\n"
 	    "websocket_static = chat\n"
 	    "[echo-ws]\nport = 0\nexec = echo\nprotocol = websocket\n"
 	    "websocket_origin = http://good.example\n"
@@ -123,7 +124,7 @@ run_case(const char *name)
 	rc = run_python(argv, err, sizeof(err));
 	if (rc == 77) {
 		harness_skip("%s or python3-websockets missing (Debian "
-			     "python3-websockets)",
+		             "python3-websockets)",
 		    PYTHON);
 		return false;
 	}
@@ -164,8 +165,7 @@ CASE_TEST(a_ping_gets_its_pong, "ping")
 CASE_TEST(a_close_from_the_client_is_echoed_with_its_code, "close_normal")
 CASE_TEST(a_handler_that_exits_closes_with_1000, "handler_exit_closes_1000")
 CASE_TEST(a_message_over_websocket_max_message_closes_with_1009, "oversized")
-CASE_TEST(a_binary_message_in_text_mode_closes_with_1003,
-    "binary_in_text_mode")
+CASE_TEST(a_binary_message_in_text_mode_closes_with_1003, "binary_in_text_mode")
 CASE_TEST(websocket_binary_passes_bytes_through, "binary_mode")
 CASE_TEST(an_unmasked_frame_closes_with_1002, "bad_masking")
 CASE_TEST(broken_frames_close_with_the_rfcs_codes, "bad_frames")

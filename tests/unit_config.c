@@ -2820,7 +2820,7 @@ START_TEST(config_finds_the_shipped_chat_page_by_name)
 	const char *end;
 
 	load_ok("[ws]\nport = 7\nexec = chat\nprotocol = websocket\n"
-		"websocket_static = chat\n",
+	        "websocket_static = chat\n",
 	    &cfg);
 	end = strstr(cfg.services[0].ws_static_dir, "/share/superd/chat");
 	ck_assert_msg(end != NULL && end[strlen("/share/superd/chat")] == '\0',
@@ -2831,7 +2831,8 @@ END_TEST
 
 START_TEST(config_rejects_bad_websocket_keys)
 {
-	expect_bad_value("protocol", "http", "\"http\" is not raw or websocket");
+	expect_bad_value("protocol", "http",
+	    "\"http\" is not raw or websocket");
 	expect_bad_value("websocket_path", "chat", "does not start with /");
 	expect_bad_value("websocket_path", "/a?b", "is not a URL path");
 	expect_bad_value("websocket_origin", "example.com",
@@ -2848,13 +2849,14 @@ START_TEST(config_rejects_bad_websocket_keys)
 	expect_error("[svc]\nport = 7\nexec = echo\nwebsocket_binary = yes\n",
 	    4, "svc", "websocket_binary", "needs protocol = websocket");
 	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
-		     "wait = yes\n",
-	    4, "svc", "protocol", "websocket needs socket = stream and wait = no");
+	             "wait = yes\n",
+	    4, "svc", "protocol",
+	    "websocket needs socket = stream and wait = no");
 	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
-		     "stderr = client\n",
+	             "stderr = client\n",
 	    5, "svc", "stderr", "the connection carries frames");
 	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
-		     "websocket_static = nosuchpage\n",
+	             "websocket_static = nosuchpage\n",
 	    5, "svc", "websocket_static",
 	    "\"nosuchpage\" is not a shipped page directory");
 }

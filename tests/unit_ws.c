@@ -115,14 +115,14 @@ START_TEST(frame_headers_follow_the_rules_for_clients)
 	static const unsigned char masked[] = { 0x81, 0x85, 1, 2, 3, 4 };
 	static const unsigned char unmasked[] = { 0x81, 0x05 };
 	static const unsigned char rsv[] = { 0xc1, 0x80, 0, 0, 0, 0 };
-	static const unsigned char long_ping[] = { 0x89, 0xfe, 0, 200, 0, 0,
-		0, 0 };
+	static const unsigned char long_ping[] = { 0x89, 0xfe, 0, 200, 0, 0, 0,
+		0 };
 	static const unsigned char frag_ping[] = { 0x09, 0x80, 0, 0, 0, 0 };
 	static const unsigned char op3[] = { 0x83, 0x80, 0, 0, 0, 0 };
-	static const unsigned char len16[] = { 0x82, 0xfe, 0x01, 0x00, 9, 9,
-		9, 9 };
-	static const unsigned char top[] = { 0x82, 0xff, 0x80, 0, 0, 0, 0, 0,
-		0, 0, 1, 2, 3, 4 };
+	static const unsigned char len16[] = { 0x82, 0xfe, 0x01, 0x00, 9, 9, 9,
+		9 };
+	static const unsigned char top[] = { 0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0,
+		0, 1, 2, 3, 4 };
 	struct wsframe f;
 	unsigned code;
 
@@ -167,11 +167,12 @@ END_TEST
 START_TEST(utf8_is_checked_and_fixed)
 {
 	ck_assert(wsframe_utf8_ok((const unsigned char *)"h\xc3\xa9llo", 6));
-	ck_assert(wsframe_utf8_ok((const unsigned char *)"\xf0\x9f\x98\x80", 4));
+	ck_assert(
+	    wsframe_utf8_ok((const unsigned char *)"\xf0\x9f\x98\x80", 4));
 	ck_assert(!wsframe_utf8_ok((const unsigned char *)"\xc0\xaf", 2));
 	ck_assert(!wsframe_utf8_ok((const unsigned char *)"\xed\xa0\x80", 3));
-	ck_assert(!wsframe_utf8_ok((const unsigned char *)"\xf4\x90\x80\x80",
-	    4));
+	ck_assert(
+	    !wsframe_utf8_ok((const unsigned char *)"\xf4\x90\x80\x80", 4));
 	ck_assert(!wsframe_utf8_ok((const unsigned char *)"\xe2\x82", 2));
 	{
 		unsigned char s[] = "a\xffz\xc3";
@@ -254,7 +255,10 @@ START_TEST(fragments_join_around_a_ping_even_byte_by_byte)
 	n += client_frame(wire + n, 0x00, "lo, ", 4);
 	n += client_frame(wire + n, 0x80, "world", 5);
 	n += client_frame(wire + n, 0x82, "\x01\x02", 2);
-	n += client_frame(wire + n, 0x88, "\x03\xe8" "bye", 5);
+	n += client_frame(wire + n, 0x88,
+	    "\x03\xe8"
+	    "bye",
+	    5);
 	ck_assert_int_eq(wsmsg_init(&m, 64, &seen_ops, &s), 0);
 	for (i = 0; i < n; i++)
 		ck_assert_uint_eq(wsmsg_feed(&m, wire + i, 1), 0);

@@ -231,8 +231,8 @@ program_helper(const char *word, const char *const *handler_dirs, char *why,
 	size_t i;
 
 	for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL; i++) {
-		found = program_try(handler_dirs[i], strlen(handler_dirs[i]),
-		    word);
+		found =
+		    program_try(handler_dirs[i], strlen(handler_dirs[i]), word);
 		if (found != NULL)
 			return found;
 	}
@@ -256,8 +256,8 @@ program_data_try(const char *dir, const char *rel, const char *name)
 }
 
 char *
-program_data_dir(const char *name, const char *const *handler_dirs,
-    char *why, size_t whylen)
+program_data_dir(const char *name, const char *const *handler_dirs, char *why,
+    size_t whylen)
 {
 	char *found;
 	size_t i;

@@ -279,8 +279,8 @@ struct service {
 	bool ws_binary;
 	char **ws_origins; /* allowed Origin values; none: any */
 	size_t nws_origins;
-	char *ws_path;   /* the one upgrade path; NULL: any */
-	char *ws_static; /* as written; NULL: no static files */
+	char *ws_path;       /* the one upgrade path; NULL: any */
+	char *ws_static;     /* as written; NULL: no static files */
 	char *ws_static_dir; /* ... resolved, absolute */
 	unsigned long ws_max_message;
 	char *relay_path;

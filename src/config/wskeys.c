@@ -36,8 +36,7 @@ wskeys_set_protocol(struct service *svc, const char *v, char *why,
 }
 
 int
-wskeys_set_binary(struct service *svc, const char *v, char *why,
-    size_t whylen)
+wskeys_set_binary(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	if (parse_bool(v, &svc->ws_binary) == 0)
 		return 0;
@@ -64,8 +63,7 @@ wskeys_origin_ok(const char *o)
 }
 
 int
-wskeys_set_origin(struct service *svc, const char *v, char *why,
-    size_t whylen)
+wskeys_set_origin(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	char *copy, *tok, *save, **grown;
 	int n = 0;
@@ -84,8 +82,8 @@ wskeys_set_origin(struct service *svc, const char *v, char *why,
 		}
 		grown = realloc(svc->ws_origins,
 		    (svc->nws_origins + 1) * sizeof(*grown));
-		if (grown == NULL || (grown[svc->nws_origins] = strdup(tok)) ==
-		                         NULL) {
+		if (grown == NULL ||
+		    (grown[svc->nws_origins] = strdup(tok)) == NULL) {
 			if (grown != NULL)
 				svc->ws_origins = grown;
 			free(copy);
@@ -103,8 +101,7 @@ wskeys_set_origin(struct service *svc, const char *v, char *why,
 }
 
 int
-wskeys_set_path(struct service *svc, const char *v, char *why,
-    size_t whylen)
+wskeys_set_path(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	size_t i;
 
@@ -127,8 +124,7 @@ wskeys_set_path(struct service *svc, const char *v, char *why,
 }
 
 int
-wskeys_set_static(struct service *svc, const char *v, char *why,
-    size_t whylen)
+wskeys_set_static(struct service *svc, const char *v, char *why, size_t whylen)
 {
 	struct stat st;
 
@@ -142,8 +138,9 @@ wskeys_set_static(struct service *svc, const char *v, char *why,
 		snprintf(why, whylen, "\"%s\" is not a directory", v);
 		return -1;
 	}
-	if (v[0] != '/' && (strchr(v, '/') != NULL || strcmp(v, "..") == 0 ||
-	                       strcmp(v, ".") == 0)) {
+	if (v[0] != '/' &&
+	    (strchr(v, '/') != NULL || strcmp(v, "..") == 0 ||
+	        strcmp(v, ".") == 0)) {
 		snprintf(why, whylen,
 		    "\"%s\" is neither an absolute path nor the name of a "
 		    "shipped page directory (such as chat)",
@@ -264,8 +261,8 @@ wskeys_resolve(struct service *svc, const char *const *handler_dirs,
 	if (svc->protocol != PROTOCOL_WEBSOCKET || svc->path == NULL)
 		return 0;
 	*key = KEY_PROTOCOL;
-	svc->relay_path = program_helper(WSKEYS_RELAY, handler_dirs, why,
-	    whylen);
+	svc->relay_path =
+	    program_helper(WSKEYS_RELAY, handler_dirs, why, whylen);
 	if (svc->relay_path == NULL)
 		return -1;
 	*key = KEY_WEBSOCKET_STATIC;

@@ -207,8 +207,7 @@ relay_client_over(struct relay *r, const struct relay_ops *ops, void *ctx)
  * writing) ends the client's side, while the handler is still read so it
  * is never stuck writing. */
 static void
-relay_read(struct relay *r, bool client, const struct relay_ops *ops,
-    void *ctx)
+relay_read(struct relay *r, bool client, const struct relay_ops *ops, void *ctx)
 {
 	unsigned char buf[RELAY_BUF];
 	int fd = client ? r->client : r->handler;
@@ -252,8 +251,8 @@ relay_run(struct relay *r, const struct relay_ops *ops, void *ctx)
 
 	while (!(r->finished && r->reaped && r->handler_done)) {
 		p[0] = (struct pollfd){ r->sigfd, POLLIN, 0 };
-		p[1] = (struct pollfd){ r->client_done ? -1 : r->client,
-			POLLIN, 0 };
+		p[1] = (struct pollfd){ r->client_done ? -1 : r->client, POLLIN,
+			0 };
 		p[2] = (struct pollfd){ r->handler_done ? -1 : r->handler,
 			POLLIN, 0 };
 		n = poll(p, 3, relay_timeout(r));

@@ -35,9 +35,9 @@ struct relay {
 	pid_t pid; /* the handler; -1 before relay_start */
 	int status;
 	bool reaped;
-	bool client_done;  /* nothing more is read from the client */
-	bool handler_done; /* nothing more is read from the handler */
-	bool finished;     /* the protocol is done with the client */
+	bool client_done;      /* nothing more is read from the client */
+	bool handler_done;     /* nothing more is read from the handler */
+	bool finished;         /* the protocol is done with the client */
 	long long deadline_ms; /* CLOCK_MONOTONIC; 0: none */
 };
 

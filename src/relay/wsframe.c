@@ -145,6 +145,5 @@ wsframe_close_code_ok(unsigned code)
 {
 	if (code >= 3000 && code <= 4999)
 		return true;
-	return (code >= 1000 && code <= 1003) ||
-	    (code >= 1007 && code <= 1011);
+	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011);
 }

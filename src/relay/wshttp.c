@@ -83,7 +83,8 @@ wshttp_has_token(const char *v, size_t n, const char *token)
 		end = i;
 		while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
 			end--;
-		if (end - start == tlen && strncasecmp(v + start, token, tlen) == 0)
+		if (end - start == tlen &&
+		    strncasecmp(v + start, token, tlen) == 0)
 			return true;
 	}
 	return false;
@@ -144,8 +145,8 @@ wshttp_header(const char *p, size_t n, struct wsrequest *r)
 		r->connection_upgrade |= wshttp_has_token(v, vlen, "upgrade");
 	else if (IS("Sec-WebSocket-Key")) {
 		/* Sent twice is as bad as malformed. */
-		if (r->key_seen || wshttp_copy(r->key, sizeof(r->key), v,
-		                       vlen) == -1)
+		if (r->key_seen ||
+		    wshttp_copy(r->key, sizeof(r->key), v, vlen) == -1)
 			r->key[0] = '\0';
 		r->key_seen = true;
 	} else if (IS("Sec-WebSocket-Version"))
@@ -166,8 +167,8 @@ wshttp_header(const char *p, size_t n, struct wsrequest *r)
 long
 wshttp_parse(const char *buf, size_t n, struct wsrequest *r)
 {
-	const char *p = buf, *end = buf + (n < WSHTTP_HEAD_MAX ? n
-	                                                       : WSHTTP_HEAD_MAX);
+	const char *p = buf,
+	           *end = buf + (n < WSHTTP_HEAD_MAX ? n : WSHTTP_HEAD_MAX);
 	size_t len;
 	long step;
 	bool first = true;

@@ -32,8 +32,7 @@ struct wsmain {
 	char **argv; /* the handler: its path, then its argv */
 };
 
-static void __attribute__((noreturn))
-wsmain_usage(const char *why)
+static void __attribute__((noreturn)) wsmain_usage(const char *why)
 {
 	fprintf(stderr,
 	    "superd-ws: %s\nusage: superd-ws [-b] [-m MAX] [-p PATH] [-s DIR] "
@@ -117,8 +116,7 @@ wsmain_read_head(int fd, char *buf, size_t *have, struct wsrequest *req)
 }
 
 static int
-wsmain_refuse(int fd, int code, int status, const char *why,
-    const char *detail)
+wsmain_refuse(int fd, int code, int status, const char *why, const char *detail)
 {
 	char buf[512];
 	size_t n = wshttp_refusal(code, buf, sizeof(buf));
@@ -164,11 +162,11 @@ wsmain_plain(const struct wsmain *m, int fd, const struct wsrequest *req)
 static int
 wsmain_check(const struct wsmain *m, int fd, const struct wsrequest *req)
 {
-	if (m->path != NULL && (wshttp_path_len(req) != strlen(m->path) ||
-	                           strncmp(req->target, m->path,
-	                               strlen(m->path)) != 0))
-		return wsmain_refuse(fd, 404, WSEXIT_PATH,
-		    "not websocket_path", req->target);
+	if (m->path != NULL &&
+	    (wshttp_path_len(req) != strlen(m->path) ||
+	        strncmp(req->target, m->path, strlen(m->path)) != 0))
+		return wsmain_refuse(fd, 404, WSEXIT_PATH, "not websocket_path",
+		    req->target);
 	if (!wsmain_origin_ok(m, req))
 		return wsmain_refuse(fd, 403, WSEXIT_ORIGIN,
 		    "origin not in websocket_origin",
@@ -195,16 +193,14 @@ wsmain_env(const struct wsrequest *req)
 		return -1;
 	if (req->origin_seen && setenv("HTTP_ORIGIN", req->origin, 1) == -1)
 		return -1;
-	if (req->agent_seen &&
-	    setenv("HTTP_USER_AGENT", req->agent, 1) == -1)
+	if (req->agent_seen && setenv("HTTP_USER_AGENT", req->agent, 1) == -1)
 		return -1;
 	return 0;
 }
 
 /* After the 101: the handler, then the relay until both are done. */
-static void __attribute__((noreturn))
-wsmain_relay(const struct wsmain *m, struct relay *r, const char *rest,
-    size_t nrest)
+static void __attribute__((noreturn)) wsmain_relay(const struct wsmain *m,
+    struct relay *r, const char *rest, size_t nrest)
 {
 	struct wsrelay w;
 
@@ -219,8 +215,9 @@ wsmain_relay(const struct wsmain *m, struct relay *r, const char *rest,
 		exit(126);
 	}
 	/* Frames a client sent right behind its request. */
-	if (nrest > 0 && wsrelay_ops.from_client(&w, (unsigned char *)(uintptr_t)rest,
-	                     nrest) == -1)
+	if (nrest > 0 &&
+	    wsrelay_ops.from_client(&w, (unsigned char *)(uintptr_t)rest,
+	        nrest) == -1)
 		wsrelay_ops.client_eof(&w);
 	if (relay_run(r, &wsrelay_ops, &w) == -1) {
 		fprintf(stderr, "superd-ws: %s\n", strerror(errno));

@@ -6,8 +6,7 @@
 #include "wsmsg.h"
 
 int
-wsmsg_init(struct wsmsg *m, size_t max, const struct wsmsg_ops *ops,
-    void *ctx)
+wsmsg_init(struct wsmsg *m, size_t max, const struct wsmsg_ops *ops, void *ctx)
 {
 	memset(m, 0, sizeof(*m));
 	m->ops = ops;

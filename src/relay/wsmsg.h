@@ -31,7 +31,7 @@ struct wsmsg {
 	size_t nhead;
 	struct wsframe f;
 	bool in_frame;
-	uint64_t got; /* of f's payload */
+	uint64_t got;       /* of f's payload */
 	unsigned char *msg; /* the message so far */
 	size_t cap, len;
 	unsigned msg_opcode; /* WS_TEXT or WS_BINARY while one is open */

@@ -17,8 +17,7 @@
 
 /* One frame, header and payload in one writev. */
 static int
-wsrelay_send(struct wsrelay *w, unsigned opcode, const void *data,
-    size_t len)
+wsrelay_send(struct wsrelay *w, unsigned opcode, const void *data, size_t len)
 {
 	unsigned char head[WSFRAME_HEAD_MAX];
 	struct iovec iov[2];
@@ -38,8 +37,8 @@ wsrelay_send(struct wsrelay *w, unsigned opcode, const void *data,
 	done = n > 0 ? (size_t)n : 0;
 	if (done >= total)
 		return 0;
-	if ((done < hlen && relay_write(w->r->client, head + done,
-	                        hlen - done) == -1) ||
+	if ((done < hlen &&
+	        relay_write(w->r->client, head + done, hlen - done) == -1) ||
 	    relay_write(w->r->client,
 	        (const char *)data + (done > hlen ? done - hlen : 0),
 	        len - (done > hlen ? done - hlen : 0)) == -1) {

@@ -26,8 +26,7 @@ struct wsrelay {
 extern const struct relay_ops wsrelay_ops;
 
 /* Returns 0, or -1 with errno (ENOMEM: two max-byte buffers). */
-int wsrelay_init(struct wsrelay *w, struct relay *r, size_t max,
-    bool binary);
+int wsrelay_init(struct wsrelay *w, struct relay *r, size_t max, bool binary);
 void wsrelay_free(struct wsrelay *w);
 
 /* Sends a close frame with code (none for 1005) and ends the client's

@@ -200,8 +200,7 @@ wsstatic_send(int fd, int file, off_t size)
 }
 
 int
-wsstatic_serve(int fd, const char *dir, const char *path, size_t len,
-    bool head)
+wsstatic_serve(int fd, const char *dir, const char *path, size_t len, bool head)
 {
 	char name[1024], shown[1024];
 	struct stat st;
@@ -216,7 +215,8 @@ wsstatic_serve(int fd, const char *dir, const char *path, size_t len,
 	(void)close(dirfd);
 	if (file == -1)
 		return wsstatic_head(fd, errno == ENOSYS ? 500 : 404, NULL, 0);
-	rc = wsstatic_head(fd, 200, wsstatic_type(shown), (long long)st.st_size);
+	rc =
+	    wsstatic_head(fd, 200, wsstatic_type(shown), (long long)st.st_size);
 	if (rc != -1 && !head && wsstatic_send(fd, file, st.st_size) == -1)
 		rc = -1;
 	(void)close(file);

@@ -146,8 +146,7 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 		supervisor_wait_exited(sv, c, now);
 	if (c->service != CHILD_NO_SERVICE) {
 		admit_ended(&sv->gen->admit, c->service, &c->source, now);
-		if (!admit_upgrade_refused(&sv->gen->admit, c->service,
-		        status))
+		if (!admit_upgrade_refused(&sv->gen->admit, c->service, status))
 			admit_exited(&sv->gen->admit, c->service, status,
 			    (double)ms / 1000);
 		supervisor_refresh_service(sv, c->service, now);

@@ -73,7 +73,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-c CONC] [-n CONNS] [-m MSG] [-h HOST] -p PORT\n"
-	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-L] [-W] [-j]\n"
+	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-L] [-W] "
+	    "[-j]\n"
 	    "       loadgen -S [-h HOST] [-p PORT] [-H LIFETIME_S]\n"
 	    "       loadgen -P [-h HOST]\n"
 	    "  -c  connections in flight (default 8)\n"
