@@ -759,6 +759,25 @@ superd_wait_log(struct superd *sd, const char *needle, int timeout_ms,
 	}
 }
 
+const char *
+superd_stats(struct superd *sd, const char *service)
+{
+	static char line[2048];
+	char needle[64];
+	const char *hit;
+	size_t from;
+
+	superd_drain(sd);
+	from = sd->loglen;
+	ck_assert_int_eq(kill(sd->pid, SIGUSR1), 0);
+	snprintf(needle, sizeof(needle), " %s: stats ", service);
+	hit = superd_wait_log(sd, needle, 5000, &from);
+	ck_assert_msg(hit != NULL, "no stats line for %s:\n%s", service,
+	    sd->log);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(hit, "\n"), hit);
+	return line;
+}
+
 size_t
 superd_log_count(const struct superd *sd, const char *needle)
 {

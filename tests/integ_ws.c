@@ -34,13 +34,24 @@ teardown(void)
 	superd_cleanup(&sd);
 }
 
+/* superd on conf (user = root as harness_as_self makes it), ready. */
+static void
+start_on(const char *conf)
+{
+	char *self = harness_as_self(conf);
+
+	superd_start_file(&sd, harness_file("ws.ini", self), NULL);
+	free(self);
+	ck_assert_msg(superd_wait_log(&sd, "ready:", WAIT_MS, NULL) != NULL,
+	    "superd did not start:\n%s", sd.log);
+}
+
 /* Every service of the tests, on ports the kernel picks; the chat room
  * is this test's own, so tests running at once do not meet. */
 static void
 start(void)
 {
-	char conf[4096], *self;
-	const char *path;
+	char conf[4096];
 
 	snprintf(room, sizeof(room), "ws%d", (int)getpid());
 	snprintf(conf, sizeof(conf),
@@ -61,12 +72,7 @@ start(void)
 	    "[one-ws]\nport = 0\nexec = echo\nprotocol = websocket\n"
 	    "max_connections = 1\non_max = reject\n",
 	    room, room, harness_probe_bin());
-	self = harness_as_self(conf);
-	path = harness_file("ws.ini", self);
-	free(self);
-	superd_start_file(&sd, path, NULL);
-	ck_assert_msg(superd_wait_log(&sd, "ready:", WAIT_MS, NULL) != NULL,
-	    "superd did not start:\n%s", sd.log);
+	start_on(conf);
 }
 
 /* Runs argv (a python3 script) with its stderr into err; returns its
@@ -137,17 +143,8 @@ run_case(const char *name)
 static void
 expect_counter(const char *name, const char *want)
 {
-	char needle[64], line[2048];
-	const char *at;
-	size_t from;
+	const char *line = superd_stats(&sd, name);
 
-	superd_drain(&sd);
-	from = sd.loglen;
-	ck_assert_int_eq(kill(sd.pid, SIGUSR1), 0);
-	snprintf(needle, sizeof(needle), " %s: stats ", name);
-	at = superd_wait_log(&sd, needle, WAIT_MS, &from);
-	ck_assert_msg(at != NULL, "no stats line:\n%s", sd.log);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
 	ck_assert_msg(strstr(line, want) != NULL, "%s: no %s", line, want);
 }
 
@@ -211,7 +208,7 @@ END_TEST
  */
 START_TEST(a_browser_and_nc_talk_in_the_same_chat_room)
 {
-	char conf[1024], url[64], chat[16], err[8192], *self;
+	char conf[1024], url[64], chat[16], err[8192];
 	const char *argv[8];
 	int port = harness_free_port(), rc;
 
@@ -227,11 +224,7 @@ START_TEST(a_browser_and_nc_talk_in_the_same_chat_room)
 	    "protocol = websocket\nwebsocket_static = chat\n"
 	    "websocket_origin = http://127.0.0.1:%d\n",
 	    room, port, room, port);
-	self = harness_as_self(conf);
-	superd_start_file(&sd, harness_file("browser.ini", self), NULL);
-	free(self);
-	ck_assert_msg(superd_wait_log(&sd, "ready:", WAIT_MS, NULL) != NULL,
-	    "superd did not start:\n%s", sd.log);
+	start_on(conf);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
 	snprintf(chat, sizeof(chat), "%d", superd_port(&sd, "chat"));
 	argv[0] = PYTHON;

@@ -11,23 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "relay.h"
 
 #define RELAY_BUF 16384
 
 extern char **environ;
-
-long long
-relay_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 relay_stop_set(sigset_t *set)
@@ -124,7 +115,7 @@ relay_start(struct relay *r, const char *path, char *const argv[])
 void
 relay_deadline(struct relay *r, long long ms)
 {
-	r->deadline_ms = relay_now() + ms;
+	r->deadline_ms = clock_ms() + ms;
 }
 
 void
@@ -132,24 +123,6 @@ relay_close_handler(struct relay *r)
 {
 	if (r->handler != -1)
 		(void)shutdown(r->handler, SHUT_WR);
-}
-
-int
-relay_write(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static void
@@ -239,7 +212,7 @@ relay_timeout(const struct relay *r)
 
 	if (r->deadline_ms == 0)
 		return -1;
-	left = r->deadline_ms - relay_now();
+	left = r->deadline_ms - clock_ms();
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 

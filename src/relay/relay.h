@@ -73,14 +73,8 @@ int relay_run(struct relay *r, const struct relay_ops *ops, void *ctx);
 /* Ends the handler's input (it reads end of file); idempotent. */
 void relay_close_handler(struct relay *r);
 
-/* Writes all n bytes to fd (blocking).  Returns 0, or -1 with errno. */
-int relay_write(int fd, const void *buf, size_t n);
-
 /* Exits as the handler did: its exit status, or the same signal.  Never
  * returns. */
 void relay_exit(const struct relay *r) __attribute__((noreturn));
-
-/* Monotonic milliseconds. */
-long long relay_now(void);
 
 #endif

@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "hio.h"
 #include "relay.h"
 #include "wsexit.h"
 #include "wshttp.h"
@@ -89,14 +91,14 @@ wsmain_options(struct wsmain *m, int argc, char **argv)
 static long
 wsmain_read_head(int fd, char *buf, size_t *have, struct wsrequest *req)
 {
-	long long until = relay_now() + WSMAIN_HEAD_MS, left;
+	long long until = clock_ms() + WSMAIN_HEAD_MS, left;
 	struct pollfd p = { fd, POLLIN, 0 };
 	long head;
 	ssize_t n;
 
 	*have = 0;
 	for (;;) {
-		left = until - relay_now();
+		left = until - clock_ms();
 		if (left <= 0 || poll(&p, 1, (int)left) == 0)
 			return -WSEXIT_TIMEOUT;
 		n = read(fd, buf + *have, WSHTTP_HEAD_MAX - *have);
@@ -121,7 +123,7 @@ wsmain_refuse(int fd, int code, int status, const char *why, const char *detail)
 	char buf[512];
 	size_t n = wshttp_refusal(code, buf, sizeof(buf));
 
-	(void)relay_write(fd, buf, n);
+	(void)hio_write_all(fd, buf, n);
 	fprintf(stderr, "refused (%d): %s%s%s\n", code, why,
 	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 	return status;
@@ -257,7 +259,7 @@ main(int argc, char **argv)
 	if ((status = wsmain_check(&m, r.client, &req)) != 0)
 		return status;
 	n = wshttp_switching(req.key, ok, sizeof(ok));
-	if (wsmain_env(&req) == -1 || relay_write(r.client, ok, n) == -1)
+	if (wsmain_env(&req) == -1 || hio_write_all(r.client, ok, n) == -1)
 		return 1;
 	wsmain_relay(&m, &r, buf + head, have - (size_t)head);
 }

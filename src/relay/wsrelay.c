@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hio.h"
 #include "wsframe.h"
 #include "wsrelay.h"
 
@@ -38,8 +39,8 @@ wsrelay_send(struct wsrelay *w, unsigned opcode, const void *data, size_t len)
 	if (done >= total)
 		return 0;
 	if ((done < hlen &&
-	        relay_write(w->r->client, head + done, hlen - done) == -1) ||
-	    relay_write(w->r->client,
+	        hio_write_all(w->r->client, head + done, hlen - done) == -1) ||
+	    hio_write_all(w->r->client,
 	        (const char *)data + (done > hlen ? done - hlen : 0),
 	        len - (done > hlen ? done - hlen : 0)) == -1) {
 		w->gone = true;
@@ -84,7 +85,7 @@ wsrelay_message(void *ctx, unsigned opcode, unsigned char *data, size_t len)
 	if (!w->binary)
 		data[len++] = '\n';
 	/* A handler gone is seen as its end of file, not here. */
-	(void)relay_write(w->r->handler, data, len);
+	(void)hio_write_all(w->r->handler, data, len);
 	return 0;
 }
 

@@ -13,7 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "relay.h"
+#include "hio.h"
 #include "wsstatic.h"
 
 static int
@@ -151,7 +151,7 @@ wsstatic_head(int fd, int code, const char *type, long long size)
 		    "%lld\r\nX-Content-Type-Options: nosniff\r\nCache-Control: "
 		    "no-cache\r\nConnection: close\r\n\r\n",
 		    type, size);
-	if (relay_write(fd, buf, (size_t)n) == -1)
+	if (hio_write_all(fd, buf, (size_t)n) == -1)
 		return -1;
 	return code;
 }
