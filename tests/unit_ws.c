@@ -334,6 +334,10 @@ START_TEST(static_names_stay_inside_the_directory)
 	ck_assert_int_eq(wsstatic_name("/x%00y", 6, out, sizeof(out)), -1);
 	ck_assert_int_eq(wsstatic_name("/x%2", 4, out, sizeof(out)), -1);
 	ck_assert_int_eq(wsstatic_name("/a\\b", 4, out, sizeof(out)), -1);
+	/* An empty segment would make the name absolute. */
+	ck_assert_int_eq(wsstatic_name("//etc/passwd", 12, out, sizeof(out)),
+	    -1);
+	ck_assert_int_eq(wsstatic_name("/a//b", 5, out, sizeof(out)), -1);
 	ck_assert_str_eq(wsstatic_type("index.html"),
 	    "text/html; charset=utf-8");
 	ck_assert_str_eq(wsstatic_type("x.PNG"), "image/png");

@@ -28,11 +28,12 @@ wsstatic_hex(char c)
 	return -1;
 }
 
-/* Whether the segment seg[0..n) may be served: not empty-dotted. */
+/* Whether the segment seg[0..n) may be served: not empty (but the last,
+ * a directory's index), not starting with a dot ("..", dot files). */
 static bool
-wsstatic_segment_ok(const char *seg, size_t n)
+wsstatic_segment_ok(const char *seg, size_t n, bool last)
 {
-	return n == 0 || seg[0] != '.';
+	return n == 0 ? last : seg[0] != '.';
 }
 
 static int
@@ -75,7 +76,7 @@ wsstatic_name(const char *path, size_t len, char *out, size_t outlen)
 	for (seg = decoded + 1;; seg = slash + 1) {
 		slash = strchr(seg, '/');
 		n = slash != NULL ? (size_t)(slash - seg) : strlen(seg);
-		if (!wsstatic_segment_ok(seg, n))
+		if (!wsstatic_segment_ok(seg, n, slash == NULL))
 			return -1;
 		if (slash == NULL)
 			break;
