@@ -278,7 +278,9 @@ make_ws_suite(void)
 	    refused_upgrades_never_start_the_handler_and_are_counted);
 	tcase_add_test(tc, stopping_superd_closes_browser_clients_with_1001);
 	suite_add_tcase(s, tc);
+	/* Chromium, which a host may lack: integ_ws_programs. */
 	tc = tcase_create("browser");
+	tcase_set_tags(tc, "programs");
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, a_browser_and_nc_talk_in_the_same_chat_room);
