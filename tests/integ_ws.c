@@ -200,6 +200,26 @@ START_TEST(stopping_superd_closes_browser_clients_with_1001)
 }
 END_TEST
 
+/* A relay still waiting for its request head does not hold superd's
+ * shutdown up for the head's 10 s: it dies of the SIGTERM. */
+START_TEST(a_relay_waiting_for_a_request_stops_with_superd)
+{
+	int fd;
+
+	start();
+	fd = tcp_connect("127.0.0.1", superd_port(&sd, "echo-ws"));
+	ck_assert_int_ne(fd, -1);
+	ck_assert_msg(superd_wait_log(&sd, "echo-ws[", WAIT_MS, NULL) != NULL,
+	    "no connection line:\n%s", sd.log);
+	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
+	ck_assert_msg(superd_wait_exit(&sd, 3000),
+	    "superd still waits for the relay:\n%s", sd.log);
+	ck_assert_msg(strstr(sd.log, "killed by signal 15") != NULL,
+	    "the relay did not die of the SIGTERM:\n%s", sd.log);
+	close(fd);
+}
+END_TEST
+
 /*
  * The issue's two windows: headless Chromium opens the page of a
  * [chat-web] that allows only its own origin, sets a nickname and sends a
@@ -277,6 +297,7 @@ make_ws_suite(void)
 	tcase_add_test(tc,
 	    refused_upgrades_never_start_the_handler_and_are_counted);
 	tcase_add_test(tc, stopping_superd_closes_browser_clients_with_1001);
+	tcase_add_test(tc, a_relay_waiting_for_a_request_stops_with_superd);
 	suite_add_tcase(s, tc);
 	/* Chromium, which a host may lack: integ_ws_programs. */
 	tc = tcase_create("browser");

@@ -248,17 +248,32 @@ relay_run(struct relay *r, const struct relay_ops *ops, void *ctx)
 	return 0;
 }
 
+int
+relay_stop_signal(struct relay *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si))
+		if (si.ssi_signo != SIGCHLD)
+			return (int)si.ssi_signo;
+	return 0;
+}
+
 void
 relay_exit(const struct relay *r)
 {
-	struct sigaction sa;
-	sigset_t set;
-	int sig;
-
 	if (!r->reaped || WIFEXITED(r->status))
 		exit(r->reaped ? WEXITSTATUS(r->status) : 1);
 	/* The same signal, so superd logs the handler's end as it was. */
-	sig = WTERMSIG(r->status);
+	relay_die(WTERMSIG(r->status));
+}
+
+void
+relay_die(int sig)
+{
+	struct sigaction sa;
+	sigset_t set;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(sig, &sa, NULL);

@@ -77,4 +77,11 @@ void relay_close_handler(struct relay *r);
  * returns. */
 void relay_exit(const struct relay *r) __attribute__((noreturn));
 
+/* Dies of sig (its default action), as a handler told to stop would.
+ * Never returns. */
+void relay_die(int sig) __attribute__((noreturn));
+
+/* Before relay_run: the stop signal waiting in the signalfd, or 0. */
+int relay_stop_signal(struct relay *r);
+
 #endif

@@ -89,19 +89,28 @@ wsmain_options(struct wsmain *m, int argc, char **argv)
  * client closed without sending anything, or the exit status of a
  * refusal (negated). */
 static long
-wsmain_read_head(int fd, char *buf, size_t *have, struct wsrequest *req)
+wsmain_read_head(struct relay *r, char *buf, size_t *have,
+    struct wsrequest *req)
 {
 	long long until = clock_ms() + WSMAIN_HEAD_MS, left;
-	struct pollfd p = { fd, POLLIN, 0 };
+	struct pollfd p[2] = { { r->client, POLLIN, 0 },
+		{ r->sigfd, POLLIN, 0 } };
 	long head;
 	ssize_t n;
+	int sig;
 
 	*have = 0;
 	for (;;) {
 		left = until - clock_ms();
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+		if (left <= 0 || poll(p, 2, (int)left) == 0)
 			return -WSEXIT_TIMEOUT;
-		n = read(fd, buf + *have, WSHTTP_HEAD_MAX - *have);
+		/* superd stops everything (shutdown, max_duration): no
+		 * handler to tell, so the relay ends as one would. */
+		if (p[1].revents != 0 && (sig = relay_stop_signal(r)) != 0)
+			relay_die(sig);
+		if (p[0].revents == 0)
+			continue;
+		n = read(r->client, buf + *have, WSHTTP_HEAD_MAX - *have);
 		if (n == -1 && errno == EINTR)
 			continue;
 		/* Closed before a byte: a browser's preconnect or a port
@@ -245,7 +254,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "superd-ws: %s\n", strerror(errno));
 		return 1;
 	}
-	head = wsmain_read_head(r.client, buf, &have, &req);
+	head = wsmain_read_head(&r, buf, &have, &req);
 	if (head == 0)
 		return 0;
 	if (head == -WSEXIT_TIMEOUT)
