@@ -238,7 +238,7 @@ harness_copy_handlers(const char *to)
 static int
 harness_locate(void)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], page[PATH_MAX + 16];
 
 	snprintf(harness_bin, sizeof(harness_bin), "%s", SUPERD_BUILT_BIN);
 	snprintf(harness_handlers, sizeof(harness_handlers), "%s", HANDLER_DIR);
@@ -268,7 +268,16 @@ harness_locate(void)
 	    harness_copy(PROBE_BIN, harness_probe) == -1 ||
 	    harness_copy(SUPERCTL_BIN, harness_superctl) == -1)
 		return -1;
-	return harness_copy_handlers(harness_handlers);
+	if (harness_copy_handlers(harness_handlers) == -1)
+		return -1;
+	/* The shipped pages, where superd finds them beside the handlers
+	 * (share/superd beside libexec/superd). */
+	snprintf(dir, sizeof(dir), "%s/share/superd/chat", harness_root);
+	snprintf(page, sizeof(page), "%s/index.html", dir);
+	if (harness_mkdirs(dir) == -1 ||
+	    harness_copy(BUILD_DIR "/share/superd/chat/index.html", page) == -1)
+		return -1;
+	return 0;
 }
 
 const char *
@@ -750,6 +759,25 @@ superd_wait_log(struct superd *sd, const char *needle, int timeout_ms,
 	}
 }
 
+const char *
+superd_stats(struct superd *sd, const char *service)
+{
+	static char line[2048];
+	char needle[64];
+	const char *hit;
+	size_t from;
+
+	superd_drain(sd);
+	from = sd->loglen;
+	ck_assert_int_eq(kill(sd->pid, SIGUSR1), 0);
+	snprintf(needle, sizeof(needle), " %s: stats ", service);
+	hit = superd_wait_log(sd, needle, 5000, &from);
+	ck_assert_msg(hit != NULL, "no stats line for %s:\n%s", service,
+	    sd->log);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(hit, "\n"), hit);
+	return line;
+}
+
 size_t
 superd_log_count(const struct superd *sd, const char *needle)
 {
@@ -835,7 +863,20 @@ superd_wait_exit(struct superd *sd, int timeout_ms)
 void
 superd_cleanup(struct superd *sd)
 {
+	pid_t kids[256];
+	size_t i, n;
+
 	if (sd->pid > 0 && !sd->reaped) {
+		/* A test that ends with handlers alive would leave them running
+		 * after superd's SIGKILL (a SIGTERM-ignoring one did, for every
+		 * run): stopped, superd starts no more while each handler's
+		 * group is killed. */
+		kill(sd->pid, SIGSTOP);
+		n = proc_children(sd->pid, kids, sizeof(kids) / sizeof(kids[0]));
+		for (i = 0; i < n; i++) {
+			kill(-kids[i], SIGKILL);
+			kill(kids[i], SIGKILL);
+		}
 		kill(sd->pid, SIGKILL);
 		waitpid(sd->pid, &sd->status, 0);
 		sd->reaped = true;

@@ -126,6 +126,11 @@ const char *superd_wait_log(struct superd *sd, const char *needle,
  * test never lets superd block on a full stderr pipe. */
 void superd_drain(struct superd *sd);
 
+/* Sends SIGUSR1 and returns the stats line of service that it logs (text
+ * log format), without its newline, in a static buffer; fails the test
+ * if none comes within 5 s. */
+const char *superd_stats(struct superd *sd, const char *service);
+
 /* Counts occurrences of needle in the log read so far. */
 size_t superd_log_count(const struct superd *sd, const char *needle);
 

@@ -284,6 +284,25 @@ assert_time_bytes(int port)
 	ck_assert_int_le(labs((long)(int32_t)(got - want)), 5);
 }
 
+/* [chat-web]'s plain GET: the shipped page, found beside the handlers
+ * and sent by superd-ws under the shipped confinement. */
+static void
+assert_chat_page(int port)
+{
+	static char page[16384];
+	int fd = tcp_connect("127.0.0.1", port);
+	size_t n;
+
+	ck_assert_int_ne(fd, -1);
+	tcp_send(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+	n = tcp_read_all(fd, page, sizeof(page) - 1, WAIT_MS);
+	page[n] = '\0';
+	close(fd);
+	ck_assert_msg(strncmp(page, "HTTP/1.1 200 ", 13) == 0 &&
+	        strstr(page, "new WebSocket(") != NULL,
+	    "not the chat page: %.200s\nlog:\n%s", page, sd.log);
+}
+
 /*
  * README: the shipped file works unchanged when superd runs as nobody,
  * and the handlers then run as nobody.  Root checks it as nobody; nobody
@@ -326,6 +345,7 @@ START_TEST(shipped_config_serves_all_four_services_unchanged_as_nobody)
 	ck_assert_uint_eq(proc_children(sd.pid, kids, 4), 1);
 	ck_assert_int_eq(proc_uid(kids[0]), NOBODY);
 	close(fd);
+	assert_chat_page(superd_port(&sd, "chat-web"));
 }
 END_TEST
 

@@ -209,19 +209,7 @@ have(const char *path, const char *package)
 static const char *
 stats_of(const char *service)
 {
-	static char line[512];
-	char needle[64];
-	const char *hit;
-	size_t from;
-
-	superd_drain(&sd);
-	from = sd.loglen;
-	ck_assert_int_eq(kill(sd.pid, SIGUSR1), 0);
-	snprintf(needle, sizeof(needle), "%s: stats ", service);
-	hit = superd_wait_log(&sd, needle, WAIT_MS, &from);
-	ck_assert_ptr_nonnull(hit);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(hit, "\n"), hit);
-	return line;
+	return superd_stats(&sd, service);
 }
 
 /* ---- UDP ---- */

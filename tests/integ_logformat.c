@@ -282,7 +282,9 @@ START_TEST(sigusr1_logs_stats_as_keys)
 	       "refused_max=0 refused_per_source=0 refused_rate=0 "
 	       "refused_acl=0 refused_fork_failed=0 "
 	       "refused_proxy_untrusted=0 refused_proxy_timeout=0 "
-	       "refused_proxy_invalid=0 refused_tls=0 proxy_full=0 exited_ok=1 "
+	       "refused_proxy_invalid=0 refused_tls=0 refused_websocket_invalid=0 "
+	       "refused_websocket_origin=0 refused_websocket_path=0 "
+	       "refused_websocket_timeout=0 proxy_full=0 exited_ok=1 "
 	       "exited_error=0 exited_signal=0 killed=0 exec_failed=0 "
 	       "killed_shutdown=0\n");
 }

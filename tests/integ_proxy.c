@@ -106,17 +106,8 @@ expect_env(const char *name_value)
 static void
 expect_stat(struct superd *s, const char *name, const char *want)
 {
-	char needle[64], line[1024];
-	const char *at;
-	size_t from;
+	const char *line = superd_stats(s, name);
 
-	superd_drain(s);
-	from = s->loglen;
-	ck_assert_int_eq(kill(s->pid, SIGUSR1), 0);
-	snprintf(needle, sizeof(needle), "%s: stats ", name);
-	at = superd_wait_log(s, needle, WAIT_MS, &from);
-	ck_assert_msg(at != NULL, "no stats line:\n%s", s->log);
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
 	ck_assert_msg(strstr(line, want) != NULL, "%s: no %s", line, want);
 }
 

@@ -2741,7 +2741,14 @@ START_TEST(config_rejects_a_bad_env)
 	expect_bad_value("env", "=x", "\"\" is not a variable name");
 	expect_bad_value("env", "PROTO=UDP",
 	    "\"PROTO\" is set by superd for each connection (PROTO, TCP*, "
-	    "UDP*, UNIX*, PROXY*, TLS_*, LISTEN_* and SUPERD_* are reserved)");
+	    "UDP*, UNIX*, PROXY*, TLS_*, LISTEN_*, SUPERD_*, REQUEST_URI, "
+	    "QUERY_STRING, HTTP_ORIGIN and HTTP_USER_AGENT are reserved)");
+	expect_bad_value("env", "REQUEST_URI=/x",
+	    "\"REQUEST_URI\" is set by superd");
+	expect_bad_value("env", "HTTP_ORIGIN=x",
+	    "\"HTTP_ORIGIN\" is set by superd");
+	expect_bad_value("pass_env", "QUERY_STRING",
+	    "\"QUERY_STRING\" is set by superd");
 	expect_bad_value("env", "PROXYREMOTEIP=10.0.0.1",
 	    "\"PROXYREMOTEIP\" is set by superd");
 	expect_bad_value("env", "PROXY_UNIQUE_ID=x",
@@ -2758,6 +2765,101 @@ START_TEST(config_rejects_a_bad_env)
 	    "\"SUPERD_SERVICE\" is set by superd");
 	expect_error("[svc]\nport = 7\nenv = A=1\nexec = echo\nenv = A=2\n", 5,
 	    "svc", "env", "\"A\" is set twice");
+}
+END_TEST
+
+/* The relay's command line, as one string, for comparing. */
+static void
+relay_words(const struct service *svc, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; svc->relay_argv[i] != NULL && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    i > 0 ? " " : "", svc->relay_argv[i]);
+}
+
+START_TEST(config_takes_the_websocket_keys_and_builds_the_relay_line)
+{
+	char text[PATH_MAX + 512], dir[PATH_MAX], words[2 * PATH_MAX];
+	char want[2 * PATH_MAX];
+	struct config cfg;
+	const struct service *svc;
+
+	temp_dir(dir, sizeof(dir));
+	snprintf(text, sizeof(text),
+	    "[ws]\nport = 7\nexec = chat --room lobby\n"
+	    "protocol = websocket\nwebsocket_binary = yes\n"
+	    "websocket_origin = https://a.example http://b.example:8080\n"
+	    "websocket_origin = null\nwebsocket_path = /chat\n"
+	    "websocket_static = %s\nwebsocket_max_message = 1M\n"
+	    "[raw]\nport = 8\nexec = echo\n",
+	    dir);
+	load_ok(text, &cfg);
+	svc = &cfg.services[0];
+	ck_assert_int_eq(svc->protocol, PROTOCOL_WEBSOCKET);
+	ck_assert_uint_eq(svc->nws_origins, 3);
+	ck_assert_uint_eq(svc->ws_max_message, 1024 * 1024);
+	assert_shipped(svc->relay_path, "superd-ws");
+	relay_words(svc, words, sizeof(words));
+	snprintf(want, sizeof(want),
+	    "superd-ws -b -m 1048576 -p /chat -s %s -o https://a.example -o "
+	    "http://b.example:8080 -o null -- %s chat --room lobby",
+	    svc->ws_static_dir, svc->path);
+	ck_assert_str_eq(words, want);
+	ck_assert_int_eq(cfg.services[1].protocol, PROTOCOL_RAW);
+	ck_assert_ptr_null(cfg.services[1].relay_argv);
+	ck_assert_uint_eq(cfg.services[1].ws_max_message, 64 * 1024);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_finds_the_shipped_chat_page_by_name)
+{
+	struct config cfg;
+	const char *end;
+
+	load_ok("[ws]\nport = 7\nexec = chat\nprotocol = websocket\n"
+	        "websocket_static = chat\n",
+	    &cfg);
+	end = strstr(cfg.services[0].ws_static_dir, "/share/superd/chat");
+	ck_assert_msg(end != NULL && end[strlen("/share/superd/chat")] == '\0',
+	    "%s", cfg.services[0].ws_static_dir);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_rejects_bad_websocket_keys)
+{
+	expect_bad_value("protocol", "http",
+	    "\"http\" is not raw or websocket");
+	expect_bad_value("websocket_path", "chat", "does not start with /");
+	expect_bad_value("websocket_path", "/a?b", "is not a URL path");
+	expect_bad_value("websocket_origin", "example.com",
+	    "\"example.com\" is not an origin");
+	expect_bad_value("websocket_origin", "https://a.example/path",
+	    "is not an origin");
+	expect_bad_value("websocket_max_message", "100",
+	    "is out of range (125-16M)");
+	expect_bad_value("websocket_max_message", "lots", "is not a size");
+	expect_bad_value("websocket_static", "/nonexistent-superd-dir",
+	    "No such file or directory");
+	expect_bad_value("websocket_static", "a/b",
+	    "neither an absolute path nor the name of a shipped page");
+	expect_error("[svc]\nport = 7\nexec = echo\nwebsocket_binary = yes\n",
+	    4, "svc", "websocket_binary", "needs protocol = websocket");
+	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
+	             "wait = yes\n",
+	    4, "svc", "protocol",
+	    "websocket needs socket = stream and wait = no");
+	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
+	             "stderr = client\n",
+	    5, "svc", "stderr", "the connection carries frames");
+	expect_error("[svc]\nport = 7\nexec = echo\nprotocol = websocket\n"
+	             "websocket_static = nosuchpage\n",
+	    5, "svc", "websocket_static",
+	    "\"nosuchpage\" is not a shipped page directory");
 }
 END_TEST
 
@@ -3723,6 +3825,10 @@ make_config_suite(void)
 	tcase_add_test(tc, config_rejects_a_bad_group);
 	tcase_add_test(tc, config_rejects_bad_supplementary_groups);
 	tcase_add_test(tc, config_rejects_a_bad_env);
+	tcase_add_test(tc,
+	    config_takes_the_websocket_keys_and_builds_the_relay_line);
+	tcase_add_test(tc, config_finds_the_shipped_chat_page_by_name);
+	tcase_add_test(tc, config_rejects_bad_websocket_keys);
 	tcase_add_test(tc, config_rejects_more_than_64_env_entries);
 	tcase_add_test(tc, config_rejects_a_bad_pass_env);
 	tcase_add_test(tc, config_rejects_a_bad_workdir);

@@ -26,6 +26,7 @@
 #include "parse.h"
 #include "program.h"
 #include "trust.h"
+#include "wskeys.h"
 
 enum section_kind {
 	SECTION_NONE,
@@ -796,6 +797,12 @@ config_check_program(struct load *ld, struct service *svc)
 	if (!same && !program_is_shipped(svc->argv[0]) &&
 	    program_check_interpreter(svc->path, why, sizeof(why)) == -1) {
 		config_fail(ld, line, "exec", "%s", why);
+		return -1;
+	}
+	if (wskeys_resolve(svc, ld->handler_dirs, &key, why, sizeof(why)) ==
+	    -1) {
+		config_fail(ld, svc->key_line[key], keys_service_name(key),
+		    "%s", why);
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include "capname.h"
 #include "config_keys.h"
 #include "parse.h"
+#include "wskeys.h"
 
 /* The message for a failed parse_* call, by errno. */
 static int
@@ -875,10 +876,14 @@ keys_env_reserved(const char *s, size_t len)
 {
 	static const char *const prefixes[] = { "TCP", "UDP", "UNIX", "PROXY",
 		"SUPERD_", "LISTEN_", "TLS_", NULL };
+	/* A websocket service's relay sets these (CGI's names). */
+	static const char *const names[] = { "PROTO", "REQUEST_URI",
+		"QUERY_STRING", "HTTP_ORIGIN", "HTTP_USER_AGENT", NULL };
 	size_t i, n;
 
-	if (len == 5 && strncmp(s, "PROTO", 5) == 0)
-		return true;
+	for (i = 0; names[i] != NULL; i++)
+		if (len == strlen(names[i]) && strncmp(s, names[i], len) == 0)
+			return true;
 	for (i = 0; prefixes[i] != NULL; i++) {
 		n = strlen(prefixes[i]);
 		if (len >= n && strncmp(s, prefixes[i], n) == 0)
@@ -900,8 +905,9 @@ keys_env_check(const char *name, size_t len, char *why, size_t whylen)
 	if (keys_env_reserved(name, len)) {
 		snprintf(why, whylen,
 		    "\"%.*s\" is set by superd for each connection (PROTO, "
-		    "TCP*, UDP*, UNIX*, PROXY*, TLS_*, LISTEN_* and SUPERD_* "
-		    "are reserved)",
+		    "TCP*, UDP*, UNIX*, PROXY*, TLS_*, LISTEN_*, SUPERD_*, "
+		    "REQUEST_URI, QUERY_STRING, HTTP_ORIGIN and "
+		    "HTTP_USER_AGENT are reserved)",
 		    (int)len, name);
 		return -1;
 	}
@@ -1458,6 +1464,16 @@ static const struct service_key_info service_keys[] = {
 	{ "tls_ciphers", KEY_TLS_CIPHERS, false, false, set_tls_ciphers },
 	{ "tls_ciphersuites", KEY_TLS_CIPHERSUITES, false, false,
 	    set_tls_ciphersuites },
+	{ "protocol", KEY_PROTOCOL, false, false, wskeys_set_protocol },
+	{ "websocket_binary", KEY_WEBSOCKET_BINARY, false, false,
+	    wskeys_set_binary },
+	{ "websocket_origin", KEY_WEBSOCKET_ORIGIN, true, false,
+	    wskeys_set_origin },
+	{ "websocket_path", KEY_WEBSOCKET_PATH, false, false, wskeys_set_path },
+	{ "websocket_static", KEY_WEBSOCKET_STATIC, false, false,
+	    wskeys_set_static },
+	{ "websocket_max_message", KEY_WEBSOCKET_MAX_MESSAGE, false, false,
+	    wskeys_set_max_message },
 };
 
 const struct service_key_info *
@@ -1502,6 +1518,7 @@ keys_init_service(struct service *svc)
 	svc->proxy_timeout_ms = PROXY_TIMEOUT_DEFAULT_MS;
 	svc->tls_min_version = 2;
 	svc->tls_handshake_timeout_ms = TLS_HANDSHAKE_TIMEOUT_DEFAULT_MS;
+	svc->ws_max_message = WS_MAX_MESSAGE_DEFAULT;
 }
 
 static void
@@ -1541,6 +1558,7 @@ keys_free_service(struct service *svc)
 	free(svc->tls_client_ca);
 	free(svc->tls_ciphers);
 	free(svc->tls_ciphersuites);
+	wskeys_free(svc);
 }
 
 /* The user's groups as login would give them with gid as the primary:
@@ -1922,6 +1940,8 @@ keys_finish_service(struct service *svc, const struct service *prev,
 	if (keys_finish_ids(svc, prev, key, why, whylen) == -1)
 		return -1;
 	if (keys_finish_env(svc, key, why, whylen) == -1)
+		return -1;
+	if (wskeys_finish(svc, key, why, whylen) == -1)
 		return -1;
 	keys_finish_login(svc);
 	return 0;

@@ -224,26 +224,73 @@ program_not_shipped(const char *word, const char *const *handler_dirs,
 }
 
 char *
+program_helper(const char *word, const char *const *handler_dirs, char *why,
+    size_t whylen)
+{
+	char *found;
+	size_t i;
+
+	for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL; i++) {
+		found =
+		    program_try(handler_dirs[i], strlen(handler_dirs[i]), word);
+		if (found != NULL)
+			return found;
+	}
+	program_not_shipped(word, handler_dirs, why, whylen);
+	return NULL;
+}
+
+/* dir/rel/name as a real path if it is a directory; else NULL. */
+static char *
+program_data_try(const char *dir, const char *rel, const char *name)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%s/%s/%s", dir, rel, name);
+	if (n < 0 || (size_t)n >= sizeof(buf) || stat(buf, &st) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		return NULL;
+	return realpath(buf, NULL);
+}
+
+char *
+program_data_dir(const char *name, const char *const *handler_dirs, char *why,
+    size_t whylen)
+{
+	char *found;
+	size_t i;
+
+	/* Installed, handlers live in PREFIX/libexec/superd and data in
+	 * PREFIX/share/superd; in the build tree, in build/handlers and
+	 * build/share/superd. */
+	for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL; i++) {
+		if ((found = program_data_try(handler_dirs[i],
+		         "../../share/superd", name)) != NULL ||
+		    (found = program_data_try(handler_dirs[i],
+		         "../share/superd", name)) != NULL)
+			return found;
+	}
+	snprintf(why, whylen,
+	    "\"%s\" is not a shipped page directory (share/superd/%s beside "
+	    "superd's handler directories)",
+	    name, name);
+	errno = ENOENT;
+	return NULL;
+}
+
+char *
 program_resolve(const char *word, const char *const *handler_dirs, char *why,
     size_t whylen)
 {
 	const char *path;
 	char *found;
-	size_t i;
 
 	if (strchr(word, '/') != NULL)
 		return program_absolute(word, why, whylen);
-	if (program_is_shipped(word)) {
-		for (i = 0; handler_dirs != NULL && handler_dirs[i] != NULL;
-		     i++) {
-			found = program_try(handler_dirs[i],
-			    strlen(handler_dirs[i]), word);
-			if (found != NULL)
-				return found;
-		}
-		program_not_shipped(word, handler_dirs, why, whylen);
-		return NULL;
-	}
+	if (program_is_shipped(word))
+		return program_helper(word, handler_dirs, why, whylen);
 	if ((path = getenv("PATH")) == NULL || *path == '\0')
 		path = SERVICE_PATH_DEFAULT;
 	if ((found = program_from_path(word, path)) == NULL)

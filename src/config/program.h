@@ -34,6 +34,23 @@ int program_check_args(char *const *argv, char *why, size_t whylen);
 char *program_resolve(const char *word, const char *const *handler_dirs,
     char *why, size_t whylen);
 
+/*
+ * superd's own helper program word (superd-ws, the WebSocket relay), or a
+ * shipped handler: the first executable dir/word of handler_dirs.
+ * Returns a malloc'd path, or NULL with the reason in why.
+ */
+char *program_helper(const char *word, const char *const *handler_dirs,
+    char *why, size_t whylen);
+
+/*
+ * A shipped data directory (the chat's page, "chat"): share/superd/name
+ * beside the handler directories (PREFIX/share/superd for an installed
+ * PREFIX/libexec/superd, build/share/superd for build/handlers).  Returns
+ * a malloc'd real path, or NULL with the reason in why.
+ */
+char *program_data_dir(const char *name, const char *const *handler_dirs,
+    char *why, size_t whylen);
+
 /* The longest #! interpreter name superd reports. */
 #define PROGRAM_INTERP_MAX 128
 

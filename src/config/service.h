@@ -82,6 +82,12 @@ enum service_key {
 	KEY_TLS_HANDSHAKE_TIMEOUT,
 	KEY_TLS_CIPHERS,
 	KEY_TLS_CIPHERSUITES,
+	KEY_PROTOCOL,
+	KEY_WEBSOCKET_BINARY,
+	KEY_WEBSOCKET_ORIGIN,
+	KEY_WEBSOCKET_PATH,
+	KEY_WEBSOCKET_STATIC,
+	KEY_WEBSOCKET_MAX_MESSAGE,
 	SERVICE_KEYS
 };
 
@@ -92,6 +98,11 @@ enum stderr_to {
 	STDERR_NULL,    /* /dev/null */
 	STDERR_CLIENT   /* the connection, as inetd does */
 };
+
+/* protocol: what the client speaks.  With websocket, superd-ws (the
+ * relay, src/relay/) runs in the handler's place and starts the handler
+ * itself once the upgrade is done. */
+enum service_protocol { PROTOCOL_RAW, PROTOCOL_WEBSOCKET };
 
 /* What to do with a connection over a limit. */
 enum overload { OVERLOAD_DEFER, OVERLOAD_REJECT };
@@ -282,6 +293,20 @@ struct service {
 	                      * 2 or 3 */
 	unsigned long tls_handshake_timeout_ms;
 	char *tls_ciphers, *tls_ciphersuites; /* NULL: OpenSSL's */
+	/* protocol = websocket (wskeys.c): the keys as given, and what the
+	 * load made of them: the relay's program and its whole argument
+	 * vector (its options, "--", the handler's path and argv), so the
+	 * child execs it as it would the handler. */
+	enum service_protocol protocol;
+	bool ws_binary;
+	char **ws_origins; /* allowed Origin values; none: any */
+	size_t nws_origins;
+	char *ws_path;       /* the one upgrade path; NULL: any */
+	char *ws_static;     /* as written; NULL: no static files */
+	char *ws_static_dir; /* ... resolved, absolute */
+	unsigned long ws_max_message;
+	char *relay_path;
+	char **relay_argv;
 
 	/* Where each key was set (0: not set), for messages. */
 	int key_line[SERVICE_KEYS];
@@ -310,6 +335,8 @@ struct config {
 
 #define CONTROL_DEFAULT "/run/superd/control"
 #define MAX_CONNECTIONS_DEFAULT 64UL
+#define WS_MAX_MESSAGE_DEFAULT (64UL * 1024)
+#define WS_MAX_MESSAGE_MAX (16UL * 1024 * 1024)
 #define PROXY_TIMEOUT_DEFAULT_MS 3000UL
 #define PROXY_TIMEOUT_MAX_MS (60UL * 1000)
 #define STOP_TIMEOUT_DEFAULT_MS 5000UL

@@ -144,6 +144,22 @@ main_print_tls(const struct service *svc)
 	    svc->tls_client_ca != NULL ? svc->tls_client_ca : "none");
 }
 
+/* -t: a websocket service's relay and its options, the words before
+ * "--" in its command line. */
+static void
+main_print_relay(const struct service *svc)
+{
+	size_t j;
+
+	if (svc->relay_argv == NULL)
+		return;
+	printf("  websocket:");
+	main_print_word(svc->relay_path);
+	for (j = 1; strcmp(svc->relay_argv[j], "--") != 0; j++)
+		main_print_word(svc->relay_argv[j]);
+	printf("\n");
+}
+
 /* -t: one line per service on stdout. */
 static void
 main_print(const struct config *cfg)
@@ -175,6 +191,7 @@ main_print(const struct config *cfg)
 		if (confined[0] != '\0')
 			printf("  confine: %s\n", confined);
 		main_print_tls(svc);
+		main_print_relay(svc);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include "admit.h"
 #include "events.h"
 #include "log.h"
+#include "wsexit.h"
 
 const char *const admit_reason[REFUSALS] = {
 	[REFUSE_MAX] = "max",
@@ -22,6 +23,10 @@ const char *const admit_reason[REFUSALS] = {
 	[REFUSE_PROXY_TIMEOUT] = "proxy_timeout",
 	[REFUSE_PROXY_INVALID] = "proxy_invalid",
 	[REFUSE_TLS] = "tls",
+	[REFUSE_WEBSOCKET_INVALID] = "websocket_invalid",
+	[REFUSE_WEBSOCKET_ORIGIN] = "websocket_origin",
+	[REFUSE_WEBSOCKET_PATH] = "websocket_path",
+	[REFUSE_WEBSOCKET_TIMEOUT] = "websocket_timeout",
 };
 
 const char *const admit_stat_name[STATS] = {
@@ -35,6 +40,10 @@ const char *const admit_stat_name[STATS] = {
 	[STAT_REFUSED + REFUSE_PROXY_TIMEOUT] = "refused_proxy_timeout",
 	[STAT_REFUSED + REFUSE_PROXY_INVALID] = "refused_proxy_invalid",
 	[STAT_REFUSED + REFUSE_TLS] = "refused_tls",
+	[STAT_REFUSED + REFUSE_WEBSOCKET_INVALID] = "refused_websocket_invalid",
+	[STAT_REFUSED + REFUSE_WEBSOCKET_ORIGIN] = "refused_websocket_origin",
+	[STAT_REFUSED + REFUSE_WEBSOCKET_PATH] = "refused_websocket_path",
+	[STAT_REFUSED + REFUSE_WEBSOCKET_TIMEOUT] = "refused_websocket_timeout",
 	[STAT_PROXY_FULL] = "proxy_full",
 	[STAT_EXITED_OK] = "exited_ok",
 	[STAT_EXITED_ERROR] = "exited_error",
@@ -419,6 +428,21 @@ admit_fork_failed(struct admit *a, size_t s, const struct cidr *source,
 	admit_ended(a, s, source, now);
 	a->svc[s].stat[STAT_ACCEPTED]--;
 	a->svc[s].stat[STAT_REFUSED + REFUSE_FORK_FAILED]++;
+}
+
+bool
+admit_upgrade_refused(struct admit *a, size_t s, int status)
+{
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+
+	if (a->cfg->services[s].protocol != PROTOCOL_WEBSOCKET ||
+	    code < WSEXIT_FIRST || code > WSEXIT_LAST)
+		return false;
+	a->svc[s].stat[STAT_ACCEPTED]--;
+	/* wsexit.h's statuses follow enum refusal's order. */
+	a->svc[s].stat[STAT_REFUSED + REFUSE_WEBSOCKET_INVALID +
+	    (code - WSEXIT_INVALID)]++;
+	return true;
 }
 
 void

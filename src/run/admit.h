@@ -30,6 +30,12 @@ enum refusal {
 	/* After admission: the TLS relay's handshake failed or timed out,
 	 * and the handler never ran. */
 	REFUSE_TLS,
+	/* protocol = websocket: the relay refused the upgrade and no
+	 * handler ran (its exit status said why, wsexit.h). */
+	REFUSE_WEBSOCKET_INVALID, /* not an upgrade, or not a valid one */
+	REFUSE_WEBSOCKET_ORIGIN,  /* Origin not in websocket_origin */
+	REFUSE_WEBSOCKET_PATH,    /* not websocket_path */
+	REFUSE_WEBSOCKET_TIMEOUT, /* no whole request head in time */
 	REFUSALS
 };
 
@@ -75,6 +81,14 @@ struct admission {
 	struct cidr peer;   /* the client, full length */
 	struct cidr source; /* peer truncated to the prefix */
 };
+
+/*
+ * A websocket service's relay that exited with one of wsexit.h's statuses
+ * refused the upgrade: the connection is counted as refused for that
+ * reason instead of accepted, and not as an exit.  Returns true if status
+ * was such a refusal (the caller then skips admit_exited), else false.
+ */
+bool admit_upgrade_refused(struct admit *a, size_t s, int status);
 
 /* Returns 0, or -1 with errno (ENOMEM). */
 int admit_init(struct admit *a, const struct config *cfg);

@@ -523,7 +523,12 @@ static void __attribute__((noreturn)) spawn_child(struct spawn_args *a)
 		spawn_die(a, "cannot close descriptors for", NULL, 126);
 	/* Last: the filter would otherwise judge superd's own set-up. */
 	spawn_confine(a, confine_seal);
-	execve(a->svc->path, a->svc->argv, a->envp);
+	/* A websocket service runs its relay, which starts the handler
+	 * once the upgrade is done (wskeys.c built its command line). */
+	if (a->svc->relay_argv != NULL)
+		execve(a->svc->relay_path, a->svc->relay_argv, a->envp);
+	else
+		execve(a->svc->path, a->svc->argv, a->envp);
 	spawn_exec_failed(a);
 }
 

@@ -171,8 +171,9 @@ supervisor_log_exit(void *arg, const struct child *c, int status)
 			supervisor_refresh_service(sv, c->service, now);
 			return;
 		}
-		admit_exited(&sv->gen->admit, c->service, status,
-		    (double)ms / 1000);
+		if (!admit_upgrade_refused(&sv->gen->admit, c->service, status))
+			admit_exited(&sv->gen->admit, c->service, status,
+			    (double)ms / 1000);
 		supervisor_refresh_service(sv, c->service, now);
 		if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
 		    WEXITSTATUS(status) <= 127)

@@ -51,7 +51,7 @@ struct opts {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	char label[INET6_ADDRSTRLEN + 8];
-	bool json, serve, free_port, stamp;
+	bool json, serve, free_port, stamp, ws;
 };
 
 struct lg {
@@ -73,7 +73,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-c CONC] [-n CONNS] [-m MSG] [-h HOST] -p PORT\n"
-	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-L] [-j]\n"
+	    "               [-t TIMEOUT_MS] [-H HOLD_S] [-x HEADER] [-L] [-W] "
+	    "[-j]\n"
 	    "       loadgen -S [-h HOST] [-p PORT] [-H LIFETIME_S]\n"
 	    "       loadgen -P [-h HOST]\n"
 	    "  -c  connections in flight (default 8)\n"
@@ -91,6 +92,10 @@ usage(void)
 	    "  -L  latency: send nothing, read the stamp handler's start time\n"
 	    "      (CLOCK_MONOTONIC us); a connection's latency is that minus\n"
 	    "      the time just before its connect\n"
+	    "  -W  WebSocket (a protocol = websocket echo service): the\n"
+	    "      upgrade and one masked text frame of MSG (without its\n"
+	    "      newline), then the half-close; expects the 101, MSG back\n"
+	    "      as a text frame and close 1000\n"
 	    "  -j  one JSON line instead of text\n"
 	    "  -S  serve: non-forking echo server (measures loadgen "
 	    "itself)\n"
@@ -165,6 +170,50 @@ opt_out(struct opts *o, const char *header)
 	memcpy(o->out + hlen, o->msg, o->msglen + 1);
 }
 
+/* -W: the client's bytes (the upgrade, MSG as one masked text frame; its
+ * key is RFC 6455's example, so the 101 is known) and the bytes expected
+ * back (the 101, MSG as a text frame, close 1000), both fixed. */
+static void
+opt_ws(struct opts *o)
+{
+	static const char req[] =
+	    "GET / HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+	static const char ok[] =
+	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	static const unsigned char mask[4] = { 0x5a, 0x3c, 0x11, 0x77 };
+	size_t len = strcspn(o->msg, "\n"), i;
+	char *exp, *out;
+
+	if (len > 125)
+		usage();
+	out = malloc(sizeof(req) + 6 + len);
+	exp = malloc(sizeof(ok) + 2 + len + 4);
+	if (out == NULL || exp == NULL)
+		die("malloc");
+	memcpy(out, req, sizeof(req) - 1);
+	o->outlen = sizeof(req) - 1;
+	out[o->outlen++] = (char)0x81;
+	out[o->outlen++] = (char)(0x80 | len);
+	memcpy(out + o->outlen, mask, 4);
+	o->outlen += 4;
+	for (i = 0; i < len; i++)
+		out[o->outlen++] = (char)(o->msg[i] ^ mask[i & 3]);
+	memcpy(exp, ok, sizeof(ok) - 1);
+	o->msglen = sizeof(ok) - 1;
+	exp[o->msglen++] = (char)0x81;
+	exp[o->msglen++] = (char)len;
+	memcpy(exp + o->msglen, o->msg, len);
+	o->msglen += len;
+	memcpy(exp + o->msglen, "\x88\x02\x03\xe8", 4);
+	o->msglen += 4;
+	o->out = out;
+	o->msg = exp;
+}
+
 static void
 opt_parse(struct opts *o, int argc, char *argv[])
 {
@@ -177,7 +226,7 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	o->total = 5000;
 	o->timeout_ms = 10000;
 	o->msg = "ping\n";
-	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:x:LjSP")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:m:p:h:t:H:x:LWjSP")) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conc = opt_num(optarg, 1, 100000);
@@ -206,6 +255,9 @@ opt_parse(struct opts *o, int argc, char *argv[])
 		case 'L':
 			o->stamp = true;
 			break;
+		case 'W':
+			o->ws = true;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -227,7 +279,10 @@ opt_parse(struct opts *o, int argc, char *argv[])
 	if (o->stamp)
 		o->msg = "";
 	o->msglen = strlen(o->msg);
-	opt_out(o, header);
+	if (o->ws)
+		opt_ws(o);
+	else
+		opt_out(o, header);
 	if (o->conc > o->total)
 		o->conc = o->total;
 }
