@@ -17,6 +17,7 @@
 #include "harness.h"
 
 #define PYTHON "/usr/bin/python3"
+#define OPENSSL "/usr/bin/openssl"
 #define CLIENT TEST_SRC_DIR "/ws_client.py"
 #define BROWSER TEST_SRC_DIR "/ws_browser.py"
 #define CHROMIUM "/usr/bin/chromium"
@@ -220,6 +221,54 @@ START_TEST(a_relay_waiting_for_a_request_stops_with_superd)
 }
 END_TEST
 
+/* wss://: tls_cert and protocol = websocket on one service put superd's
+ * TLS relay in front of superd-ws; Python's websockets over TLS gets the
+ * handler with both sets of variables, and a refused upgrade inside the
+ * tunnel is counted as the websocket refusal it is, not a TLS one. */
+START_TEST(wss_is_the_tls_relay_in_front_of_the_websocket_relay)
+{
+	char cmd[2048], conf[2048], port[32], err[4096];
+	const char *argv[6];
+	char crt[256], key[256];
+	int rc;
+
+	if (access(OPENSSL, X_OK) == -1) {
+		harness_skip("%s missing (Debian openssl)", OPENSSL);
+		return;
+	}
+	snprintf(crt, sizeof(crt), "%s", harness_path("wss.crt"));
+	snprintf(key, sizeof(key), "%s", harness_path("wss.key"));
+	snprintf(cmd, sizeof(cmd),
+	    OPENSSL " req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	            "-nodes -days 2 -subj /CN=localhost -keyout %s -out %s "
+	            "2>/dev/null && chmod 600 %s",
+	    key, crt, key);
+	ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+	snprintf(conf, sizeof(conf),
+	    "[defaults]\nuser = root\nbind = 127.0.0.1\n"
+	    "[wss-probe]\nport = 0\nexec = %s\nprotocol = websocket\n"
+	    "websocket_origin = http://good.example\n"
+	    "tls_cert = %s\ntls_key = %s\n",
+	    harness_probe_bin(), crt, key);
+	start_on(conf);
+	snprintf(port, sizeof(port), "wss=%d", superd_port(&sd, "wss-probe"));
+	argv[0] = PYTHON;
+	argv[1] = CLIENT;
+	argv[2] = "wss";
+	argv[3] = port;
+	argv[4] = NULL;
+	rc = run_python(argv, err, sizeof(err));
+	if (rc == 77) {
+		harness_skip("python3-websockets missing");
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s\nsuperd's log:\n%s", err, sd.log);
+	expect_counter("wss-probe", "refused_websocket_origin=1");
+	expect_counter("wss-probe", "refused_tls=0");
+	expect_counter("wss-probe", "accepted=1");
+}
+END_TEST
+
 /*
  * The issue's two windows: headless Chromium opens the page of a
  * [chat-web] that allows only its own origin, sets a nickname and sends a
@@ -298,6 +347,8 @@ make_ws_suite(void)
 	    refused_upgrades_never_start_the_handler_and_are_counted);
 	tcase_add_test(tc, stopping_superd_closes_browser_clients_with_1001);
 	tcase_add_test(tc, a_relay_waiting_for_a_request_stops_with_superd);
+	tcase_add_test(tc,
+	    wss_is_the_tls_relay_in_front_of_the_websocket_relay);
 	suite_add_tcase(s, tc);
 	/* Chromium, which a host may lack: integ_ws_programs. */
 	tc = tcase_create("browser");

@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -251,6 +252,39 @@ async def case_env():
                  "HTTP_USER_AGENT=ws-test/1", "PROTO=TCP",
                  "TCPREMOTEIP=127.0.0.1", "SUPERD_SERVICE=probe-ws"):
         check(want in env, "%s not in the handler's env" % want)
+
+
+def no_verify():
+    """The test's certificate is self-signed: encryption, not trust."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def case_wss():
+    u = "wss://%s:%s/w?x=1" % (HOST, ARGS["wss"])
+    async with websockets.connect(u, ssl=no_verify(),
+                                  origin="http://good.example") as ws:
+        env = set()
+        try:
+            while True:
+                line = await asyncio.wait_for(ws.recv(), 5)
+                if line.startswith("env: "):
+                    env.add(line[5:])
+        except ConnectionClosed:
+            pass
+    for want in ("REQUEST_URI=/w?x=1", "QUERY_STRING=x=1",
+                 "HTTP_ORIGIN=http://good.example", "TLS_VERSION=TLSv1.3",
+                 "TLS_SNI=", "PROTO=TCP", "SUPERD_SERVICE=wss-probe"):
+        check(want in env, "%s not in the handler's env: %r" % (want, env))
+    try:
+        await websockets.connect(u, ssl=no_verify(),
+                                 origin="http://evil.example")
+    except InvalidStatusCode as e:
+        check(e.status_code == 403, "status %r" % e.status_code)
+    else:
+        raise AssertionError("a bad origin was accepted over wss")
 
 
 async def case_chat_with_nc():
