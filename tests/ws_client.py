@@ -235,18 +235,24 @@ async def case_static():
     check(reply.startswith(b"HTTP/1.1 405"), "POST: %r" % reply[:40])
 
 
+async def probe_env(ws):
+    """The probe handler's "env: NAME=VALUE" lines, until it closes."""
+    env = set()
+    try:
+        while True:
+            line = await asyncio.wait_for(ws.recv(), 5)
+            if line.startswith("env: "):
+                env.add(line[5:])
+    except ConnectionClosed:
+        pass
+    return env
+
+
 async def case_env():
     async with websockets.connect(url("probe", "/p/q?a=1&b=2"),
                                   origin="http://good.example",
                                   user_agent_header="ws-test/1") as ws:
-        env = set()
-        try:
-            while True:
-                line = await asyncio.wait_for(ws.recv(), 5)
-                if line.startswith("env: "):
-                    env.add(line[5:])
-        except ConnectionClosed:
-            pass
+        env = await probe_env(ws)
     for want in ("REQUEST_URI=/p/q?a=1&b=2", "QUERY_STRING=a=1&b=2",
                  "HTTP_ORIGIN=http://good.example",
                  "HTTP_USER_AGENT=ws-test/1", "PROTO=TCP",
@@ -266,14 +272,7 @@ async def case_wss():
     u = "wss://%s:%s/w?x=1" % (HOST, ARGS["wss"])
     async with websockets.connect(u, ssl=no_verify(),
                                   origin="http://good.example") as ws:
-        env = set()
-        try:
-            while True:
-                line = await asyncio.wait_for(ws.recv(), 5)
-                if line.startswith("env: "):
-                    env.add(line[5:])
-        except ConnectionClosed:
-            pass
+        env = await probe_env(ws)
     for want in ("REQUEST_URI=/w?x=1", "QUERY_STRING=x=1",
                  "HTTP_ORIGIN=http://good.example", "TLS_VERSION=TLSv1.3",
                  "TLS_SNI=", "PROTO=TCP", "SUPERD_SERVICE=wss-probe"):
