@@ -51,7 +51,7 @@ start_with_flag(const char *exec, const char *keys, const char *flag)
 	char conf[2048];
 
 	snprintf(conf, sizeof(conf),
-	    "[supervisor]\nshutdown_timeout = 2s\n"
+	    "[supervisor]\nshutdown_timeout = 2s\ncontrol = off\n"
 	    "[svc]\nport = 0\nbind = 127.0.0.1\nexec = %s\n%s"
 	    "[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n",
 	    exec, keys);
@@ -334,7 +334,7 @@ END_TEST
 /* Two valid configurations that differ in one service; [svc] and [echo]
  * are the same in both, so their listeners must survive every reload. */
 #define STORM_COMMON                                                           \
-	"[supervisor]\nshutdown_timeout = 2s\n"                                \
+	"[supervisor]\nshutdown_timeout = 2s\ncontrol = off\n"                 \
 	"[svc]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"                     \
 	"[echo]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
 #define STORM_EXTRA "[extra]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"

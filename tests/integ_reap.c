@@ -110,7 +110,7 @@ third_free_fd(pid_t pid)
 }
 
 #define CONF                                                                   \
-	"[supervisor]\nmax_children = 1000\n"                                  \
+	"[supervisor]\nmax_children = 1000\ncontrol = off\n"                   \
 	"[defaults]\nbind = 127.0.0.1\nexec = echo\nmax_connections = 1000\n"  \
 	"[held]\nport = 0\n"                                                   \
 	"[piped]\nport = 0\n"                                                  \
@@ -197,7 +197,7 @@ START_TEST(handlers_whose_pipe_outlives_them_are_reaped_before_their_leftovers)
 	long last_exit, first_leftover;
 
 	snprintf(conf, sizeof(conf),
-	    "[supervisor]\nmax_children = 1000\n"
+	    "[supervisor]\nmax_children = 1000\ncontrol = off\n"
 	    "[defaults]\nbind = 127.0.0.1\nmax_connections = 1000\n"
 	    "[held]\nport = 0\nexec = echo\n"
 	    "[leave]\nport = 0\nexec = %s\n",
@@ -277,7 +277,7 @@ START_TEST(wait_udp_tcp_and_unix_handlers_among_many_live_ones_are_each_reaped)
 	char conf[1024], buf[8192];
 
 	snprintf(conf, sizeof(conf),
-	    "[supervisor]\nmax_children = 1000\n"
+	    "[supervisor]\nmax_children = 1000\ncontrol = off\n"
 	    "[defaults]\nmax_connections = 1000\n"
 	    "[held]\nport = 0\nbind = 127.0.0.1\nexec = echo\n"
 	    "[udp]\nsocket = dgram\nport = 0\nbind = 127.0.0.1\n"

@@ -482,8 +482,8 @@ start_soak(const char *supervisor, const char *keys)
 
 	snprintf(conf, sizeof(conf),
 	    "%s%s[soak]\nport = 0\nbind = 127.0.0.1\nexec = %s --handler\n%s",
-	    *supervisor != '\0' ? "[supervisor]\n" : "", supervisor, self,
-	    keys);
+	    *supervisor != '\0' ? "[supervisor]\ncontrol = off\n" : "",
+	    supervisor, self, keys);
 	superd_start(&sd, conf, NULL);
 	port = superd_port(&sd, "soak");
 	ck_assert_ptr_nonnull(superd_wait_log(&sd, "ready:", 5000, NULL));
