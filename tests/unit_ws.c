@@ -1,12 +1,19 @@
 /* superd-ws's pure parts: the request head, the handshake's accept value,
  * frame headers, messages from frames (fragments, control frames, limits,
- * UTF-8) and the names of static files. */
+ * UTF-8) and the names of static files; and the relay loop's signals,
+ * which superd-ws and the TLS relay pass on each in their own way. */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "relay.h"
 #include "sha1.h"
 #include "wsframe.h"
 #include "wshttp.h"
@@ -345,6 +352,91 @@ START_TEST(static_names_stay_inside_the_directory)
 }
 END_TEST
 
+/* A protocol done with its client at once: the loop then waits only for
+ * the handler, which a passed-on stop signal ends. */
+struct loop_probe {
+	struct relay *r;
+	int stops;
+};
+
+static void
+loop_probe_move(void *ctx)
+{
+	struct loop_probe *lp = ctx;
+
+	lp->r->client_ev = lp->r->handler_ev = 0;
+	lp->r->finished = lp->r->handler_done = true;
+}
+
+static void
+loop_probe_stop(void *ctx)
+{
+	((struct loop_probe *)ctx)->stops++;
+}
+
+/* Runs the loop over a handler that waits to be signalled, after sig
+ * came to the relay; returns the handler's wait status. */
+static int
+loop_run_after(int sig, bool as_is, int *stops)
+{
+	static const struct relay_ops ops = { .move = loop_probe_move,
+		.stop = loop_probe_stop };
+	struct relay r;
+	struct loop_probe lp = { &r, 0 };
+	sigset_t set, none;
+	int sv[2], sigfd;
+
+	/* All blocked: the handler must not take a signal before its
+	 * dispositions are its own. */
+	sigfillset(&set);
+	sigemptyset(&none);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, sig);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	ck_assert_int_ne(sigfd, -1);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
+	relay_adopt(&r, sv[0], sigfd);
+	r.pass_as_is = as_is;
+	r.handler = sv[1];
+	if ((r.pid = fork()) == 0) {
+		/* Check's handlers would kill the test's whole group. */
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		for (;;)
+			(void)pause();
+	}
+	ck_assert_int_ne(r.pid, -1);
+	ck_assert_int_eq(raise(sig), 0);
+	ck_assert_int_eq(relay_run(&r, &ops, &lp), 0);
+	ck_assert(r.reaped);
+	*stops = lp.stops;
+	return r.status;
+}
+
+/* The TLS relay passes a stop signal on as it came; superd-ws passes
+ * any (SIGHUP too) on as SIGTERM, then SIGCONT. */
+static const struct {
+	int sig;
+	bool as_is;
+	int seen;
+} loop_cases[] = { { SIGINT, true, SIGINT }, { SIGHUP, false, SIGTERM } };
+
+START_TEST(the_loop_passes_a_stop_signal_on_as_its_relay_wants)
+{
+	int stops,
+	    status = loop_run_after(loop_cases[_i].sig, loop_cases[_i].as_is,
+	        &stops);
+
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), loop_cases[_i].seen);
+	ck_assert_int_eq(stops, 1);
+}
+END_TEST
+
 static Suite *
 make_ws_suite(void)
 {
@@ -362,6 +454,11 @@ make_ws_suite(void)
 	tcase_add_test(tc, fragments_join_around_a_ping_even_byte_by_byte);
 	tcase_add_test(tc, broken_sequences_get_their_close_codes);
 	tcase_add_test(tc, static_names_stay_inside_the_directory);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("loop");
+	tcase_add_loop_test(tc,
+	    the_loop_passes_a_stop_signal_on_as_its_relay_wants, 0,
+	    (int)(sizeof(loop_cases) / sizeof(loop_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,7 +14,7 @@
 
 #include "clock.h"
 #include "hio.h"
-#include "relay.h"
+#include "relayproc.h"
 #include "wsexit.h"
 #include "wshttp.h"
 #include "wsrelay.h"
@@ -106,8 +106,8 @@ wsmain_read_head(struct relay *r, char *buf, size_t *have,
 			return -WSEXIT_TIMEOUT;
 		/* superd stops everything (shutdown, max_duration): no
 		 * handler to tell, so the relay ends as one would. */
-		if (p[1].revents != 0 && (sig = relay_stop_signal(r)) != 0)
-			relay_die(sig);
+		if (p[1].revents != 0 && (sig = relayproc_stop_signal(r)) != 0)
+			relayproc_die(sig);
 		if (p[0].revents == 0)
 			continue;
 		n = read(r->client, buf + *have, WSHTTP_HEAD_MAX - *have);
@@ -219,7 +219,7 @@ static void __attribute__((noreturn)) wsmain_relay(const struct wsmain *m,
 		fprintf(stderr, "superd-ws: %s\n", strerror(errno));
 		exit(1);
 	}
-	if (relay_start(r, m->argv[0], m->argv + 1) == -1) {
+	if (relayproc_start(r, m->argv[0], m->argv + 1) == -1) {
 		fprintf(stderr, "superd-ws: cannot start %s: %s\n", m->argv[0],
 		    strerror(errno));
 		wsrelay_close(&w, WS_CLOSE_ERROR);
@@ -235,7 +235,7 @@ static void __attribute__((noreturn)) wsmain_relay(const struct wsmain *m,
 		exit(1);
 	}
 	wsrelay_free(&w);
-	relay_exit(r);
+	relayproc_exit(r);
 }
 
 int
@@ -250,7 +250,7 @@ main(int argc, char **argv)
 	int status;
 
 	wsmain_options(&m, argc, argv);
-	if (relay_init(&r) == -1) {
+	if (relayproc_init(&r) == -1) {
 		fprintf(stderr, "superd-ws: %s\n", strerror(errno));
 		return 1;
 	}

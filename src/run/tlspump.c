@@ -1,30 +1,27 @@
-/* The relay's loop: one poll over the client's socket, the handler's and
- * a signalfd; each direction runs until it would block and says on what,
- * so the loop never spins and never waits on the wrong side.  A blocked
- * direction does not stop the other. */
-#include <sys/signalfd.h>
+/* The TLS relay's bytes: after every wake of relay.c's loop, each
+ * direction runs until it would block and says on what, so the loop
+ * never spins and never waits on the wrong side.  A blocked direction
+ * does not stop the other. */
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
 #include "tlspump.h"
 
-/* What an SSL call that returned n <= 0 waits for: true with sock_ev
+/* What an SSL call that returned n <= 0 waits for: true with client_ev
  * set, or false if the connection failed or ended. */
 static bool
 tlspump_wants(struct tlspump *p, int n, int *err)
 {
 	*err = SSL_get_error(p->ssl, n);
 	if (*err == SSL_ERROR_WANT_READ)
-		p->sock_ev |= POLLIN;
+		p->r->client_ev |= POLLIN;
 	else if (*err == SSL_ERROR_WANT_WRITE)
-		p->sock_ev |= POLLOUT;
+		p->r->client_ev |= POLLOUT;
 	else
 		return false;
 	return true;
@@ -37,7 +34,7 @@ tlspump_tls_failed(struct tlspump *p)
 {
 	p->tls_dead = p->client_eof = p->c2p_done = true;
 	p->c2p_len = p->p2c_len = 0;
-	(void)shutdown(p->plain, SHUT_RDWR);
+	(void)shutdown(p->r->handler, SHUT_RDWR);
 }
 
 /* One TLS record's plaintext (or less) from the client. */
@@ -72,11 +69,11 @@ tlspump_c2p(struct tlspump *p)
 	while (!p->c2p_done) {
 		if (p->c2p_len == 0 && (p->client_eof || !tlspump_tls_read(p)))
 			break;
-		w = write(p->plain, p->c2p + p->c2p_off, p->c2p_len);
+		w = write(p->r->handler, p->c2p + p->c2p_off, p->c2p_len);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1 && errno == EAGAIN) {
-			p->plain_ev |= POLLOUT;
+			p->r->handler_ev |= POLLOUT;
 			break;
 		}
 		if (w == -1) {
@@ -91,7 +88,7 @@ tlspump_c2p(struct tlspump *p)
 		moved = true;
 	}
 	if (p->client_eof && p->c2p_len == 0 && !p->c2p_done) {
-		(void)shutdown(p->plain, SHUT_WR);
+		relay_close_handler(p->r);
 		p->c2p_done = true;
 		moved = true;
 	}
@@ -110,7 +107,7 @@ tlspump_notify(struct tlspump *p)
 	if (n < 0 && tlspump_wants(p, n, &err))
 		return;
 	p->notified = true;
-	(void)shutdown(SSL_get_fd(p->ssl), SHUT_WR);
+	(void)shutdown(p->r->client, SHUT_WR);
 }
 
 /* Some of the handler's output into the TLS connection. */
@@ -142,11 +139,11 @@ tlspump_p2c(struct tlspump *p)
 		if (p->p2c_len == 0) {
 			if (p->handler_eof)
 				break;
-			r = read(p->plain, p->p2c, sizeof(p->p2c));
+			r = read(p->r->handler, p->p2c, sizeof(p->p2c));
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r == -1 && errno == EAGAIN) {
-				p->plain_ev |= POLLIN;
+				p->r->handler_ev |= POLLIN;
 				break;
 			}
 			if (r <= 0) {
@@ -168,61 +165,36 @@ tlspump_p2c(struct tlspump *p)
 	return moved;
 }
 
-/* SIGCHLD: the handler may have exited; a stop signal goes on to it. */
+/* Both directions until nothing moves; then what the loop needs to know
+ * to poll, and to end. */
 static void
-tlspump_signals(struct tlspump *p)
+tlspump_move(void *ctx)
 {
-	struct signalfd_siginfo si;
-	pid_t pid;
-
-	while (read(p->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo != SIGCHLD) {
-			if (p->exited)
-				p->stop = true;
-			else
-				(void)kill(p->child, (int)si.ssi_signo);
-			continue;
-		}
-		while (!p->exited &&
-		    (pid = waitpid(p->child, &p->status, WNOHANG)) != 0)
-			if (pid == p->child || (pid == -1 && errno != EINTR))
-				p->exited = true;
-	}
-}
-
-static bool
-tlspump_done(const struct tlspump *p)
-{
-	if (p->stop)
-		return true;
-	return p->exited && p->handler_eof && p->p2c_len == 0 &&
-	    (p->notified || p->tls_dead);
-}
-
-int
-tlspump_run(struct tlspump *p)
-{
-	struct pollfd fds[3];
+	struct tlspump *p = ctx;
 	bool moved;
 
-	for (;;) {
-		do {
-			p->sock_ev = p->plain_ev = 0;
-			moved = tlspump_c2p(p);
-			moved = tlspump_p2c(p) || moved;
-		} while (moved);
-		tlspump_signals(p);
-		if (tlspump_done(p))
-			return p->status;
-		/* A descriptor nobody waits on is left out: its hang-up
-		 * would wake the poll for nothing, again and again. */
-		fds[0].fd = p->sock_ev != 0 ? SSL_get_fd(p->ssl) : -1;
-		fds[0].events = p->sock_ev;
-		fds[1].fd = p->plain_ev != 0 ? p->plain : -1;
-		fds[1].events = p->plain_ev;
-		fds[2].fd = p->sigfd;
-		fds[2].events = POLLIN;
-		if (poll(fds, 3, -1) == -1 && errno != EINTR)
-			return -1;
-	}
+	do {
+		p->r->client_ev = p->r->handler_ev = 0;
+		moved = tlspump_c2p(p);
+		moved = tlspump_p2c(p) || moved;
+	} while (moved);
+	p->r->handler_done = p->stop || p->handler_eof;
+	p->r->finished = p->stop ||
+	    (p->handler_eof && p->p2c_len == 0 && (p->notified || p->tls_dead));
 }
+
+/* A stop signal (passed on by the loop while the handler runs): once it
+ * has exited, there is nothing left to wait for. */
+static void
+tlspump_stop(void *ctx)
+{
+	struct tlspump *p = ctx;
+
+	if (p->r->reaped)
+		p->stop = true;
+}
+
+const struct relay_ops tlspump_ops = {
+	.move = tlspump_move,
+	.stop = tlspump_stop,
+};

@@ -1,27 +1,25 @@
-/* The TLS relay's byte pump: TLS records on the client's socket,
- * plaintext on the handler's, both ways, with half-close both ways, until
- * the handler has exited and its output is out. */
+/* The TLS relay's side of relay.c's loop: TLS records on the client's
+ * socket, plaintext on the handler's, both ways, with half-close both
+ * ways, as relay_ops's move (an SSL object may want to write in order to
+ * read, so the plain read-and-hand of the loop does not fit). */
 #ifndef SUPERD_TLSPUMP_H
 #define SUPERD_TLSPUMP_H
-
-#include <sys/types.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
 
+#include "relay.h"
+
 #define TLSPUMP_BUF (16 * 1024)
 
 struct tlspump {
-	SSL *ssl;    /* on sock, handshake done, non-blocking */
-	int plain;   /* the relay's end of the handler's socketpair,
-	              * non-blocking */
-	int sigfd;   /* signalfd for SIGCHLD, SIGTERM, SIGINT */
-	pid_t child; /* the handler */
-	int status;  /* its wait status, once exited */
-	bool exited;
-	bool stop; /* a stop signal came after the handler exited */
+	struct relay *r; /* r->client: the socket under ssl; r->handler:
+	                  * the relay's end of the handler's socketpair;
+	                  * both non-blocking */
+	SSL *ssl;        /* handshake done */
+	bool stop;       /* a stop signal came after the handler exited */
 	/* Client to handler. */
 	bool client_eof; /* close_notify or end of TCP input */
 	bool c2p_done;   /* the handler has had its end of input (or reads
@@ -33,21 +31,20 @@ struct tlspump {
 	bool tls_dead;    /* the client's side failed: nothing more goes
 	                   * through it */
 	size_t p2c_off, p2c_len;
-	short sock_ev, plain_ev; /* what each blocked on, this round */
 	unsigned char c2p[TLSPUMP_BUF], p2c[TLSPUMP_BUF];
 };
 
 /*
- * Pumps until the handler has exited, its output has ended and gone out
- * with a close_notify (or the client's side failed).  The client's end of
- * input (close_notify, or its TCP FIN) reaches the handler as end of
+ * relay_run with these and a struct tlspump (zeroed but for r and ssl)
+ * pumps until the handler has exited, its output has ended and gone out
+ * with a close_notify (or the client's side failed).  The client's end
+ * of input (close_notify, or its TCP FIN) reaches the handler as end of
  * input (shutdown SHUT_WR of its socket); the handler's end of output
  * sends close_notify and a FIN.  If the client's side fails, the
  * handler's socket is shut both ways (it reads end of input, writes get
- * EPIPE).  SIGTERM and SIGINT go on to the handler; one after it exited
- * ends the pump.  p is zeroed but for ssl, plain, sigfd and child.
- * Returns the handler's wait status (p->exited), or -1 if poll failed.
+ * EPIPE).  A stop signal after the handler exited ends the pump (the
+ * relay passes one before on to the handler).
  */
-int tlspump_run(struct tlspump *p);
+extern const struct relay_ops tlspump_ops;
 
 #endif

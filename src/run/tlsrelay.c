@@ -22,6 +22,7 @@
 #include "events.h"
 #include "log.h"
 #include "logout.h"
+#include "relay.h"
 #include "sig.h"
 #include "tlsinfo.h"
 #include "tlspump.h"
@@ -37,24 +38,25 @@
 
 /* The relay's state; one per process, so static storage (the pump's
  * buffers are larger than a stack needs to be). */
-struct relay {
+struct tlsrelay {
 	int errfd; /* RELAY_ERR, -1, or -2: the handler's own socket
 	            * (stderr = client) */
 	int sigfd;
 	struct confine_plan plan; /* the service's, its fds renumbered */
 	SSL *ssl;
-	pid_t handler;
 	struct spawn_failure fail;
 	struct tlsinfo info;
 	char *env[SPAWN_EXTRA_MAX + 1];
+	struct relay relay; /* relay.pid: the handler */
 	struct tlspump pump;
 };
 
-static void relay_main(const struct tlsrelay_job *j) __attribute__((noreturn));
+static void tlsrelay_main(const struct tlsrelay_job *j)
+    __attribute__((noreturn));
 
 /* Why the relay could not go on, for the log, and its exit. */
 static void __attribute__((noreturn))
-relay_fail(const struct tlsrelay_job *j, const char *step, int code)
+tlsrelay_fail(const struct tlsrelay_job *j, const char *step, int code)
 {
 	log_warn("%s[%d]: TLS relay: %s", j->svc->name, (int)getpid(), step);
 	_exit(code);
@@ -63,7 +65,7 @@ relay_fail(const struct tlsrelay_job *j, const char *step, int code)
 /* Moves what it keeps to fixed numbers: src[k] (or nothing, -1) to
  * RELAY_SOCK + k.  Returns 0 or -1 with errno. */
 static int
-relay_place(const int *src, size_t n)
+tlsrelay_place(const int *src, size_t n)
 {
 	int copy[RELAY_FDS];
 	size_t k;
@@ -88,7 +90,7 @@ relay_place(const int *src, size_t n)
  * (the plan's, renumbered in the relay's copy), all else but fds 0-2
  * closed: the listeners, the epoll and signal fds, other connections. */
 static int
-relay_fds(const struct tlsrelay_job *j, struct relay *r)
+tlsrelay_fds(const struct tlsrelay_job *j, struct tlsrelay *r)
 {
 	int src[RELAY_FDS] = { j->conn->fd, -1, j->plan->mntfd,
 		j->plan->netfd };
@@ -97,7 +99,7 @@ relay_fds(const struct tlsrelay_job *j, struct relay *r)
 	r->errfd = j->errfd == j->conn->fd ? -2 : j->errfd;
 	if (r->errfd >= 0)
 		src[1] = j->errfd;
-	if (relay_place(src, RELAY_FDS) == -1)
+	if (tlsrelay_place(src, RELAY_FDS) == -1)
 		return -1;
 	if (r->errfd >= 0)
 		r->errfd = RELAY_ERR;
@@ -114,7 +116,7 @@ relay_fds(const struct tlsrelay_job *j, struct relay *r)
  * any user may enter.  The bounding set the relay cuts itself: children
  * inherit it. */
 static bool
-relay_may_drop(const struct service *svc, const struct confine_plan *plan)
+tlsrelay_may_drop(const struct service *svc, const struct confine_plan *plan)
 {
 	size_t r;
 
@@ -133,11 +135,11 @@ relay_may_drop(const struct service *svc, const struct confine_plan *plan)
  * bounding set rather than root's, where that costs the handler
  * nothing. */
 static void
-relay_drop(const struct tlsrelay_job *j, struct relay *r)
+tlsrelay_drop(const struct tlsrelay_job *j, struct tlsrelay *r)
 {
 	const char *step, *reason = NULL;
 
-	if (!relay_may_drop(j->svc, &r->plan))
+	if (!tlsrelay_may_drop(j->svc, &r->plan))
 		return;
 	step = confine_before_drop(&r->plan);
 	/* Done: the handler could no longer do it, nor needs to. */
@@ -158,7 +160,7 @@ relay_drop(const struct tlsrelay_job *j, struct relay *r)
 /* Waits until fd is ready for ev, the deadline passes (0) or a stop
  * signal comes (the relay dies by it). */
 static int
-relay_wait(struct relay *r, short ev, long long deadline)
+tlsrelay_wait(struct tlsrelay *r, short ev, long long deadline)
 {
 	struct pollfd fds[2] = { { RELAY_SOCK, ev, 0 },
 		{ r->sigfd, POLLIN, 0 } };
@@ -179,7 +181,7 @@ relay_wait(struct relay *r, short ev, long long deadline)
 /* The handshake, within the service's timeout.  Returns 0, or -1 (a
  * refusal: garbage, a failed verification, silence). */
 static int
-relay_handshake(const struct tlsrelay_job *j, struct relay *r)
+tlsrelay_handshake(const struct tlsrelay_job *j, struct tlsrelay *r)
 {
 	long long deadline =
 	    clock_ms() + (long long)j->ts->handshake_timeout_ms;
@@ -201,7 +203,8 @@ relay_handshake(const struct tlsrelay_job *j, struct relay *r)
 			    reason != NULL ? reason : "connection closed");
 			return -1;
 		}
-		if (relay_wait(r, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+		if (tlsrelay_wait(r,
+		        err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
 		        deadline) != 1) {
 			log_debug("%s[%d]: TLS handshake timed out",
 			    j->svc->name, (int)getpid());
@@ -212,7 +215,7 @@ relay_handshake(const struct tlsrelay_job *j, struct relay *r)
 
 /* The handler's variables: the PROXY header's, if any, then TLS_*. */
 static void
-relay_env(const struct tlsrelay_job *j, struct relay *r)
+tlsrelay_env(const struct tlsrelay_job *j, struct tlsrelay *r)
 {
 	size_t n = 0;
 
@@ -224,10 +227,11 @@ relay_env(const struct tlsrelay_job *j, struct relay *r)
 	tlsinfo_collect(r->ssl, &r->info, r->env, &n);
 }
 
-/* Starts the handler on a socketpair whose other end the relay pumps.
- * Returns 0, or -1 with errno. */
+/* Starts the handler on a socketpair whose other end the relay pumps
+ * (r->relay.handler; r->relay.pid the handler).  Returns 0, or -1 with
+ * errno. */
 static int
-relay_handler(const struct tlsrelay_job *j, struct relay *r)
+tlsrelay_handler(const struct tlsrelay_job *j, struct tlsrelay *r)
 {
 	struct spawn_conn c = *j->conn;
 	struct sockaddr_storage local;
@@ -243,24 +247,25 @@ relay_handler(const struct tlsrelay_job *j, struct relay *r)
 			return -1;
 		c.local = (struct sockaddr *)&local;
 	}
-	relay_env(j, r);
+	tlsrelay_env(j, r);
 	c.fd = sp[1];
 	c.extra_env = r->env;
 	c.keep_group = true;
 	errfd = r->errfd == -2 ? sp[1] : r->errfd;
-	r->handler = spawn_handler(j->svc, &r->plan, j->l, &c, errfd, &r->fail);
+	r->relay.pid =
+	    spawn_handler(j->svc, &r->plan, j->l, &c, errfd, &r->fail);
 	(void)close(sp[1]);
 	if (r->errfd == RELAY_ERR)
 		(void)close(RELAY_ERR);
-	r->pump.plain = sp[0];
-	if (r->handler == -1)
+	r->relay.handler = sp[0];
+	if (r->relay.pid == -1)
 		return -1;
 	return fcntl(sp[0], F_SETFL, O_NONBLOCK);
 }
 
 /* A handler that could not be run says why, as superd would. */
 static void
-relay_exec_failed(const struct tlsrelay_job *j, struct spawn_failure *f)
+tlsrelay_exec_failed(const struct tlsrelay_job *j, struct spawn_failure *f)
 {
 	char text[512];
 
@@ -273,7 +278,7 @@ relay_exec_failed(const struct tlsrelay_job *j, struct spawn_failure *f)
 }
 
 /* Ends as the handler ended. */
-static void __attribute__((noreturn)) relay_exit(int status)
+static void __attribute__((noreturn)) tlsrelay_exit(int status)
 {
 	if (WIFSIGNALED(status))
 		sig_die_by(WTERMSIG(status));
@@ -284,35 +289,35 @@ static void __attribute__((noreturn)) relay_exit(int status)
 }
 
 static void
-relay_main(const struct tlsrelay_job *j)
+tlsrelay_main(const struct tlsrelay_job *j)
 {
-	static struct relay r;
+	static struct tlsrelay r;
 	const int one = 1;
-	int status;
+	int rc;
 
 	logout_detach();
-	if (setsid() == -1 || relay_fds(j, &r) == -1)
-		relay_fail(j, "set-up", 1);
+	if (setsid() == -1 || tlsrelay_fds(j, &r) == -1)
+		tlsrelay_fail(j, "set-up", 1);
 	/* Before the signalfd, which tells the tests the relay is set up. */
-	relay_drop(j, &r);
+	tlsrelay_drop(j, &r);
 	if ((r.sigfd = sig_relay_fd()) == -1)
-		relay_fail(j, "set-up", 1);
-	if (relay_handshake(j, &r) == -1)
+		tlsrelay_fail(j, "set-up", 1);
+	relay_adopt(&r.relay, RELAY_SOCK, r.sigfd);
+	if (tlsrelay_handshake(j, &r) == -1)
 		_exit(TLSRELAY_REFUSED);
 	(void)setsockopt(RELAY_SOCK, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one));
-	if (relay_handler(j, &r) == -1)
-		relay_fail(j, "cannot start the handler", 126);
-	event_tls(j->svc->name, getpid(), r.handler, r.info.version,
+	if (tlsrelay_handler(j, &r) == -1)
+		tlsrelay_fail(j, "cannot start the handler", 126);
+	event_tls(j->svc->name, getpid(), r.relay.pid, r.info.version,
 	    r.info.cipher, r.info.sni, r.info.subject, "relay");
+	r.pump.r = &r.relay;
 	r.pump.ssl = r.ssl;
-	r.pump.sigfd = r.sigfd;
-	r.pump.child = r.handler;
-	status = tlspump_run(&r.pump);
-	relay_exec_failed(j, &r.fail);
-	if (status == -1)
-		relay_fail(j, "poll", 1);
-	relay_exit(status);
+	rc = relay_run(&r.relay, &tlspump_ops, &r.pump);
+	tlsrelay_exec_failed(j, &r.fail);
+	if (rc == -1)
+		tlsrelay_fail(j, "poll", 1);
+	tlsrelay_exit(r.relay.status);
 }
 
 pid_t
@@ -321,6 +326,6 @@ tlsrelay_start(const struct tlsrelay_job *j)
 	pid_t pid = fork();
 
 	if (pid == 0)
-		relay_main(j);
+		tlsrelay_main(j);
 	return pid;
 }

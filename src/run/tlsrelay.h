@@ -30,10 +30,11 @@ struct tlsrelay_job {
  * group (the handler joins that group), keeps only the client's socket,
  * errfd and fd 2 (superd's stderr, where it logs the `tls` line), does the
  * handshake within j->ts->handshake_timeout_ms (none of it in superd),
- * then starts the handler through spawn_handler and relays
- * (tlspump.h) until it is done, and exits with the handler's status (by
- * its signal if one ended it).  A handshake that fails or times out
- * exits TLSRELAY_REFUSED without starting the handler.
+ * then starts the handler through spawn_handler and relays (relay.h's
+ * loop, tlspump.h's callbacks) until it is done, and exits with the
+ * handler's status (by its signal if one ended it).  A handshake that
+ * fails or times out exits TLSRELAY_REFUSED without starting the
+ * handler.
  *
  * Returns the relay's pid, or -1 with errno if fork failed.  The caller
  * still owns conn->fd and errfd.
