@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -788,25 +790,34 @@ START_TEST(stderr_client_is_the_plaintext_stream_not_the_tls_socket)
 }
 END_TEST
 
-/* Whether pid has a signalfd: the relay makes its own once it has
- * taken its ids, right before its handshake. */
+/* Whether the relay pid is set up: it has a signalfd, which it makes
+ * once it has taken its ids, right before its handshake, and no longer
+ * superd's epoll.  Between its fork and its close_range it holds copies
+ * of all of superd's descriptors, superd's own signalfd among them, and
+ * still root's ids. */
 static bool
-has_signalfd(pid_t pid)
+relay_set_up(pid_t pid)
 {
-	char path[64], link[64];
+	char path[PATH_MAX], link[64];
+	bool sigfd = false, epoll = false;
+	struct dirent *e;
 	ssize_t n;
-	int fd;
+	DIR *d;
 
-	for (fd = 3; fd < 16; fd++) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			if (strcmp(link, "anon_inode:[signalfd]") == 0)
-				return true;
-		}
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return false;
+	while ((e = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid,
+		    e->d_name);
+		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		sigfd |= strcmp(link, "anon_inode:[signalfd]") == 0;
+		epoll |= strcmp(link, "anon_inode:[eventpoll]") == 0;
 	}
-	return false;
+	(void)closedir(d);
+	return sigfd && !epoll;
 }
 
 /* /proc/PID/status's Uid line of the one child superd has (its relay),
@@ -822,7 +833,7 @@ relay_uid_line(void)
 
 	for (i = 0; i < WAIT_MS / 10; i++) {
 		n = proc_children(sd.pid, kids, 4);
-		if (n == 1 && has_signalfd(kids[0]))
+		if (n == 1 && relay_set_up(kids[0]))
 			break;
 		harness_sleep_ms(10);
 	}
