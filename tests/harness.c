@@ -872,7 +872,8 @@ superd_cleanup(struct superd *sd)
 		 * run): stopped, superd starts no more while each handler's
 		 * group is killed. */
 		kill(sd->pid, SIGSTOP);
-		n = proc_children(sd->pid, kids, sizeof(kids) / sizeof(kids[0]));
+		n = proc_children(sd->pid, kids,
+		    sizeof(kids) / sizeof(kids[0]));
 		for (i = 0; i < n; i++) {
 			kill(-kids[i], SIGKILL);
 			kill(kids[i], SIGKILL);

@@ -278,15 +278,16 @@ START_TEST(sigusr1_logs_stats_as_keys)
 	tcp_exchange(kv_port("echo"), "x\n", buf, sizeof(buf));
 	expect("event=exit service=echo");
 	ck_assert_int_eq(kill(sd.pid, SIGUSR1), 0);
-	expect("superd: event=stats service=echo active=0 accepted=1 "
-	       "refused_max=0 refused_per_source=0 refused_rate=0 "
-	       "refused_acl=0 refused_fork_failed=0 "
-	       "refused_proxy_untrusted=0 refused_proxy_timeout=0 "
-	       "refused_proxy_invalid=0 refused_tls=0 refused_websocket_invalid=0 "
-	       "refused_websocket_origin=0 refused_websocket_path=0 "
-	       "refused_websocket_timeout=0 proxy_full=0 exited_ok=1 "
-	       "exited_error=0 exited_signal=0 killed=0 exec_failed=0 "
-	       "killed_shutdown=0\n");
+	expect(
+	    "superd: event=stats service=echo active=0 accepted=1 "
+	    "refused_max=0 refused_per_source=0 refused_rate=0 "
+	    "refused_acl=0 refused_fork_failed=0 "
+	    "refused_proxy_untrusted=0 refused_proxy_timeout=0 "
+	    "refused_proxy_invalid=0 refused_tls=0 refused_websocket_invalid=0 "
+	    "refused_websocket_origin=0 refused_websocket_path=0 "
+	    "refused_websocket_timeout=0 proxy_full=0 exited_ok=1 "
+	    "exited_error=0 exited_signal=0 killed=0 exec_failed=0 "
+	    "killed_shutdown=0\n");
 }
 END_TEST
 
