@@ -2840,6 +2840,7 @@ START_TEST(config_rejects_bad_websocket_keys)
 	    "\"example.com\" is not an origin");
 	expect_bad_value("websocket_origin", "https://a.example/path",
 	    "is not an origin");
+	expect_bad_value("websocket_origin", "", "no origin given");
 	expect_bad_value("websocket_max_message", "100",
 	    "is out of range (125-16M)");
 	expect_bad_value("websocket_max_message", "lots", "is not a size");
