@@ -109,6 +109,38 @@ third_free_fd(pid_t pid)
 	}
 }
 
+/* What superd's table should come to: fds descriptors, and top as
+ * third_free_fd. */
+struct table_want {
+	int fds, top;
+};
+
+/* True once superd's table is as w says.  Counts taken just after a
+ * handler answered wait for this: superd closes its copies of the
+ * connection and of the stderr pipe's write end, and moves the read end
+ * up, after the clone returns, and the handler may answer before that. */
+static bool
+table_is(void *arg)
+{
+	const struct table_want *w = arg;
+
+	return proc_fd_count(sd.pid) == w->fds &&
+	    third_free_fd(sd.pid) == w->top;
+}
+
+/* Waits for superd's table to be fds descriptors with the numbers a
+ * connection takes where they were with none, then asserts it (so a
+ * failure names what differs). */
+static void
+assert_table(int fds, int top)
+{
+	struct table_want w = { fds, top };
+
+	(void)harness_until(table_is, &w, WAIT_MS);
+	ck_assert_int_eq(proc_fd_count(sd.pid), fds);
+	ck_assert_int_eq(third_free_fd(sd.pid), top);
+}
+
 #define CONF                                                                   \
 	"[supervisor]\nmax_children = 1000\ncontrol = off\n"                   \
 	"[defaults]\nbind = 127.0.0.1\nexec = echo\nmax_connections = 1000\n"  \
@@ -131,9 +163,8 @@ START_TEST(many_live_handlers_every_exit_is_logged_and_none_left_a_zombie)
 	read_echoes(held, HELD);
 	/* One pipe per held handler, and each kept above the numbers the
 	 * next connection takes: those are where they were with none. */
-	fds_held = proc_fd_count(sd.pid);
-	ck_assert_int_eq(fds_held, fds_idle + FDS_PER_HANDLER * HELD);
-	ck_assert_int_eq(third_free_fd(sd.pid), top_idle);
+	fds_held = fds_idle + FDS_PER_HANDLER * HELD;
+	assert_table(fds_held, top_idle);
 	/* Bursts that end together, on each kind of stderr: the pipe, a
 	 * pidfd (null), a pidfd and superd's own stderr (inherit). */
 	for (k = 0; k < 3; k++)
@@ -141,24 +172,21 @@ START_TEST(many_live_handlers_every_exit_is_logged_and_none_left_a_zombie)
 	for (k = 0; k < 3; k++)
 		read_echoes(burst[k], BURST);
 	/* Their pipes and pidfds are kept above those numbers too. */
-	ck_assert_int_eq(proc_fd_count(sd.pid),
-	    fds_held + FDS_PER_HANDLER * 3 * BURST);
-	ck_assert_int_eq(third_free_fd(sd.pid), top_idle);
+	assert_table(fds_held + FDS_PER_HANDLER * 3 * BURST, top_idle);
 	for (k = 0; k < 3; k++)
 		end_all(burst[k], BURST);
 	ck_assert_uint_eq(superd_wait_count(&sd, "exited 0 after", 3 * BURST,
 	                      WAIT_MS),
 	    3 * BURST);
 	ck_assert(harness_until(no_zombies, &sd.pid, WAIT_MS));
-	ck_assert_int_eq(proc_fd_count(sd.pid), fds_held);
+	assert_table(fds_held, top_idle);
 	/* Then the held ones, all at once. */
 	end_all(held, HELD);
 	ck_assert_uint_eq(superd_wait_count(&sd, "exited 0 after",
 	                      3 * BURST + HELD, WAIT_MS),
 	    3 * BURST + HELD);
 	ck_assert(harness_until(no_zombies, &sd.pid, WAIT_MS));
-	ck_assert_int_eq(proc_fd_count(sd.pid), fds_idle);
-	ck_assert_int_eq(third_free_fd(sd.pid), top_idle);
+	assert_table(fds_idle, top_idle);
 	ck_assert_int_eq(kill(sd.pid, SIGTERM), 0);
 	ck_assert(superd_wait_exit(&sd, WAIT_MS));
 	ck_assert_uint_eq(superd_log_count(&sd, "]: connection from "),
